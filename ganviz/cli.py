@@ -1,0 +1,259 @@
+"""Command line: `ganviz` opens the window, `ganviz train` trains headless."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from typing import NoReturn
+
+from ganviz import __version__
+
+ALLOWED_DEVICES = ("auto", "cpu", "cuda")
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse that reports a bad flag in one line (no usage dump) and exits 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _number(kind, low: float, inclusive: bool, what: str):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+        if isinstance(value, float) and not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}")
+        if value < low or (value == low and not inclusive):
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}")
+        return value
+
+    return parse
+
+
+positive_float = _number(float, 0.0, False, "a number > 0")
+nonneg_float = _number(float, 0.0, True, "a number ≥ 0")
+positive_int = _number(int, 1, True, "an integer ≥ 1")
+nonneg_int = _number(int, 0, True, "an integer ≥ 0")
+
+
+def _choice(names: list[str], what: str):
+    def parse(text: str) -> str:
+        if text not in names:
+            raise argparse.ArgumentTypeError(f"unknown {what} {text!r}; choose one of: {', '.join(names)}")
+        return text
+
+    return parse
+
+
+def add_run_arguments(p: argparse.ArgumentParser, *, defaults_for_window: bool = False) -> None:
+    """Flags shared by the window and `train`: what to train and how."""
+    from ganviz.core.datasets import DATASETS
+    from ganviz.core.objectives import OBJECTIVES
+
+    p.add_argument("--dataset", type=_choice(DATASETS.names(), "dataset"), default="ring8", help="default: ring8")
+    p.add_argument(
+        "--objective", type=_choice(OBJECTIVES.names(), "objective"), default="nonsaturating", help="default: nonsaturating"
+    )
+    p.add_argument("--spectral-norm", action="store_true", help="spectral normalisation of every D layer")
+    p.add_argument("--r1", type=nonneg_float, default=0.0, metavar="GAMMA", help="R1 penalty γ (0 = off)")
+    p.add_argument("--clip", type=positive_float, default=0.01, metavar="C", help="WGAN weight clip c (0.01)")
+    p.add_argument("--gp-lambda", type=positive_float, default=0.1, metavar="L", help="WGAN-GP λ (0.1)")
+    p.add_argument("--n-critic", type=positive_int, metavar="K", help="D steps per G step (objective default)")
+    p.add_argument("--seed", type=nonneg_int, default=0, metavar="S")
+    p.add_argument("--hidden", type=positive_int, default=128, metavar="W", help="hidden units per layer (128)")
+    p.add_argument("--layers", type=positive_int, default=3, metavar="L", help="hidden layers (3)")
+    p.add_argument("--zdim", type=positive_int, default=2, metavar="Z", help="latent dimension (2)")
+    p.add_argument("--batch", type=positive_int, default=256, metavar="B", help="batch size (256)")
+    p.add_argument("--lr-g", type=positive_float, metavar="X", help="generator learning rate")
+    p.add_argument("--lr-d", type=positive_float, metavar="X", help="discriminator learning rate")
+    p.add_argument("--optimizer", type=_choice(["adam", "rmsprop", "sgd"], "optimizer"))
+    p.add_argument("--activation", type=_choice(["relu", "leaky_relu", "tanh", "elu"], "activation"), default="relu")
+    p.add_argument("--prior", type=_choice(["uniform", "normal"], "prior"), default="uniform")
+    p.add_argument("--update", type=_choice(["alt", "sim"], "update"), default="alt", help="alternating or simultaneous")
+    p.add_argument("--device", type=_choice(list(ALLOWED_DEVICES), "device"), default="auto")
+    p.add_argument("--threads", type=positive_int, metavar="T", help="torch threads (chosen for the model size)")
+
+
+def config_from_args(args: argparse.Namespace):
+    from ganviz.core.config import TrainConfig
+
+    return TrainConfig(
+        dataset=args.dataset,
+        objective=args.objective,
+        seed=args.seed,
+        hidden=args.hidden,
+        layers=args.layers,
+        zdim=args.zdim,
+        activation=args.activation,
+        prior=args.prior,
+        batch=args.batch,
+        optimizer=args.optimizer,
+        lr_g=args.lr_g,
+        lr_d=args.lr_d,
+        n_critic=args.n_critic,
+        clip=args.clip,
+        gp_lambda=args.gp_lambda,
+        r1=args.r1,
+        spectral_norm=args.spectral_norm,
+        update=args.update,
+        device=args.device,
+        threads=args.threads or 0,
+    )
+
+
+def _fail(prog: str, message: str) -> int:
+    print(f"{prog}: error: {message}", file=sys.stderr)
+    return 2
+
+
+# --- ganviz train ---------------------------------------------------------------------------------
+
+
+def train_parser() -> OneLineParser:
+    p = OneLineParser(prog="ganviz train", description="Train a GAN headless and write samples and metrics.")
+    add_run_arguments(p)
+    p.add_argument("--steps", type=nonneg_int, default=2000, metavar="N", help="generator updates (2000)")
+    p.add_argument("--samples-out", metavar="PATH.npy", help="final 2500 fixed-latent samples, float32 (2500, 2)")
+    p.add_argument("--metrics-out", metavar="PATH.json", help="final metrics as JSON")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    return p
+
+
+class Progress:
+    """A one-line progress bar on stderr, drawn only on a terminal."""
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        self.total, self.enabled, self.t0 = total, enabled and sys.stderr.isatty(), time.perf_counter()
+
+    def update(self, done: int) -> None:
+        if not self.enabled:
+            return
+        rate = done / max(time.perf_counter() - self.t0, 1e-9)
+        frac = done / self.total if self.total else 1.0
+        bar = "#" * int(30 * frac)
+        sys.stderr.write(f"\r[{bar:<30}] {done}/{self.total} steps  {rate:7.1f} steps/s")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\n")
+
+
+def _json_safe(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def train_main(argv: list[str]) -> int:
+    parser = train_parser()
+    args = parser.parse_args(argv)
+    prog = parser.prog
+
+    from ganviz.core.config import ConfigError
+    from ganviz.core.io import check_writable, write_atomic
+
+    for flag, path in (("--samples-out", args.samples_out), ("--metrics-out", args.metrics_out)):
+        if path is not None and (reason := check_writable(path)):
+            return _fail(prog, f"argument {flag}: cannot write {path!r}: {reason}")
+    try:
+        config = config_from_args(args)
+        config.validate()
+    except ConfigError as e:
+        return _fail(prog, str(e))
+
+    import numpy as np
+
+    from ganviz.core.trainer import Trainer
+
+    trainer = Trainer(config)
+    progress = Progress(args.steps, not args.quiet)
+    chunk = max(1, min(100, args.steps // 200 or 1))
+    t0 = time.perf_counter()
+    try:
+        done = 0
+        while done < args.steps:
+            n = min(chunk, args.steps - done)
+            trainer.step(n)
+            done += n
+            progress.update(done)
+    except KeyboardInterrupt:
+        progress.close()
+        print(f"{prog}: interrupted at step {trainer.step_count}; nothing written", file=sys.stderr)
+        return 130
+    wall = time.perf_counter() - t0
+    progress.close()
+
+    snap = trainer.snapshot()
+    metrics = {
+        "dataset": config.dataset,
+        "objective": config.objective,
+        "seed": config.seed,
+        "steps": trainer.step_count,
+        "wall_s": wall,
+        "steps_per_s": trainer.step_count / wall if wall > 0 else None,
+        "device": str(trainer.device),
+        **trainer.evaluate(snap.fakes),
+        "g_loss": snap.g_loss,
+        "d_loss": snap.d_loss,
+        "config": trainer.config.__dict__,
+    }
+    metrics = {k: _json_safe(v) for k, v in metrics.items()}
+    if args.samples_out:
+        write_atomic(args.samples_out, lambda f: np.save(f, snap.fakes.astype(np.float32)))
+    if args.metrics_out:
+        write_atomic(args.metrics_out, lambda f: f.write(json.dumps(metrics, indent=2).encode()))
+    if not args.quiet:
+        shown = {k: v for k, v in metrics.items() if k in ("modes", "modes_robust", "hq", "rkl", "w1", "steps_per_s")}
+        print(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in shown.items()))
+    return 0
+
+
+# --- ganviz (the window) ----------------------------------------------------------------------
+
+
+def window_parser() -> OneLineParser:
+    p = OneLineParser(
+        prog="ganviz",
+        description="Watch a GAN learn, live. `ganviz train --help` for the headless trainer.",
+    )
+    p.add_argument("--version", action="version", version=f"ganviz {__version__}")
+    add_run_arguments(p)
+    p.add_argument("--run-for", type=positive_float, metavar="SECONDS", help="start at once, quit after SECONDS")
+    p.add_argument("--screenshot", metavar="PATH.png", help="with --run-for: PNG of the whole window before quitting")
+    p.add_argument("--stats-json", metavar="PATH.json", help="with --run-for: training and drawing statistics")
+    return p
+
+
+def window_main(argv: list[str]) -> int:
+    parser = window_parser()
+    args = parser.parse_args(argv)
+    from ganviz.core.config import ConfigError
+    from ganviz.core.io import check_writable
+
+    if (args.screenshot or args.stats_json) and args.run_for is None:
+        return _fail(parser.prog, "--screenshot and --stats-json need --run-for SECONDS")
+    for flag, path in (("--screenshot", args.screenshot), ("--stats-json", args.stats_json)):
+        if path is not None and (reason := check_writable(path)):
+            return _fail(parser.prog, f"argument {flag}: cannot write {path!r}: {reason}")
+    try:
+        config = config_from_args(args)
+        config.validate()
+    except ConfigError as e:
+        return _fail(parser.prog, str(e))
+    from ganviz.ui.app import run_app
+
+    return run_app(config, run_for=args.run_for, screenshot=args.screenshot, stats_json=args.stats_json)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["train"]:
+        return train_main(argv[1:])
+    return window_main(argv)

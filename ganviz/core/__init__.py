@@ -1,0 +1,1 @@
+"""Qt-free training core: datasets, models, objectives, trainer, metrics."""

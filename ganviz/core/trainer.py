@@ -1,0 +1,309 @@
+"""The training loop: alternating (k critic steps, then one G step) or simultaneous updates.
+
+Losses stay on the device as tensors: nothing in `step` waits for the host (no `.item()`), so the loop
+runs as fast as a hand-written one. Numbers reach the host only in `snapshot()`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from ganviz.core.config import TrainConfig, resolve_device
+from ganviz.core.datasets import Dataset, get_dataset
+from ganviz.core.metrics import mode_stats, wasserstein1
+from ganviz.core.models import make_discriminator, make_generator, sample_latent
+from ganviz.core.objectives import Objective, get_objective, gradient_penalty, r1_penalty
+
+# RNG streams derived from the seed, so each can be restored on its own
+_INIT, _LATENT, _DATA, _FIXED, _EVAL = range(5)
+
+
+def _readonly(a: np.ndarray) -> np.ndarray:
+    a.setflags(write=False)
+    return a
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the window and the CLI need after a step; numpy only, read-only, never aliases a live tensor."""
+
+    step: int
+    fakes: np.ndarray  # (n_fixed, 2) float32, G(z_fixed)
+    g_loss: float
+    d_loss: float  # the objective's D loss, without penalties
+    penalty: float  # GP or R1 term of the last D step (0 when none)
+    d_real: float  # mean D(x) on the last real batch (a logit / critic value)
+    d_fake: float  # mean D(G(z)) on the last fake batch
+    g_grad_norm: float  # ‖∇θ L_G‖ at the last G step
+    d_grad_norm: float  # ‖∇φ L_D‖ at the last D step
+
+
+class Trainer:
+    def __init__(self, config: TrainConfig) -> None:
+        config = config.resolved()
+        self.config = config
+        self.device = resolve_device(config.device)
+        torch.set_num_threads(config.threads)  # process-wide, set deliberately (see default_threads)
+        self.dataset: Dataset = get_dataset(config.dataset)
+        self.objective: Objective = get_objective(config.objective)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(config.seed * 7919 + _INIT)
+            self.G = make_generator(config.zdim, config.hidden, config.layers, config.activation).to(self.device)
+            self.D = make_discriminator(config.hidden, config.layers, config.activation, config.spectral_norm).to(
+                self.device
+            )
+        self.opt_g = self._make_optimizer(self.G, config.lr_g)
+        self.opt_d = self._make_optimizer(self.D, config.lr_d)
+        self.latent_gen = torch.Generator(self.device).manual_seed(self._stream(_LATENT))
+        self.data_gen = torch.Generator().manual_seed(self._stream(_DATA))
+        self.np_rng = np.random.default_rng(self._stream(_DATA))
+        fixed_gen = torch.Generator(self.device).manual_seed(self._stream(_FIXED))
+        self.z_fixed = sample_latent(config.n_fixed, config.zdim, config.prior, fixed_gen, self.device)
+        self.step_count = 0
+        self._last: dict[str, torch.Tensor] = {}
+        self._d_params = list(self.D.parameters())
+        self._g_params = list(self.G.parameters())
+
+    # --- construction helpers ------------------------------------------------------------------
+
+    def _stream(self, k: int) -> int:
+        return self.config.seed * 1_000_003 + k
+
+    def _make_optimizer(self, model: nn.Module, lr: float) -> torch.optim.Optimizer:
+        c = self.config
+        kind = c.optimizer
+        foreach = self.device.type == "cuda" or None
+        if kind == "adam":
+            return torch.optim.Adam(model.parameters(), lr=lr, betas=(c.beta1, c.beta2), foreach=foreach)
+        if kind == "rmsprop":
+            return torch.optim.RMSprop(model.parameters(), lr=lr, foreach=foreach)
+        return torch.optim.SGD(model.parameters(), lr=lr, foreach=foreach)
+
+    # --- live changes (no new networks) --------------------------------------------------------
+
+    def set_objective(self, name: str) -> None:
+        """Switch the loss; networks, optimisers and their state are kept."""
+        self.objective = get_objective(name)
+        self.config = self.config.replace(objective=name)
+
+    def set_learning_rates(self, lr_g: float | None = None, lr_d: float | None = None) -> None:
+        self.config = self.config.replace(
+            lr_g=self.config.lr_g if lr_g is None else lr_g, lr_d=self.config.lr_d if lr_d is None else lr_d
+        ).resolved()
+        for group in self.opt_g.param_groups:
+            group["lr"] = self.config.lr_g
+        for group in self.opt_d.param_groups:
+            group["lr"] = self.config.lr_d
+
+    def set_n_critic(self, k: int) -> None:
+        self.config = self.config.replace(n_critic=k).resolved()
+
+    def set_regularisers(
+        self, clip: float | None = None, gp_lambda: float | None = None, r1: float | None = None
+    ) -> None:
+        c = self.config
+        self.config = c.replace(
+            clip=c.clip if clip is None else clip,
+            gp_lambda=c.gp_lambda if gp_lambda is None else gp_lambda,
+            r1=c.r1 if r1 is None else r1,
+        ).resolved()
+
+    def set_optimizer(self, kind: str, beta1: float | None = None, beta2: float | None = None) -> None:
+        """A new optimiser type starts from fresh state; the same type keeps its state and takes new betas."""
+        old = self.config.optimizer
+        self.config = self.config.replace(
+            optimizer=kind,
+            beta1=self.config.beta1 if beta1 is None else beta1,
+            beta2=self.config.beta2 if beta2 is None else beta2,
+        ).resolved()
+        if kind != old:
+            self.opt_g = self._make_optimizer(self.G, self.config.lr_g)
+            self.opt_d = self._make_optimizer(self.D, self.config.lr_d)
+        elif kind == "adam":
+            for opt in (self.opt_g, self.opt_d):
+                for group in opt.param_groups:
+                    group["betas"] = (self.config.beta1, self.config.beta2)
+
+    # --- the loop -----------------------------------------------------------------------------
+
+    def real_batch(self, n: int | None = None) -> torch.Tensor:
+        return self.dataset.sample(n or self.config.batch, self.data_gen, self.np_rng).to(self.device)
+
+    def latent_batch(self, n: int | None = None) -> torch.Tensor:
+        c = self.config
+        return sample_latent(n or c.batch, c.zdim, c.prior, self.latent_gen, self.device)
+
+    def _d_penalty(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor | None:
+        c, penalty = self.config, None
+        if self.objective.uses_gradient_penalty:
+            penalty = gradient_penalty(self.D, real, fake, c.gp_lambda, self.latent_gen)
+        if c.r1 > 0:
+            r1 = r1_penalty(self.D, real, c.r1)
+            penalty = r1 if penalty is None else penalty + r1
+        return penalty
+
+    def _clip(self) -> None:
+        if self.objective.clips_weights:
+            with torch.no_grad():
+                for p in self._d_params:
+                    p.clamp_(-self.config.clip, self.config.clip)
+
+    def _d_step(self, track: bool) -> None:
+        real = self.real_batch()
+        with torch.no_grad():
+            fake = self.G(self.latent_batch())
+        d_real, d_fake = self.D(real), self.D(fake)
+        loss = self.objective.d_loss(d_real, d_fake)
+        penalty = self._d_penalty(real, fake)
+        self.opt_d.zero_grad(set_to_none=True)
+        (loss if penalty is None else loss + penalty).backward()
+        if track:
+            self._record_d(loss, penalty, d_real, d_fake)
+        self.opt_d.step()
+        self._clip()
+
+    def _g_step(self, track: bool) -> None:
+        self.D.requires_grad_(False)  # G's backward needs no gradient for D's weights
+        try:
+            d_fake = self.D(self.G(self.latent_batch()))
+            loss = self.objective.g_loss(d_fake)
+            self.opt_g.zero_grad(set_to_none=True)
+            loss.backward()
+        finally:
+            self.D.requires_grad_(True)
+        if track:
+            self._last["g_loss"] = loss.detach()
+            self._last["g_grad_norm"] = _grad_norm(self._g_params)
+        self.opt_g.step()
+
+    def _sim_step(self, track: bool) -> None:
+        """Both players' gradients at the same point, then both updates (simultaneous GD)."""
+        real = self.real_batch()
+        fake = self.G(self.latent_batch())
+        d_real, d_fake_d = self.D(real), self.D(fake.detach())
+        loss_d = self.objective.d_loss(d_real, d_fake_d)
+        penalty = self._d_penalty(real, fake.detach())
+        grads_d = torch.autograd.grad(loss_d if penalty is None else loss_d + penalty, self._d_params)
+        loss_g = self.objective.g_loss(self.D(fake))
+        grads_g = torch.autograd.grad(loss_g, self._g_params)
+        for p, g in zip(self._d_params, grads_d):
+            p.grad = g
+        for p, g in zip(self._g_params, grads_g):
+            p.grad = g
+        if track:
+            self._record_d(loss_d, penalty, d_real, d_fake_d)
+            self._last["g_loss"] = loss_g.detach()
+            self._last["g_grad_norm"] = _grad_norm(self._g_params)
+        self.opt_d.step()
+        self.opt_g.step()
+        self._clip()
+
+    def _record_d(self, loss, penalty, d_real, d_fake) -> None:
+        self._last["d_loss"] = loss.detach()
+        self._last["penalty"] = penalty.detach() if penalty is not None else torch.zeros((), device=self.device)
+        self._last["d_real"] = d_real.detach().mean()
+        self._last["d_fake"] = d_fake.detach().mean()
+        self._last["d_grad_norm"] = _grad_norm(self._d_params)
+
+    def step(self, n: int = 1) -> None:
+        """n generator updates (each preceded by n_critic D updates)."""
+        k = self.config.n_critic
+        for i in range(n):
+            last = i == n - 1
+            if self.config.update == "sim":
+                for j in range(k - 1):
+                    self._d_step(False)
+                self._sim_step(last)
+            else:
+                for j in range(k):
+                    self._d_step(last and j == k - 1)
+                self._g_step(last)
+            self.step_count += 1
+
+    # --- reading out --------------------------------------------------------------------------
+
+    @torch.no_grad()
+    def fakes(self, z: torch.Tensor | None = None) -> np.ndarray:
+        out = self.G(self.z_fixed if z is None else z)
+        return _readonly(out.to("cpu", dtype=torch.float32, copy=True).numpy())
+
+    def snapshot(self) -> Snapshot:
+        last = {k: v.item() for k, v in self._last.items()}
+        nan = math.nan
+        return Snapshot(
+            step=self.step_count,
+            fakes=self.fakes(),
+            g_loss=last.get("g_loss", nan),
+            d_loss=last.get("d_loss", nan),
+            penalty=last.get("penalty", nan),
+            d_real=last.get("d_real", nan),
+            d_fake=last.get("d_fake", nan),
+            g_grad_norm=last.get("g_grad_norm", nan),
+            d_grad_norm=last.get("d_grad_norm", nan),
+        )
+
+    @torch.no_grad()
+    def evaluate(self, fakes: np.ndarray | None = None, n_w1: int = 1000) -> dict[str, float | int]:
+        """Published metrics on the fixed-latent fakes, exact W1 and the critic's own W1 estimate.
+
+        Real samples for W1 come from a stream of their own, so evaluating never changes training.
+        """
+        fakes = self.fakes() if fakes is None else fakes
+        eval_gen = torch.Generator().manual_seed(self._stream(_EVAL))
+        real = self.dataset.sample(n_w1, eval_gen, np.random.default_rng(self._stream(_EVAL)))
+        fake_t = torch.tensor(fakes[:n_w1], device=self.device)
+        d_real = self.D(real.to(self.device)).mean()
+        d_fake = self.D(fake_t).mean()
+        out: dict[str, float | int] = {}
+        if self.dataset.is_mixture:
+            out.update(mode_stats(fakes, self.dataset.centres, self.dataset.sigma).as_dict())
+        out["w1"] = wasserstein1(real.numpy(), fakes, n_w1)
+        out["critic_estimate"] = float(d_real - d_fake)
+        return out
+
+    # --- state --------------------------------------------------------------------------------
+
+    def state_dict(self) -> dict:
+        """Everything needed to resume bit for bit: config, weights, optimisers, RNG streams, step."""
+        return {
+            "config": self.config.__dict__.copy(),
+            "step": self.step_count,
+            "G": self.G.state_dict(),
+            "D": self.D.state_dict(),
+            "opt_g": self.opt_g.state_dict(),
+            "opt_d": self.opt_d.state_dict(),
+            "rng": {
+                "latent": self.latent_gen.get_state(),
+                "data": self.data_gen.get_state(),
+                "numpy": self.np_rng.bit_generator.state,
+            },
+            "z_fixed": self.z_fixed.cpu(),
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        self.G.load_state_dict(state["G"])
+        self.D.load_state_dict(state["D"])
+        self.opt_g.load_state_dict(state["opt_g"])
+        self.opt_d.load_state_dict(state["opt_d"])
+        self.latent_gen.set_state(state["rng"]["latent"])
+        self.data_gen.set_state(state["rng"]["data"])
+        self.np_rng.bit_generator.state = state["rng"]["numpy"]
+        self.z_fixed = state["z_fixed"].to(self.device)
+        self.step_count = int(state["step"])
+        self._last.clear()
+
+    @classmethod
+    def from_state_dict(cls, state: dict) -> Trainer:
+        trainer = cls(TrainConfig(**state["config"]))
+        trainer.load_state_dict(state)
+        return trainer
+
+
+def _grad_norm(params: list[torch.Tensor]) -> torch.Tensor:
+    grads = [p.grad for p in params if p.grad is not None]
+    return torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))

@@ -1,0 +1,3 @@
+from ganviz.cli import main
+
+raise SystemExit(main())
