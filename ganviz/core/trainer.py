@@ -37,8 +37,8 @@ class Snapshot:
     g_loss: float
     d_loss: float  # the objective's D loss, without penalties
     penalty: float  # GP or R1 term of the last D step (0 when none)
-    d_real: float  # mean D(x) on the last real batch (a logit / critic value)
-    d_fake: float  # mean D(G(z)) on the last fake batch
+    d_real: float  # mean D(x) on the last real batch: σ(logit) for minimax/NS, else the raw value
+    d_fake: float  # mean D(G(z)) on the last fake batch, same scale
     g_grad_norm: float  # ‖∇θ L_G‖ at the last G step
     d_grad_norm: float  # ‖∇φ L_D‖ at the last D step
 
@@ -99,6 +99,14 @@ class Trainer:
             group["lr"] = self.config.lr_g
         for group in self.opt_d.param_groups:
             group["lr"] = self.config.lr_d
+
+    def set_dataset(self, name: str) -> None:
+        """New real data for the same networks (watch the generator move to it)."""
+        self.dataset = get_dataset(name)
+        self.config = self.config.replace(dataset=name)
+
+    def set_batch(self, batch: int) -> None:
+        self.config = self.config.replace(batch=batch).resolved()
 
     def set_n_critic(self, k: int) -> None:
         self.config = self.config.replace(n_critic=k).resolved()
@@ -203,11 +211,15 @@ class Trainer:
         self.opt_g.step()
         self._clip()
 
+    def _display(self, d: torch.Tensor) -> torch.Tensor:
+        """D as people read it: a probability for sigmoid-based objectives, the raw value otherwise."""
+        return torch.sigmoid(d) if self.objective.surface == "prob" else d
+
     def _record_d(self, loss, penalty, d_real, d_fake) -> None:
         self._last["d_loss"] = loss.detach()
         self._last["penalty"] = penalty.detach() if penalty is not None else torch.zeros((), device=self.device)
-        self._last["d_real"] = d_real.detach().mean()
-        self._last["d_fake"] = d_fake.detach().mean()
+        self._last["d_real"] = self._display(d_real.detach()).mean()
+        self._last["d_fake"] = self._display(d_fake.detach()).mean()
         self._last["d_grad_norm"] = _grad_norm(self._d_params)
 
     def step(self, n: int = 1) -> None:
@@ -248,6 +260,16 @@ class Trainer:
         )
 
     @torch.no_grad()
+    def critic_values(self, x: torch.Tensor) -> torch.Tensor:
+        """D(x) without side effects: eval mode keeps spectral norm's power iteration out of it."""
+        was_training = self.D.training
+        self.D.eval()
+        try:
+            return self.D(x)
+        finally:
+            self.D.train(was_training)
+
+    @torch.no_grad()
     def evaluate(self, fakes: np.ndarray | None = None, n_w1: int = 1000) -> dict[str, float | int]:
         """Published metrics on the fixed-latent fakes, exact W1 and the critic's own W1 estimate.
 
@@ -257,8 +279,8 @@ class Trainer:
         eval_gen = torch.Generator().manual_seed(self._stream(_EVAL))
         real = self.dataset.sample(n_w1, eval_gen, np.random.default_rng(self._stream(_EVAL)))
         fake_t = torch.tensor(fakes[:n_w1], device=self.device)
-        d_real = self.D(real.to(self.device)).mean()
-        d_fake = self.D(fake_t).mean()
+        d_real = self.critic_values(real.to(self.device)).mean()
+        d_fake = self.critic_values(fake_t).mean()
         out: dict[str, float | int] = {}
         if self.dataset.is_mixture:
             out.update(mode_stats(fakes, self.dataset.centres, self.dataset.sigma).as_dict())

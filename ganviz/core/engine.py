@@ -1,0 +1,319 @@
+"""Training in a child process that publishes its state into shared memory.
+
+Why a process: a training thread in the GUI process shares the GIL with drawing and fell to 0.34× of its
+headless speed; a child that only trains and publishes weights (latest wins, never blocking) kept 0.9×.
+
+Protocol
+- commands go to the child through a multiprocessing queue (never lost, unlike a one-slot "send");
+- the child writes G's and D's state into one shared float32 vector and a few scalars into a shared
+  float64 vector under a sequence lock: the counter is odd while writing, so a reader that sees the same
+  even counter before and after its copy has a consistent state;
+- per-step loss history goes back through a queue in small chunks (a queue has a feeder thread, so `put`
+  never blocks the trainer, unlike a Pipe with messages over ~64 KB).
+"""
+
+from __future__ import annotations
+
+import math
+import queue
+import time
+import traceback
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.multiprocessing as mp
+
+from ganviz.core.config import TrainConfig
+from ganviz.core.trainer import Trainer
+
+# layout of the shared scalar vector
+SEQ, STEP, RUNNING, STEPS_PER_S, G_LOSS, D_LOSS, PENALTY, D_REAL, D_FAKE, G_GRAD, D_GRAD, ALIVE = range(12)
+N_META = 12
+HISTORY_FIELDS = ("step", "g_loss", "d_loss", "penalty", "d_real", "d_fake", "g_grad_norm", "d_grad_norm")
+PUBLISH_HZ = 60.0
+
+
+def state_tensors(trainer: Trainer) -> list[torch.Tensor]:
+    """G's and D's parameters and buffers, in a fixed order; views that write into the live modules."""
+    return list(trainer.G.state_dict().values()) + list(trainer.D.state_dict().values())
+
+
+def state_size(trainer: Trainer) -> int:
+    return sum(t.numel() for t in state_tensors(trainer))
+
+
+@dataclass(frozen=True)
+class Published:
+    """One consistent read of the child's state."""
+
+    seq: int
+    step: int
+    running: bool
+    steps_per_s: float
+    g_loss: float
+    d_loss: float
+    penalty: float
+    d_real: float
+    d_fake: float
+
+
+class SharedState:
+    """The shared vectors plus the seqlock read/write (process-safe without a lock; never blocks)."""
+
+    def __init__(self, n_weights: int) -> None:
+        self.weights = torch.zeros(n_weights, dtype=torch.float32).share_memory_()
+        self.meta = torch.zeros(N_META, dtype=torch.float64).share_memory_()
+
+    def write(self, tensors: list[torch.Tensor], scalars: dict[int, float]) -> None:
+        self.meta[SEQ] += 1  # odd: writing
+        torch.cat([t.detach().reshape(-1).to("cpu", torch.float32) for t in tensors], out=self.weights)
+        for k, v in scalars.items():
+            self.meta[k] = v
+        self.meta[SEQ] += 1  # even: consistent
+
+    def read(self, into: list[torch.Tensor], last_seq: int = -1, tries: int = 50) -> Published | None:
+        """Copy the weights into `into` if they changed since `last_seq`; None when unchanged or torn."""
+        for _ in range(tries):
+            seq = int(self.meta[SEQ])
+            if seq == last_seq:
+                return None
+            if seq % 2:
+                time.sleep(0.0002)
+                continue
+            flat = self.weights.clone()
+            meta = self.meta.clone()
+            if int(self.meta[SEQ]) != seq or int(meta[SEQ]) != seq:
+                continue
+            offset = 0
+            with torch.no_grad():
+                for t in into:
+                    n = t.numel()
+                    t.copy_(flat[offset : offset + n].view_as(t))
+                    offset += n
+            m = meta.tolist()
+            return Published(
+                seq=seq,
+                step=int(m[STEP]),
+                running=bool(m[RUNNING]),
+                steps_per_s=m[STEPS_PER_S],
+                g_loss=m[G_LOSS],
+                d_loss=m[D_LOSS],
+                penalty=m[PENALTY],
+                d_real=m[D_REAL],
+                d_fake=m[D_FAKE],
+            )
+        return None
+
+
+# --- the child --------------------------------------------------------------------------------
+
+
+class _ChildLoop:
+    def __init__(self, config: TrainConfig, shared: SharedState, commands, results) -> None:
+        self.trainer = Trainer(config)
+        self.shared, self.commands, self.results = shared, commands, results
+        self.tensors = state_tensors(self.trainer)
+        self.running = False
+        self.pending = 0  # single steps asked for while paused
+        self.max_rate = 0.0  # generator steps per second; 0 = as fast as possible
+        self.history: list[torch.Tensor] = []
+        self.rate_window: list[tuple[float, int]] = []
+        self.stop = False
+
+    def handle(self, cmd: tuple) -> None:
+        name, *args = cmd
+        t = self.trainer
+        if name == "start":
+            self.running = True
+        elif name == "pause":
+            self.running = False
+        elif name == "step":
+            self.pending += int(args[0])
+        elif name == "stop":
+            self.stop = True
+        elif name == "speed":
+            self.max_rate = float(args[0])
+        elif name == "objective":
+            t.set_objective(args[0])
+        elif name == "dataset":
+            t.set_dataset(args[0])
+        elif name == "lr":
+            t.set_learning_rates(*args)
+        elif name == "n_critic":
+            t.set_n_critic(int(args[0]))
+        elif name == "batch":
+            t.set_batch(int(args[0]))
+        elif name == "regularisers":
+            t.set_regularisers(**args[0])
+        elif name == "optimizer":
+            t.set_optimizer(*args)
+        else:
+            raise ValueError(f"unknown command {name!r}")
+
+    def publish(self) -> None:
+        t = self.trainer
+        last = t._last
+        now = time.perf_counter()
+        self.rate_window.append((now, t.step_count))
+        self.rate_window = [(s, n) for s, n in self.rate_window if now - s < 1.0] or self.rate_window[-1:]
+        (t0, n0), (t1, n1) = self.rate_window[0], self.rate_window[-1]
+        rate = (n1 - n0) / (t1 - t0) if t1 > t0 and self.running else 0.0
+
+        def val(key: str) -> float:
+            v = last.get(key)
+            return float(v) if v is not None else math.nan
+
+        self.shared.write(
+            self.tensors,
+            {
+                STEP: t.step_count,
+                RUNNING: float(self.running),
+                STEPS_PER_S: rate,
+                G_LOSS: val("g_loss"),
+                D_LOSS: val("d_loss"),
+                PENALTY: val("penalty"),
+                D_REAL: val("d_real"),
+                D_FAKE: val("d_fake"),
+                G_GRAD: val("g_grad_norm"),
+                D_GRAD: val("d_grad_norm"),
+                ALIVE: 1.0,
+            },
+        )
+        if self.history:
+            rows = torch.stack(self.history).numpy()
+            self.history.clear()
+            self.results.put(("history", rows))
+
+    def record(self) -> None:
+        t = self.trainer
+        last = t._last
+        self.history.append(
+            torch.stack(
+                [torch.tensor(float(t.step_count), dtype=torch.float64)]
+                + [last[k].detach().to("cpu", torch.float64) for k in HISTORY_FIELDS[1:]]
+            )
+        )
+
+    def run(self) -> None:
+        last_publish = 0.0
+        next_step_at = time.perf_counter()
+        self.publish()
+        while not self.stop:
+            busy = self.running or self.pending > 0
+            handled = False
+            while True:  # drain every waiting command before the next step
+                try:
+                    cmd = self.commands.get(block=not busy and not handled, timeout=0.05)
+                except queue.Empty:
+                    break
+                self.handle(cmd)
+                handled = True
+            if handled:  # the window sees pause, step counts and settings at once
+                self.publish()
+                last_publish = time.perf_counter()
+                continue
+            if not busy:
+                continue
+            if self.max_rate > 0:
+                delay = next_step_at - time.perf_counter()
+                if delay > 0:
+                    time.sleep(min(delay, 0.05))
+                    continue
+                next_step_at = max(next_step_at, time.perf_counter() - 0.1) + 1.0 / self.max_rate
+            self.trainer.step(1)
+            self.record()
+            if self.pending > 0 and not self.running:
+                self.pending -= 1
+            now = time.perf_counter()
+            if now - last_publish >= 1.0 / PUBLISH_HZ or (not self.running and self.pending == 0):
+                self.publish()
+                last_publish = now
+        self.publish()
+
+
+def _child_main(config: TrainConfig, shared: SharedState, commands, results) -> None:
+    try:
+        torch.set_num_threads(1)
+        _ChildLoop(config, shared, commands, results).run()
+        results.cancel_join_thread()  # exit now even if the window no longer reads results
+    except BaseException:
+        results.put(("error", traceback.format_exc()))
+        raise
+
+
+class TrainerProcess:
+    """Owner side of the child trainer. `mirror` is a local Trainer of the same config whose networks
+    receive the published weights (it starts equal to the child's step-0 state: init is seeded)."""
+
+    def __init__(self, config: TrainConfig) -> None:
+        self.config = config.resolved()
+        self.mirror = Trainer(self.config)
+        self.mirror.D.eval()  # reading D must never run spectral norm's power iteration
+        self.tensors = state_tensors(self.mirror)
+        self.shared = SharedState(state_size(self.mirror))
+        ctx = mp.get_context("spawn")
+        self.commands = ctx.Queue()
+        self.results = ctx.Queue()
+        self.process = ctx.Process(
+            target=_child_main,
+            args=(self.config.replace(device=str(self.mirror.device)), self.shared, self.commands, self.results),
+            daemon=True,
+            name="ganviz-trainer",
+        )
+        self.process.start()
+        self.last_seq = -1
+        self.error: str | None = None
+        self._history_chunks: list[np.ndarray] = []
+
+    def send(self, *cmd) -> None:
+        if self.process.is_alive():
+            self.commands.put(cmd)
+
+    def poll(self) -> Published | None:
+        """Latest state into the mirror if it changed; also drains history and error messages."""
+        while True:
+            try:
+                kind, payload = self.results.get_nowait()
+            except (queue.Empty, EOFError, OSError):
+                break
+            if kind == "history":
+                self._history_chunks.append(payload)
+            elif kind == "error":
+                self.error = payload
+        pub = self.shared.read(self.tensors, self.last_seq)
+        if pub is not None:
+            self.last_seq = pub.seq
+            self.mirror.step_count = pub.step
+        return pub
+
+    def take_history(self) -> np.ndarray | None:
+        if not self._history_chunks:
+            return None
+        rows = np.concatenate(self._history_chunks)
+        self._history_chunks.clear()
+        return rows
+
+    @property
+    def alive(self) -> bool:
+        return self.process.is_alive()
+
+    def close(self, timeout: float = 1.0) -> None:
+        if self.process.is_alive():
+            try:
+                self.commands.put(("stop",))
+            except (OSError, ValueError):
+                pass
+            deadline = time.perf_counter() + timeout
+            while self.process.is_alive() and time.perf_counter() < deadline:
+                self.poll()  # keep the result pipe flowing so the child can flush and exit
+                self.process.join(0.02)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(0.5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(0.5)
+        for q in (self.commands, self.results):
+            q.cancel_join_thread()
+            q.close()
