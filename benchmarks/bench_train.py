@@ -9,7 +9,8 @@ Both sides run with the same torch.set_num_threads (the Trainer's own default, g
 .default_threads, unless --threads is given). After a warm-up that also sizes the blocks, timed blocks of
 a fixed number of generator steps alternate trainer / plain (the order flips every round) so that load
 from other processes hits both alike; the table gives the median steps/s (one step = one G update and its
-n_critic D updates) of each side, the spread over rounds, and trainer/plain as the ratio of medians.
+n_critic D updates) of each side, the spread over rounds, trainer/plain as the ratio of medians and,
+as a cross-check, the median of the per-round ratios ("paired").
 
 Run from the repository root:
 
@@ -199,6 +200,11 @@ class Result:
     def ratio(self) -> float:
         return statistics.median(self.trainer) / statistics.median(self.plain)
 
+    @property
+    def paired_ratio(self) -> float:
+        """Median over rounds of trainer/plain within a round (adjacent blocks share the background load)."""
+        return statistics.median([t / p for t, p in zip(self.trainer, self.plain, strict=True)])
+
 
 def bench_case(case: Case, threads: int, rounds: int, block_s: float, warm_s: float) -> Result:
     trainer = make_trainer(case, threads)
@@ -206,18 +212,17 @@ def bench_case(case: Case, threads: int, rounds: int, block_s: float, warm_s: fl
     assert trainer.config.threads == threads
     assert n_params(trainer.G) == n_params(plain.G) and n_params(trainer.D) == n_params(plain.D)
     run_t, run_p = trainer_runner(trainer), plain.run
+    torch.set_num_threads(threads)  # the Trainer already did; the same for the plain loop
 
-    # warm-up: a few steps each, then about warm_s per side to settle and to size the blocks
-    timed(run_t, 5, threads)
-    timed(run_p, 5, threads)
-    probe = 10
+    # warm-up: about warm_s per side, one step at a time; the rate seen after the first steps sizes the blocks
     rates = []
     for run in (run_t, run_p):
-        t_end = time.perf_counter() + warm_s / 2
-        rate = timed(run, probe, threads)
-        while time.perf_counter() < t_end:
-            rate = timed(run, probe, threads)
-        rates.append(rate)
+        run(2)
+        n, t0 = 0, time.perf_counter()
+        while n < 2 or time.perf_counter() - t0 < warm_s / 2:
+            run(1)
+            n += 1
+        rates.append(n / (time.perf_counter() - t0))
     block = max(5, round(block_s * statistics.mean(rates)))
 
     res = Result(case, threads, block, [], [])
@@ -231,13 +236,13 @@ def bench_case(case: Case, threads: int, rounds: int, block_s: float, warm_s: fl
 
 
 def fmt_range(xs: list[float]) -> str:
-    return f"{min(xs):.0f}-{max(xs):.0f}"
+    return f"{min(xs):.3g}-{max(xs):.3g}"
 
 
 def print_table(results: list[Result]) -> None:
     head = (
         f"{'case':<22}{'thr':>4}{'block':>7}{'trainer st/s':>14}{'(min-max)':>12}"
-        f"{'plain st/s':>12}{'(min-max)':>12}{'trainer/plain':>15}"
+        f"{'plain st/s':>12}{'(min-max)':>12}{'trainer/plain':>15}{'paired':>8}"
     )
     print(head)
     print("-" * len(head))
@@ -246,38 +251,54 @@ def print_table(results: list[Result]) -> None:
             f"{r.case.label:<22}{r.threads:>4}{r.block:>7}"
             f"{statistics.median(r.trainer):>14.1f}{fmt_range(r.trainer):>12}"
             f"{statistics.median(r.plain):>12.1f}{fmt_range(r.plain):>12}"
-            f"{r.ratio:>15.3f}"
+            f"{r.ratio:>15.3f}{r.paired_ratio:>8.3f}"
         )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="3 rounds of ~0.7 s blocks instead of 5 of ~2 s")
-    parser.add_argument("--cases", nargs="+", choices=list(CASES), default=list(CASES), metavar="CASE",
-                        help=f"subset of: {', '.join(CASES)} (default: all)")
-    parser.add_argument("--threads", type=int, default=0,
-                        help="torch threads for both sides (default: ganviz's default_threads(hidden))")
+    parser.add_argument(
+        "--cases",
+        nargs="+",
+        choices=list(CASES),
+        default=list(CASES),
+        metavar="CASE",
+        help=f"subset of: {', '.join(CASES)} (default: all)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="torch threads for both sides (default: ganviz's default_threads(hidden))",
+    )
     parser.add_argument("--rounds", type=int, default=None, help="timed rounds per side (default 5, quick 3)")
-    parser.add_argument("--block-seconds", type=float, default=None,
-                        help="approximate length of one timed block (default 2, quick 0.7)")
+    parser.add_argument(
+        "--block-seconds", type=float, default=None, help="approximate length of one timed block (default 2, quick 0.7)"
+    )
     args = parser.parse_args(argv)
     rounds = args.rounds or (3 if args.quick else 5)
     block_s = args.block_seconds or (0.7 if args.quick else 2.0)
     warm_s = 1.0 if args.quick else 3.0
 
-    print(f"torch {torch.__version__}, cpu_count {os.cpu_count()}, batch {BATCH}, "
-          f"{rounds} rounds x ~{block_s:g} s blocks per side, order alternating")
+    print(
+        f"torch {torch.__version__}, cpu_count {os.cpu_count()}, batch {BATCH}, "
+        f"{rounds} rounds x ~{block_s:g} s blocks per side, order alternating"
+    )
     results = []
     for key in args.cases:
         case = CASES[key]
         threads = args.threads or default_threads(case.hidden)
-        print(f"  {case.label}: threads {threads} (torch.get_num_threads after set: ", end="", flush=True)
+        print(f"  {case.label}: torch threads {threads} ...", end=" ", flush=True)
         res = bench_case(case, threads, rounds, block_s, warm_s)
-        print(f"{torch.get_num_threads()}), ratio {res.ratio:.3f}", flush=True)
+        print(f"block {res.block} steps, ratio {res.ratio:.3f} (get_num_threads() = {torch.get_num_threads()})")
         results.append(res)
     print()
     print_table(results)
-    print("\nsteps/s = generator updates per second (each with n_critic D updates); ratio = median / median")
+    print(
+        "\nsteps/s = generator updates per second (each with n_critic D updates); ratio = median / median; "
+        "paired = median of per-round ratios"
+    )
     return 0
 
 

@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-from sklearn import datasets as skd
-
 from ganviz.core.registry import Registry
 
 Sampler = Callable[[int, torch.Generator, np.random.Generator], torch.Tensor]
@@ -72,6 +70,12 @@ def _mixture(name: str, label: str, centres: np.ndarray, sigma: float, margin: f
     )
 
 
+def _sk():
+    from sklearn import datasets  # imported on first use: it costs ~1 s of start-up
+
+    return datasets
+
+
 def _sklearn(make: Callable[[int, int], np.ndarray]) -> Sampler:
     def sample(n: int, gen: torch.Generator, rng: np.random.Generator) -> torch.Tensor:
         seed = int(rng.integers(0, 2**31 - 1))
@@ -122,7 +126,7 @@ _add(Dataset("spiral", "Two-arm spiral", _spiral, (-3.0, 3.0, -3.0, 3.0), descri
 
 
 def _swissroll(n: int, seed: int) -> np.ndarray:
-    x, _ = skd.make_swiss_roll(n, noise=0.25, random_state=seed)
+    x, _ = _sk().make_swiss_roll(n, noise=0.25, random_state=seed)
     return x[:, [0, 2]] / 7.5 * 1.414  # gan_toy's scaling, then ×1.414 to sit in the ring8 frame
 
 
@@ -134,7 +138,7 @@ _add(
 
 
 def _moons(n: int, seed: int) -> np.ndarray:
-    x, _ = skd.make_moons(n, noise=0.05, random_state=seed)
+    x, _ = _sk().make_moons(n, noise=0.05, random_state=seed)
     return (x - np.array([0.5, 0.25])) * 1.5
 
 
@@ -142,7 +146,7 @@ _add(Dataset("moons", "Two moons", _sklearn(_moons), (-3.0, 3.0, -3.0, 3.0), des
 
 
 def _circles(n: int, seed: int) -> np.ndarray:
-    x, _ = skd.make_circles(n, noise=0.03, factor=0.5, random_state=seed)
+    x, _ = _sk().make_circles(n, noise=0.03, factor=0.5, random_state=seed)
     return 2.0 * x
 
 

@@ -76,7 +76,7 @@ class SharedState:
         """Copy the weights into `into` if they changed since `last_seq`; None when unchanged or torn."""
         for _ in range(tries):
             seq = int(self.meta[SEQ])
-            if seq == last_seq:
+            if seq == last_seq or seq == 0:  # 0: nothing published yet
                 return None
             if seq % 2:
                 time.sleep(0.0002)

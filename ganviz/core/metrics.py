@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import ot
 
 N_METRIC_SAMPLES = 2500  # VEEGAN/PacGAN/GDPP: 2,500 samples from a fixed latent batch
 ROBUST_MIN_COUNT = 20  # robust variant: a mode counts once ≥ 20 HQ samples land on it (science.md §1.3)
@@ -52,6 +51,8 @@ def mode_stats(samples: np.ndarray, centres: np.ndarray, sigma: float, robust_mi
 
 def wasserstein1(a: np.ndarray, b: np.ndarray, max_samples: int = 1000) -> float:
     """Exact W1 between two empirical distributions (uniform weights, Euclidean cost) with POT's emd2."""
+    import ot  # imported on first use: POT pulls in scipy (slow start-up)
+
     a = np.asarray(a, dtype=np.float64)[:max_samples]
     b = np.asarray(b, dtype=np.float64)[:max_samples]
     if not (np.isfinite(a).all() and np.isfinite(b).all()):
