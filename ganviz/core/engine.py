@@ -15,6 +15,7 @@ Protocol
 from __future__ import annotations
 
 import math
+import os
 import queue
 import time
 import traceback
@@ -240,6 +241,7 @@ def _child_main(config: TrainConfig, shared: SharedState, commands, results) -> 
     except BaseException:
         results.put(("error", traceback.format_exc()))
         raise
+    os._exit(0)  # skip torch's slow interpreter teardown: the window waits for this process on close
 
 
 class TrainerProcess:

@@ -280,6 +280,15 @@ def test_snapshot_losses_are_the_objective_of_the_last_batch():
     assert s.penalty > 0
 
 
+@pytest.mark.parametrize("objective", ["minimax", "nonsaturating"])
+def test_snapshot_d_means_are_probabilities_for_sigmoid_objectives(objective):
+    """Snapshot.d_real / d_fake are σ(D) for the sigmoid objectives (the Snapshot field comments)."""
+    t = tiny(objective=objective, seed=2, lr_d=5e-2)
+    t.step(10)
+    s = t.snapshot()
+    assert 0.0 < s.d_fake < s.d_real < 1.0  # a D trained at a high rate separates real from fake
+
+
 def test_snapshot_does_not_change_training():
     a, b = tiny(seed=4), tiny(seed=4)
     for _ in range(4):

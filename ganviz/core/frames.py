@@ -1,0 +1,197 @@
+"""Immutable frames for the window, rebuilt from the trainer's published state (no Qt here).
+
+The window's worker thread calls `FrameBuilder.build()` at most ~30 times a second; each frame holds
+read-only numpy arrays only, so the GUI thread can draw it while the next one is being built.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from ganviz.core.config import TrainConfig
+from ganviz.core.engine import HISTORY_FIELDS, TrainerProcess
+from ganviz.core.metrics import mode_stats, wasserstein1
+from ganviz.core.surface import contour_segments, evaluate_surface, grid_points
+
+SURFACE_DISPLAY = 120  # the heatmap shown is always 120×120 ...
+QUALITY_PERIOD_S = 0.5  # mode metrics and exact W1 at most twice a second (W1 costs ~50–100 ms)
+N_REAL_SHOWN = 2500
+HISTORY_COLUMNS = HISTORY_FIELDS + ("critic_estimate",)
+QUALITY_COLUMNS = ("step", "modes", "modes_robust", "hq", "rkl", "w1")
+
+
+def surface_resolution(hidden: int, layers: int) -> int:
+    """... but wide nets are evaluated on a coarser grid and interpolated, to keep a frame ≲ 10 ms."""
+    cost = hidden * hidden * max(layers - 1, 1) / (64 * 64 * 2)
+    return int(max(48, min(SURFACE_DISPLAY, SURFACE_DISPLAY / math.sqrt(max(cost, 1.0)) * 1.6)))
+
+
+def upsample(values: np.ndarray, n: int) -> np.ndarray:
+    """Bilinear resize of a square grid of cell-centre values to n×n."""
+    m = values.shape[0]
+    if m == n:
+        return values
+    pos = (np.arange(n) + 0.5) * m / n - 0.5
+    i0 = np.clip(np.floor(pos).astype(int), 0, m - 1)
+    i1 = np.clip(i0 + 1, 0, m - 1)
+    w = np.clip(pos - i0, 0.0, 1.0).astype(np.float32)
+    rows = values[i0] * (1 - w)[:, None] + values[i1] * w[:, None]
+    return (rows[:, i0] * (1 - w)[None, :] + rows[:, i1] * w[None, :]).astype(np.float32)
+
+
+class GrowBuffer:
+    """Append-only table; `view()` is read-only and stays valid (a realloc leaves old views intact)."""
+
+    def __init__(self, columns: int, capacity: int = 4096) -> None:
+        self._data = np.zeros((capacity, columns), dtype=np.float64)
+        self.n = 0
+
+    def append(self, rows: np.ndarray) -> None:
+        need = self.n + len(rows)
+        if need > len(self._data):
+            bigger = np.zeros((max(need, 2 * len(self._data)), self._data.shape[1]), dtype=np.float64)
+            bigger[: self.n] = self._data[: self.n]
+            self._data = bigger
+        self._data[self.n : need] = rows
+        self.n = need
+
+    def view(self) -> np.ndarray:
+        v = self._data[: self.n]
+        v.setflags(write=False)
+        return v
+
+
+@dataclass(frozen=True)
+class Frame:
+    step: int
+    running: bool
+    steps_per_s: float
+    objective: str
+    family: str  # "gan" | "wgan"
+    dataset: str
+    extent: tuple[float, float, float, float]
+    real: np.ndarray  # (N, 2)
+    fakes: np.ndarray  # (2500, 2) = G(z_fixed) at `step`
+    surface: np.ndarray  # (120, 120), row = y; σ(D) for 'prob', D otherwise
+    surface_kind: str  # "prob" | "raw01" | "critic"
+    surface_levels: tuple[float, float]
+    boundary: tuple[np.ndarray, np.ndarray]  # D = ½ (or critic = 0) contour, NaN-separated x, y
+    history: np.ndarray  # (steps, len(HISTORY_COLUMNS)), every generator step so far
+    quality: np.ndarray  # (rows, len(QUALITY_COLUMNS))
+    mode_counts: np.ndarray | None  # HQ samples per mode, mixture datasets
+    centres: np.ndarray | None
+    device: str
+    build_ms: float
+    created: float = field(default_factory=time.perf_counter)
+
+    def column(self, name: str) -> np.ndarray:
+        return self.history[:, HISTORY_COLUMNS.index(name)]
+
+    def quality_column(self, name: str) -> np.ndarray:
+        return self.quality[:, QUALITY_COLUMNS.index(name)]
+
+
+class FrameBuilder:
+    """Owns the child trainer; turns its published state into frames. Use from one thread only."""
+
+    def __init__(self, config: TrainConfig) -> None:
+        self.engine = TrainerProcess(config)
+        self.mirror = self.engine.mirror
+        self.history = GrowBuffer(len(HISTORY_COLUMNS))
+        self.quality = GrowBuffer(len(QUALITY_COLUMNS))
+        self._last_quality = -math.inf
+        self._last_quality_step = 0  # nothing to measure before the first step; keeps the first frame fast
+        self._real_for: str | None = None
+        self._real = np.empty((0, 2), np.float32)
+        self.running = False
+        self.steps_per_s = 0.0
+        self._resolution = surface_resolution(self.mirror.config.hidden, self.mirror.config.layers)
+
+    @property
+    def config(self) -> TrainConfig:
+        return self.mirror.config
+
+    def send(self, *cmd) -> None:
+        """Forward a command to the child and mirror live settings locally (for surface kind etc.)."""
+        name, *args = cmd
+        if name == "objective":
+            self.mirror.set_objective(args[0])
+        elif name == "dataset":
+            self.mirror.set_dataset(args[0])
+            self._real_for = None
+        self.engine.send(*cmd)
+
+    def _real_points(self) -> np.ndarray:
+        ds = self.mirror.dataset
+        if self._real_for != ds.name:
+            gen = torch.Generator().manual_seed(12345)
+            pts = ds.sample(N_REAL_SHOWN, gen, np.random.default_rng(12345)).numpy().astype(np.float32)
+            pts.setflags(write=False)
+            self._real, self._real_for = pts, ds.name
+        return self._real
+
+    def build(self, force: bool = False) -> Frame | None:
+        """A new frame when the trainer published something new (or `force`), else None."""
+        t0 = time.perf_counter()
+        pub = self.engine.poll()
+        rows = self.engine.take_history()
+        if rows is not None:
+            est = rows[:, HISTORY_FIELDS.index("d_real")] - rows[:, HISTORY_FIELDS.index("d_fake")]
+            self.history.append(np.column_stack([rows, est]))
+        if pub is not None:
+            self.running, self.steps_per_s = pub.running, pub.steps_per_s
+        elif not force:
+            return None
+        m = self.mirror
+        fakes = m.fakes()
+        ds, obj = m.dataset, m.objective
+        stats = mode_stats(fakes, ds.centres, ds.sigma) if ds.is_mixture else None
+        if t0 - self._last_quality >= QUALITY_PERIOD_S and m.step_count != self._last_quality_step:
+            self._last_quality, self._last_quality_step = t0, m.step_count
+            w1 = wasserstein1(self._real_points()[:1000], fakes, 1000)
+            s = stats.as_dict() if stats else {"modes": np.nan, "modes_robust": np.nan, "hq": np.nan, "rkl": np.nan}
+            self.quality.append(
+                np.array([[m.step_count, s["modes"], s["modes_robust"], s["hq"], s["rkl"], w1]], dtype=np.float64)
+            )
+        kind = obj.surface
+        raw = evaluate_surface(m.D, ds.extent, self._resolution, kind, m.device)
+        surface = upsample(raw, SURFACE_DISPLAY)
+        surface.setflags(write=False)
+        xs, ys, _ = grid_points(ds.extent, SURFACE_DISPLAY)
+        level = 0.5 if kind in ("prob", "raw01") else 0.0
+        boundary = contour_segments(surface, level, xs, ys)
+        if kind == "prob":
+            levels = (0.0, 1.0)
+        else:  # symmetric around the boundary so the diverging map's centre is the boundary
+            span = float(np.nanmax(np.abs(surface - level))) if surface.size else 1.0
+            span = span if math.isfinite(span) and span > 0 else 1.0
+            levels = (level - span, level + span)
+        return Frame(
+            step=m.step_count,
+            running=self.running,
+            steps_per_s=self.steps_per_s,
+            objective=obj.name,
+            family=obj.family,
+            dataset=ds.name,
+            extent=ds.extent,
+            real=self._real_points(),
+            fakes=fakes,
+            surface=surface,
+            surface_kind=kind,
+            surface_levels=levels,
+            boundary=boundary,
+            history=self.history.view(),
+            quality=self.quality.view(),
+            mode_counts=stats.counts if stats else None,
+            centres=ds.centres,
+            device=str(m.device),
+            build_ms=(time.perf_counter() - t0) * 1e3,
+        )
+
+    def close(self) -> None:
+        self.engine.close()
