@@ -1,3 +1,4 @@
 from ganviz.cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # the trainer's child process re-imports this file (spawn)
+    raise SystemExit(main())

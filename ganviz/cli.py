@@ -58,7 +58,10 @@ def add_run_arguments(p: argparse.ArgumentParser, *, defaults_for_window: bool =
 
     p.add_argument("--dataset", type=_choice(DATASETS.names(), "dataset"), default="ring8", help="default: ring8")
     p.add_argument(
-        "--objective", type=_choice(OBJECTIVES.names(), "objective"), default="nonsaturating", help="default: nonsaturating"
+        "--objective",
+        type=_choice(OBJECTIVES.names(), "objective"),
+        default="nonsaturating",
+        help="default: nonsaturating",
     )
     p.add_argument("--spectral-norm", action="store_true", help="spectral normalisation of every D layer")
     p.add_argument("--r1", type=nonneg_float, default=0.0, metavar="GAMMA", help="R1 penalty γ (0 = off)")
@@ -75,7 +78,9 @@ def add_run_arguments(p: argparse.ArgumentParser, *, defaults_for_window: bool =
     p.add_argument("--optimizer", type=_choice(["adam", "rmsprop", "sgd"], "optimizer"))
     p.add_argument("--activation", type=_choice(["relu", "leaky_relu", "tanh", "elu"], "activation"), default="relu")
     p.add_argument("--prior", type=_choice(["uniform", "normal"], "prior"), default="uniform")
-    p.add_argument("--update", type=_choice(["alt", "sim"], "update"), default="alt", help="alternating or simultaneous")
+    p.add_argument(
+        "--update", type=_choice(["alt", "sim"], "update"), default="alt", help="alternating or simultaneous"
+    )
     p.add_argument("--device", type=_choice(list(ALLOWED_DEVICES), "device"), default="auto")
     p.add_argument("--threads", type=positive_int, metavar="T", help="torch threads (chosen for the model size)")
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
+
 from ganviz.core.registry import Registry
 
 Sampler = Callable[[int, torch.Generator, np.random.Generator], torch.Tensor]

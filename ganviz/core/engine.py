@@ -26,11 +26,30 @@ import torch
 import torch.multiprocessing as mp
 
 from ganviz.core.config import TrainConfig
+from ganviz.core.datasets import DATASETS
+from ganviz.core.objectives import OBJECTIVES
 from ganviz.core.trainer import Trainer
 
 # layout of the shared scalar vector
-SEQ, STEP, RUNNING, STEPS_PER_S, G_LOSS, D_LOSS, PENALTY, D_REAL, D_FAKE, G_GRAD, D_GRAD, ALIVE = range(12)
-N_META = 12
+(
+    SEQ,
+    STEP,
+    RUNNING,
+    STEPS_PER_S,
+    G_LOSS,
+    D_LOSS,
+    PENALTY,
+    D_REAL,
+    D_FAKE,
+    G_GRAD,
+    D_GRAD,
+    OBJECTIVE,
+    DATASET,
+    N_CRITIC,
+    LR_G,
+    LR_D,
+) = range(16)
+N_META = 16
 HISTORY_FIELDS = ("step", "g_loss", "d_loss", "penalty", "d_real", "d_fake", "g_grad_norm", "d_grad_norm")
 PUBLISH_HZ = 60.0
 
@@ -57,6 +76,11 @@ class Published:
     penalty: float
     d_real: float
     d_fake: float
+    objective: str  # what the child trains with right now
+    dataset: str
+    n_critic: int
+    lr_g: float
+    lr_d: float
 
 
 class SharedState:
@@ -103,6 +127,11 @@ class SharedState:
                 penalty=m[PENALTY],
                 d_real=m[D_REAL],
                 d_fake=m[D_FAKE],
+                objective=OBJECTIVES.names()[int(m[OBJECTIVE])],
+                dataset=DATASETS.names()[int(m[DATASET])],
+                n_critic=int(m[N_CRITIC]),
+                lr_g=m[LR_G],
+                lr_d=m[LR_D],
             )
         return None
 
@@ -178,7 +207,11 @@ class _ChildLoop:
                 D_FAKE: val("d_fake"),
                 G_GRAD: val("g_grad_norm"),
                 D_GRAD: val("d_grad_norm"),
-                ALIVE: 1.0,
+                OBJECTIVE: OBJECTIVES.names().index(t.config.objective),
+                DATASET: DATASETS.names().index(t.config.dataset),
+                N_CRITIC: t.config.n_critic,
+                LR_G: t.config.lr_g,
+                LR_D: t.config.lr_d,
             },
         )
         if self.history:

@@ -6,7 +6,9 @@ read-only numpy arrays only, so the GUI thread can draw it while the next one is
 
 from __future__ import annotations
 
+import importlib
 import math
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -111,6 +113,8 @@ class FrameBuilder:
         self.running = False
         self.steps_per_s = 0.0
         self._resolution = surface_resolution(self.mirror.config.hidden, self.mirror.config.layers)
+        # POT takes seconds to import; do it now, off this thread, so no frame waits for it
+        threading.Thread(target=importlib.import_module, args=("ot",), daemon=True).start()
 
     @property
     def config(self) -> TrainConfig:

@@ -6,6 +6,7 @@ runs as fast as a hand-written one. Numbers reach the host only in `snapshot()`.
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass
 
@@ -228,7 +229,7 @@ class Trainer:
         for i in range(n):
             last = i == n - 1
             if self.config.update == "sim":
-                for j in range(k - 1):
+                for _ in range(k - 1):
                     self._d_step(False)
                 self._sim_step(last)
             else:
@@ -291,21 +292,26 @@ class Trainer:
     # --- state --------------------------------------------------------------------------------
 
     def state_dict(self) -> dict:
-        """Everything needed to resume bit for bit: config, weights, optimisers, RNG streams, step."""
-        return {
-            "config": self.config.__dict__.copy(),
-            "step": self.step_count,
-            "G": self.G.state_dict(),
-            "D": self.D.state_dict(),
-            "opt_g": self.opt_g.state_dict(),
-            "opt_d": self.opt_d.state_dict(),
-            "rng": {
-                "latent": self.latent_gen.get_state(),
-                "data": self.data_gen.get_state(),
-                "numpy": self.np_rng.bit_generator.state,
-            },
-            "z_fixed": self.z_fixed.cpu(),
-        }
+        """Everything needed to resume bit for bit: config, weights, optimisers, RNG streams, step.
+
+        A deep copy: torch's own state dicts alias the live tensors, which later steps would change.
+        """
+        return copy.deepcopy(
+            {
+                "config": self.config.__dict__.copy(),
+                "step": self.step_count,
+                "G": self.G.state_dict(),
+                "D": self.D.state_dict(),
+                "opt_g": self.opt_g.state_dict(),
+                "opt_d": self.opt_d.state_dict(),
+                "rng": {
+                    "latent": self.latent_gen.get_state(),
+                    "data": self.data_gen.get_state(),
+                    "numpy": self.np_rng.bit_generator.state,
+                },
+                "z_fixed": self.z_fixed,
+            }
+        )
 
     def load_state_dict(self, state: dict) -> None:
         self.G.load_state_dict(state["G"])

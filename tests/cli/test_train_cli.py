@@ -120,7 +120,8 @@ def test_not_quiet_prints_a_summary_line(tmp_path, capsys):
 
 def test_python_dash_m_ganviz_train(tmp_path, child_env):
     samples, metrics = tmp_path / "s.npy", tmp_path / "m.json"
-    argv = ["train", "--steps", "10", *TINY, "--seed", "2", "--samples-out", str(samples), "--metrics-out", str(metrics)]
+    argv = ["train", "--steps", "10", *TINY, "--seed", "2"]
+    argv += ["--samples-out", str(samples), "--metrics-out", str(metrics)]
     r = subprocess.run(
         [sys.executable, "-m", "ganviz", *argv], env=child_env, capture_output=True, text=True, timeout=120
     )

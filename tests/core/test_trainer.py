@@ -158,7 +158,7 @@ def test_set_objective_keeps_optimizers_and_state():
     t.set_objective("lsgan")
     assert t.opt_g is opt_g and t.opt_d is opt_d and t.G is G and t.D is D
     assert t.objective.name == "lsgan" and t.config.objective == "lsgan"
-    for p, before in zip(D.parameters(), exp_avg_before):
+    for p, before in zip(D.parameters(), exp_avg_before, strict=True):
         assert torch.equal(opt_d.state[p]["exp_avg"], before)
     t.step(3)
     assert _adam_steps(opt_d) == 8  # counts on, not restarted at 1
@@ -203,8 +203,8 @@ def test_set_learning_rates_changes_the_update_size():
     before = [p.detach().clone() for p in a.D.parameters()]
     a.step(1)
     b.step(1)
-    move_a = max((p - q).abs().max().item() for p, q in zip(a.D.parameters(), before))
-    move_b = max((p - q).abs().max().item() for p, q in zip(b.D.parameters(), before))
+    move_a = max((p - q).abs().max().item() for p, q in zip(a.D.parameters(), before, strict=True))
+    move_b = max((p - q).abs().max().item() for p, q in zip(b.D.parameters(), before, strict=True))
     assert move_b == pytest.approx(10 * move_a, rel=0.05)
 
 

@@ -1,0 +1,1 @@
+"""Qt views of ganviz: everything that imports PySide6 or pyqtgraph lives here."""

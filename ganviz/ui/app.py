@@ -1,0 +1,93 @@
+"""Application start-up: display check, Qt binding, pyqtgraph options, the --run-for automation."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+from ganviz.core.config import TrainConfig
+
+LAUNCHED_AT = time.perf_counter()
+
+
+def display_problem() -> str | None:
+    """Why no window can open here, or None. Checked before Qt, which would abort the process."""
+    if os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        return "no display found (DISPLAY and WAYLAND_DISPLAY are unset)"
+    return None
+
+
+def _percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def run_app(
+    config: TrainConfig, run_for: float | None = None, screenshot: str | None = None, stats_json: str | None = None
+) -> int:
+    problem = display_problem()
+    if problem:
+        print(
+            f"ganviz: cannot open a window: {problem}. Use `ganviz train ...` for headless training, or "
+            "QT_QPA_PLATFORM=offscreen ganviz --run-for SECONDS --screenshot out.png",
+            file=sys.stderr,
+        )
+        return 2
+    os.environ.setdefault("QT_API", "pyside6")
+    os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+    import pyqtgraph as pg
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    pg.setConfigOptions(background="w", foreground="k", imageAxisOrder="row-major", antialias=False)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("ganviz")
+
+    from ganviz.core.io import write_atomic
+    from ganviz.ui.main_window import MainWindow
+
+    window = MainWindow(config)
+    window.confirm = (lambda _q: True) if run_for is not None else window.confirm
+    window.show()
+    result = {"code": 0}
+
+    if run_for is not None:
+        started = time.perf_counter()
+        window.start()
+
+        def finish() -> None:
+            elapsed = time.perf_counter() - started
+            frame = window.frame
+            if screenshot:
+                window.grab().save(screenshot, "PNG")
+            if stats_json:
+                drawn = [t for t in window.frame_times if t >= started]
+                stats = {
+                    "dataset": window.config.dataset,
+                    "objective": window.config.objective,
+                    "seconds": elapsed,
+                    "train_steps": frame.step if frame else 0,
+                    "train_steps_per_s": (frame.step / elapsed) if frame else 0.0,
+                    "frames": len(drawn),
+                    "fps": len(drawn) / elapsed,
+                    "frame_ms_p50": _percentile(window.frame_costs_ms, 50),
+                    "frame_ms_p95": _percentile(window.frame_costs_ms, 95),
+                    "first_frame_s": (window.first_frame_at - LAUNCHED_AT) if window.first_frame_at else None,
+                    "device": frame.device if frame else None,
+                }
+                if frame is not None and frame.centres is not None and len(frame.quality):
+                    last = frame.quality[-1]
+                    stats.update(modes=int(last[1]), modes_robust=int(last[2]), hq=float(last[3]))
+                write_atomic(stats_json, lambda f: f.write(json.dumps(stats, indent=2).encode()))
+            window.close()
+            app.quit()
+
+        QTimer.singleShot(int(run_for * 1000), finish)
+    app.exec()
+    return result["code"]

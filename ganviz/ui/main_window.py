@@ -1,0 +1,374 @@
+"""The main window: data view, loss and quality panels, menus, hyper-parameter dock, status bar."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+)
+
+from ganviz.core.config import TrainConfig
+from ganviz.core.datasets import DATASETS
+from ganviz.core.frames import Frame, FrameBuilder
+from ganviz.core.objectives import OBJECTIVES
+from ganviz.ui.help_pages import ABOUT, objective_page
+from ganviz.ui.panels.data_panel import DataPanel
+from ganviz.ui.panels.loss_panel import LossPanel
+from ganviz.ui.panels.quality_panel import QualityPanel
+from ganviz.ui.params_dock import ParamsDock
+from ganviz.ui.worker import FrameWorker
+
+SPEEDS = [("Full speed", 0.0), ("200 steps/s", 200.0), ("50 steps/s", 50.0), ("10 steps/s", 10.0), ("2 steps/s", 2.0)]
+
+
+class MainWindow(QMainWindow):
+    frame_drawn = Signal(object)  # the Frame just drawn (tests and --run-for statistics listen)
+
+    def __init__(self, config: TrainConfig) -> None:
+        super().__init__()
+        self.setWindowTitle("ganviz — watch a GAN learn")
+        self.resize(1500, 900)
+        self.config = config.resolved()
+        # ask before replacing the networks; tests and automation swap this for a stub
+        self.confirm: Callable[[str], bool] = self._ask
+        self.running = False
+        self.frame: Frame | None = None
+        self.frame_times: list[float] = []  # wall time at which each frame was drawn
+        self.frame_costs_ms: list[float] = []  # build + draw cost of each frame
+        self.first_frame_at: float | None = None
+        self.builder: FrameBuilder | None = None
+        self.worker: FrameWorker | None = None
+
+        self.data_panel = DataPanel()
+        self.loss_panel = LossPanel()
+        self.quality_panel = QualityPanel()
+        right = QSplitter(Qt.Vertical)
+        right.addWidget(self.loss_panel)
+        right.addWidget(self.quality_panel)
+        right.setSizes([400, 500])
+        main = QSplitter(Qt.Horizontal)
+        main.addWidget(self.data_panel)
+        main.addWidget(right)
+        main.setSizes([800, 550])
+        self.setCentralWidget(main)
+        self.params = ParamsDock(self.config, self)
+        self.addDockWidget(Qt.LeftDockWidgetArea, self.params)
+        self.params.live.connect(self._live_change)
+        self.params.rebuild.connect(self._rebuild_change)
+
+        self.status_labels = {k: QLabel() for k in ("step", "rate", "fps", "device", "objective")}
+        for label in self.status_labels.values():
+            self.statusBar().addPermanentWidget(label)
+        self._build_menus()
+        self._start_engine(self.config)
+
+    # --- menus --------------------------------------------------------------------------------
+
+    def _action(self, menu, text: str, slot, shortcut=None, checkable=False, checked=False, tip="") -> QAction:
+        act = QAction(text, self)
+        if shortcut:
+            act.setShortcut(QKeySequence(shortcut))
+        act.setCheckable(checkable)
+        if checkable:
+            act.setChecked(checked)
+            act.toggled.connect(slot)
+        else:
+            act.triggered.connect(slot)
+        if tip:
+            act.setToolTip(tip)
+            act.setStatusTip(tip)
+        menu.addAction(act)
+        return act
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self._action(file_menu, "Save &screenshot…", self._save_screenshot, "Ctrl+Shift+S")
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, QKeySequence.Quit)
+
+        obj_menu = bar.addMenu("&Objective")
+        self.objective_actions: dict[str, QAction] = {}
+        group = QActionGroup(self)
+        for name in OBJECTIVES:
+            obj = OBJECTIVES.get(name)()
+            act = self._action(obj_menu, obj.label, lambda _c=False, n=name: self.set_objective(n), checkable=False)
+            act.setCheckable(True)
+            act.setToolTip(obj.formula)
+            act.setStatusTip(obj.formula)
+            group.addAction(act)
+            self.objective_actions[name] = act
+        obj_menu.addSeparator()
+        self.sn_action = self._action(
+            obj_menu,
+            "Spectral norm",
+            self._toggle_spectral_norm,
+            checkable=True,
+            tip="Divide every D weight by its largest singular value (needs new networks)",
+        )
+        self.r1_action = self._action(
+            obj_menu,
+            "R1 penalty",
+            self._toggle_r1,
+            checkable=True,
+            tip="Add (γ/2) E‖∇D(x)‖² on real data; γ is set in the hyper-parameter dock",
+        )
+
+        ds_menu = bar.addMenu("&Dataset")
+        self.dataset_actions: dict[str, QAction] = {}
+        group = QActionGroup(self)
+        for name in DATASETS:
+            ds = DATASETS.get(name)
+            act = self._action(ds_menu, ds.label, lambda _c=False, n=name: self.set_dataset(n))
+            act.setCheckable(True)
+            act.setStatusTip(ds.description)
+            group.addAction(act)
+            self.dataset_actions[name] = act
+
+        run = bar.addMenu("&Run")
+        self.start_action = self._action(run, "&Start", self.toggle_running, Qt.Key_Space)
+        self._action(run, "S&tep one generator update", self.step_once, Qt.Key_S)
+        self._action(run, "&Reset", self.reset, "Ctrl+R", tip="New networks from the seed")
+        speed = run.addMenu("Speed")
+        group = QActionGroup(self)
+        for label, rate in SPEEDS:
+            act = self._action(speed, label, lambda _c=False, r=rate: self.set_speed(r))
+            act.setCheckable(True)
+            act.setChecked(rate == 0.0)
+            group.addAction(act)
+
+        view = bar.addMenu("&View")
+        self.layer_actions: dict[str, QAction] = {}
+        for key, label in (
+            ("real", "Real samples"),
+            ("fake", "Generated samples"),
+            ("surface", "Decision surface"),
+            ("boundary", "Decision boundary"),
+        ):
+            self.layer_actions[key] = self._action(
+                view, label, lambda on, k=key: self.set_layer_visible(k, on), checkable=True, checked=True
+            )
+        view.addSeparator()
+        for panel, label in ((self.loss_panel, "Loss panel"), (self.quality_panel, "Quality panel")):
+            self._action(view, label, panel.setVisible, checkable=True, checked=True)
+        view.addAction(self.params.toggleViewAction())
+
+        help_menu = bar.addMenu("&Help")
+        objectives = help_menu.addMenu("Objectives")
+        for name in OBJECTIVES:
+            self._action(objectives, OBJECTIVES.get(name)().label, lambda _c=False, n=name: self._show_help(n))
+        self._action(help_menu, "&About ganviz", lambda: QMessageBox.about(self, "About ganviz", ABOUT))
+        self._sync_menus()
+
+    def _sync_menus(self) -> None:
+        c = self.config
+        self.objective_actions[c.objective].setChecked(True)
+        self.dataset_actions[c.dataset].setChecked(True)
+        for act, on in ((self.sn_action, c.spectral_norm), (self.r1_action, c.r1 > 0)):
+            act.blockSignals(True)
+            act.setChecked(on)
+            act.blockSignals(False)
+        self.start_action.setText("&Pause" if self.running else "&Start")
+
+    # --- engine -------------------------------------------------------------------------------
+
+    def _start_engine(self, config: TrainConfig) -> None:
+        self.builder = FrameBuilder(config)
+        self.worker = FrameWorker(self.builder)
+        self.worker.frame_ready.connect(self._on_frame)
+        self.worker.failed.connect(self._on_failed)
+        self.worker.start()
+
+    def _stop_engine(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
+            self.worker.frame_ready.disconnect(self._on_frame)
+            self.worker.failed.disconnect(self._on_failed)
+            self.worker = None
+        if self.builder is not None:
+            self.builder.close()
+            self.builder = None
+
+    def send(self, *cmd) -> None:
+        if self.builder is not None:
+            self.builder.send(*cmd)
+            if self.worker is not None:
+                self.worker.request_frame()
+
+    # --- actions ------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.running = True
+        self.send("start")
+        self._sync_menus()
+
+    def pause(self) -> None:
+        self.running = False
+        self.send("pause")
+        self._sync_menus()
+
+    def toggle_running(self) -> None:
+        self.pause() if self.running else self.start()
+
+    def step_once(self) -> None:
+        if self.running:
+            self.pause()
+        self.send("step", 1)
+
+    def set_speed(self, rate: float) -> None:
+        self.send("speed", rate)
+
+    def set_objective(self, name: str) -> None:
+        """Switch the loss live, with that objective's optimiser defaults; the networks are kept."""
+        defaults = OBJECTIVES.get(name).defaults
+        self.config = self.config.replace(
+            objective=name,
+            optimizer=defaults.optimizer,
+            lr_g=defaults.lr_g,
+            lr_d=defaults.lr_d,
+            beta1=defaults.betas[0],
+            beta2=defaults.betas[1],
+            n_critic=defaults.n_critic,
+        )
+        self.send("objective", name)
+        self.send("optimizer", defaults.optimizer, *defaults.betas)
+        self.send("lr", defaults.lr_g, defaults.lr_d)
+        self.send("n_critic", defaults.n_critic)
+        self.params.show_config(self.config)
+        self._sync_menus()
+
+    def set_dataset(self, name: str) -> None:
+        self.config = self.config.replace(dataset=name)
+        self.send("dataset", name)
+        self._sync_menus()
+
+    def set_layer_visible(self, key: str, on: bool) -> None:
+        self.data_panel.layer_items()[key].setVisible(on)
+        if on and self.worker is not None:
+            self.worker.request_frame()
+
+    def _toggle_spectral_norm(self, on: bool) -> None:
+        self._rebuild_change({"spectral_norm": on})
+
+    def _toggle_r1(self, on: bool) -> None:
+        gamma = self.params.r1.value() if on else 0.0
+        self.params.r1_enabled = on
+        self.config = self.config.replace(r1=gamma)
+        self.send("regularisers", {"r1": gamma})
+
+    def _live_change(self, name: str, args: tuple) -> None:
+        c = self.config
+        if name == "lr":
+            g, d = args
+            self.config = c.replace(lr_g=g if g is not None else c.lr_g, lr_d=d if d is not None else c.lr_d)
+            self.send("lr", self.config.lr_g, self.config.lr_d)
+            return
+        if name == "optimizer":
+            kind, *betas = args
+            b1 = betas[0] if betas and betas[0] is not None else c.beta1
+            b2 = betas[1] if len(betas) > 1 and betas[1] is not None else c.beta2
+            self.config = c.replace(optimizer=kind, beta1=b1, beta2=b2)
+            self.send("optimizer", kind, b1, b2)
+            return
+        if name == "n_critic":
+            self.config = c.replace(n_critic=args[0])
+        elif name == "batch":
+            self.config = c.replace(batch=args[0])
+        elif name == "regularisers":
+            self.config = c.replace(**args[0])
+        self.send(name, *args)
+
+    def _rebuild_change(self, changes: dict) -> None:
+        if self.confirm("This change needs new networks: training restarts from step 0. Reset now?"):
+            self.reset(self.config.replace(**changes))
+        else:
+            self.params.show_config(self.config)
+            self._sync_menus()
+
+    def reset(self, config: TrainConfig | None = None) -> None:
+        """New networks (from the seed); keeps running if it was."""
+        was_running = self.running
+        self.config = (config or self.config).resolved()
+        self.setCursor(Qt.WaitCursor)
+        try:
+            self._stop_engine()
+            self._start_engine(self.config)
+        finally:
+            self.unsetCursor()
+        self.params.show_config(self.config)
+        self.running = False
+        if was_running:
+            self.start()
+        self._sync_menus()
+
+    def _ask(self, question: str) -> bool:
+        answer = QMessageBox.question(self, "ganviz", question, QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
+        return answer == QMessageBox.Yes
+
+    def _show_help(self, name: str) -> None:
+        QMessageBox.information(self, "Objective", objective_page(name))
+
+    def _save_screenshot(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save screenshot", "ganviz.png", "PNG images (*.png)")
+        if path and not self.grab().save(path, "PNG"):
+            QMessageBox.warning(self, "ganviz", f"Could not write {path}")
+
+    # --- frames -------------------------------------------------------------------------------
+
+    def _on_frame(self, frame: Frame) -> None:
+        t0 = time.perf_counter()
+        if self.sender() is not self.worker:  # a late frame from an engine that was just replaced
+            return
+        self.frame = frame
+        self.data_panel.show_frame(frame)
+        if self.loss_panel.isVisible():
+            self.loss_panel.show_frame(frame)
+        if self.quality_panel.isVisible():
+            self.quality_panel.show_frame(frame)
+        now = time.perf_counter()
+        self.frame_times.append(now)
+        self.frame_costs_ms.append(frame.build_ms + (now - t0) * 1e3)
+        if self.first_frame_at is None:
+            self.first_frame_at = now
+        self._update_status(frame)
+        self.frame_drawn.emit(frame)
+        if self.worker is not None:
+            self.worker.frame_taken()
+
+    def fps(self, window_s: float = 2.0) -> float:
+        now = time.perf_counter()
+        recent = [t for t in self.frame_times[-200:] if now - t <= window_s]
+        return (len(recent) - 1) / (recent[-1] - recent[0]) if len(recent) > 1 else 0.0
+
+    def _update_status(self, frame: Frame) -> None:
+        s = self.status_labels
+        s["step"].setText(f"step {frame.step}")
+        s["rate"].setText(f"{frame.steps_per_s:.0f} steps/s")
+        s["fps"].setText(f"{self.fps():.0f} frames/s")
+        s["device"].setText(f"device {frame.device}")
+        s["objective"].setText(OBJECTIVES.get(frame.objective).label)
+
+    def _on_failed(self, message: str) -> None:
+        self.running = False
+        self._sync_menus()
+        last = message.strip().splitlines()[-1] if message.strip() else "unknown error"
+        self.statusBar().showMessage(f"Training stopped: {last}. Run → Reset to start again.")
+        if self.isVisible() and not getattr(self, "_closing", False):
+            box = QMessageBox(
+                QMessageBox.Critical, "ganviz: training stopped", f"The trainer stopped:\n{last}", parent=self
+            )
+            box.setDetailedText(message)
+            box.open()
+
+    def closeEvent(self, event) -> None:
+        self._closing = True
+        self._stop_engine()
+        super().closeEvent(event)

@@ -1,0 +1,56 @@
+"""Loss panel: G and D losses, and D's outputs (or the critic's W1 estimate), against generator step."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+
+from ganviz.core.frames import Frame
+from ganviz.ui import style
+
+
+def _curve(plot: pg.PlotItem, colour, name: str) -> pg.PlotDataItem:
+    item = plot.plot(pen=pg.mkPen(colour, width=1.5), name=name)
+    item.setDownsampling(auto=True, method="peak")  # the full history is kept; only the drawing is decimated
+    item.setClipToView(True)
+    return item
+
+
+class LossPanel(pg.GraphicsLayoutWidget):
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.losses = self.addPlot(row=0, col=0, title="Losses")
+        self.losses.addLegend(offset=(-8, 8), labelTextSize="9pt")
+        self.g_loss = _curve(self.losses, style.G_LOSS, "G loss")
+        self.d_loss = _curve(self.losses, style.D_LOSS, "D loss")
+        self.outputs = self.addPlot(row=1, col=0, title="Discriminator outputs")
+        self.outputs_legend = self.outputs.addLegend(offset=(-8, 8), labelTextSize="9pt")
+        self.d_real = _curve(self.outputs, style.D_REAL, "mean D(real)")
+        self.d_fake = _curve(self.outputs, style.D_FAKE, "mean D(fake)")
+        self.estimate = _curve(self.outputs, style.ESTIMATE, "critic estimate E D(x) − E D(G(z))")
+        self.outputs.setXLink(self.losses)
+        for p in (self.losses, self.outputs):
+            p.setLabel("bottom", "generator step")
+            p.showGrid(x=True, y=True, alpha=0.2)
+            p.setMenuEnabled(False)
+        self._family: str | None = None
+        self._n = -1
+
+    def show_frame(self, frame: Frame) -> None:
+        if frame.family != self._family:
+            self._family = frame.family
+            wgan = frame.family == "wgan"
+            self.estimate.setVisible(wgan)
+            self.outputs_legend.removeItem(self.estimate)
+            if wgan:
+                self.outputs_legend.addItem(self.estimate, "critic estimate E D(x) − E D(G(z))")
+            self.outputs.setTitle("Critic outputs" if wgan else "Discriminator outputs")
+        if len(frame.history) == self._n:
+            return
+        self._n = len(frame.history)
+        steps = frame.column("step")
+        self.g_loss.setData(steps, frame.column("g_loss"))
+        self.d_loss.setData(steps, frame.column("d_loss"))
+        self.d_real.setData(steps, frame.column("d_real"))
+        self.d_fake.setData(steps, frame.column("d_fake"))
+        if self._family == "wgan":
+            self.estimate.setData(steps, frame.column("critic_estimate"))

@@ -1,0 +1,69 @@
+"""Quality panel: mode coverage, HQ fraction, reverse KL and exact W1 over time; HQ samples per mode."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+
+from ganviz.core.frames import Frame
+from ganviz.ui import style
+
+
+class QualityPanel(pg.GraphicsLayoutWidget):
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.modes_plot = self.addPlot(row=0, col=0, title="Modes captured")
+        self.modes_plot.addLegend(offset=(-8, 8), labelTextSize="9pt")
+        self.modes = self.modes_plot.plot(pen=pg.mkPen(style.MODES, width=2), name="modes (≥1 HQ sample)")
+        self.robust = self.modes_plot.plot(pen=pg.mkPen(style.ROBUST, width=2), name="robust (≥20 HQ samples)")
+        self.total = pg.InfiniteLine(angle=0, pen=pg.mkPen((120, 120, 120), style=Qt.DashLine))
+        self.modes_plot.addItem(self.total)
+        self.scores_plot = self.addPlot(row=1, col=0, title="Sample quality")
+        self.scores_plot.addLegend(offset=(-8, 8), labelTextSize="9pt")
+        self.hq = self.scores_plot.plot(pen=pg.mkPen(style.HQ, width=2), name="HQ fraction (within 3σ)")
+        self.rkl = self.scores_plot.plot(pen=pg.mkPen(style.RKL, width=2), name="reverse KL to uniform (nats)")
+        self.w1 = self.scores_plot.plot(pen=pg.mkPen(style.W1, width=2), name="exact W1 (POT, 1000 samples)")
+        self.bars_plot = self.addPlot(row=2, col=0, title="HQ samples per mode")
+        self.bars = pg.BarGraphItem(x=[], height=[], width=0.8, brush=pg.mkBrush(*style.FAKE, 200))
+        self.bars_plot.addItem(self.bars)
+        self.bars_plot.setLabel("bottom", "mode index")
+        for p in (self.modes_plot, self.scores_plot):
+            p.setLabel("bottom", "generator step")
+            p.showGrid(x=True, y=True, alpha=0.2)
+        for p in (self.modes_plot, self.scores_plot, self.bars_plot):
+            p.setMenuEnabled(False)
+        self.scores_plot.setXLink(self.modes_plot)
+        self._dataset: str | None = None
+        self._rows = -1
+
+    def show_frame(self, frame: Frame) -> None:
+        mixture = frame.centres is not None
+        if frame.dataset != self._dataset:
+            self._dataset = frame.dataset
+            if mixture:
+                k = len(frame.centres)
+                self.total.setPos(k)
+                self.modes_plot.setYRange(0, k + 1)
+                self.modes_plot.setTitle(f"Modes captured (of {k})")
+                self.bars_plot.setTitle(f"HQ samples per mode ({k} modes)")
+            else:
+                self.modes_plot.setTitle("Modes captured (mixture datasets only)")
+                self.bars_plot.setTitle("HQ samples per mode (mixture datasets only)")
+            self.total.setVisible(mixture)
+            self.bars.setOpts(x=np.zeros(0), height=np.zeros(0))
+        if mixture and frame.mode_counts is not None:
+            self.bars.setOpts(x=np.arange(len(frame.mode_counts)), height=frame.mode_counts, width=0.8)
+        if len(frame.quality) != self._rows:
+            self._rows = len(frame.quality)
+            steps = frame.quality_column("step")
+            for curve, name in (
+                (self.modes, "modes"),
+                (self.robust, "modes_robust"),
+                (self.hq, "hq"),
+                (self.rkl, "rkl"),
+                (self.w1, "w1"),
+            ):
+                values = frame.quality_column(name)
+                ok = np.isfinite(values)  # rKL is undefined with no HQ sample; mode metrics need a mixture
+                curve.setData(steps[ok], values[ok])

@@ -1,0 +1,61 @@
+"""GUI-side worker thread: turns the child trainer's published state into frames, ≤ 30 per second."""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+
+from PySide6.QtCore import QThread, Signal
+
+from ganviz.core.frames import FrameBuilder
+
+MAX_FPS = 30.0
+
+
+class FrameWorker(QThread):
+    frame_ready = Signal(object)  # a core.frames.Frame; the GUI calls frame_taken() once drawn
+    failed = Signal(str)  # the trainer process died or a frame could not be built
+
+    def __init__(self, builder: FrameBuilder, max_fps: float = MAX_FPS) -> None:
+        super().__init__()
+        self.builder = builder
+        self.period = 1.0 / max_fps
+        self._stop = threading.Event()
+        self._taken = threading.Event()
+        self._taken.set()
+        self._force = threading.Event()
+        self._force.set()  # the very first frame (step 0) comes without waiting for the trainer
+
+    def run(self) -> None:
+        while not self._stop.is_set():
+            t0 = time.perf_counter()
+            try:
+                if self._taken.is_set():  # coalesce: never queue a frame behind an undrawn one
+                    frame = self.builder.build(force=self._force.is_set())
+                    if frame is not None:
+                        self._force.clear()
+                        self._taken.clear()
+                        self.frame_ready.emit(frame)
+                engine = self.builder.engine
+                if engine.error or not engine.alive:
+                    if not self._stop.is_set():
+                        self.failed.emit(engine.error or f"the trainer process exited (code {engine.process.exitcode})")
+                    return
+            except Exception:
+                self.failed.emit(traceback.format_exc())
+                return
+            self._stop.wait(max(0.0, self.period - (time.perf_counter() - t0)))
+
+    def frame_taken(self) -> None:
+        self._taken.set()
+
+    def request_frame(self) -> None:
+        """Build a frame even if the trainer published nothing new (after a view-relevant change)."""
+        self._force.set()
+
+    def stop(self, timeout_ms: int = 1000) -> None:
+        """Ends the loop at its next check; a frame being built is finished first (never kill a QThread)."""
+        self._stop.set()
+        if not self.wait(timeout_ms):
+            self.wait(30_000)

@@ -1,0 +1,192 @@
+"""The live window, offscreen: menus reach the child trainer, frames equal the trainer's own state."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import torch
+
+pytest.importorskip("PySide6")
+import pyqtgraph as pg  # noqa: E402
+
+from ganviz.core.config import TrainConfig  # noqa: E402
+from ganviz.core.surface import grid_points  # noqa: E402
+from ganviz.core.trainer import Trainer  # noqa: E402
+from ganviz.ui.main_window import MainWindow  # noqa: E402
+
+TINY = TrainConfig(hidden=16, layers=2, batch=32, seed=3)
+pg.setConfigOptions(imageAxisOrder="row-major")
+
+
+@pytest.fixture
+def window(qtbot):
+    w = MainWindow(TINY)
+    w.confirm = lambda _question: True
+    qtbot.addWidget(w)
+    w.show()
+    yield w
+    w.close()
+
+
+def wait_frame(qtbot, window, predicate, timeout=30_000):
+    """The first drawn frame (from now on) that satisfies predicate."""
+    found = []
+
+    def check():
+        f = window.frame
+        assert f is not None and predicate(f)
+        found.append(f)
+
+    qtbot.waitUntil(check, timeout=timeout)
+    return found[-1]
+
+
+def published(window):
+    """The child's state as last published (waits until something is published)."""
+    engine = window.builder.engine
+    engine.last_seq = -1
+    pub = engine.shared.read([torch.empty_like(t) for t in engine.tensors], -1)
+    assert pub is not None
+    return pub
+
+
+def test_window_has_every_objective_and_dataset(window):
+    from ganviz.core.datasets import DATASETS
+    from ganviz.core.objectives import OBJECTIVES
+
+    assert set(window.objective_actions) == set(OBJECTIVES.names())
+    assert set(window.dataset_actions) == set(DATASETS.names())
+    assert window.objective_actions["nonsaturating"].isChecked()
+    menus = [a.text().replace("&", "") for a in window.menuBar().actions()]
+    assert menus == ["File", "Objective", "Dataset", "Run", "View", "Help"]
+
+
+def test_frames_equal_the_trainer_snapshot_and_pause_stops(qtbot, window):
+    window.start()
+    wait_frame(qtbot, window, lambda f: f.step >= 30)
+    window.pause()
+    qtbot.waitUntil(lambda: not published(window).running, timeout=10_000)
+    paused_at = published(window).step
+    frame = wait_frame(qtbot, window, lambda f: f.step == paused_at)
+    qtbot.wait(600)
+    assert published(window).step == paused_at, "the step counter moved while paused"
+
+    reference = Trainer(TINY)
+    reference.step(frame.step)
+    assert np.array_equal(frame.fakes, reference.snapshot().fakes)
+    # the heatmap is D on the cell centres of its grid, as a probability for the non-saturating GAN
+    n = frame.surface.shape[0]
+    _, _, pts = grid_points(frame.extent, n)
+    with torch.no_grad():
+        expected = torch.sigmoid(reference.critic_values(torch.from_numpy(pts))).reshape(n, n).numpy()
+    np.testing.assert_allclose(frame.surface, expected, atol=1e-5)
+    np.testing.assert_array_equal(window.data_panel.image.image, frame.surface)
+    # history: one row per generator step, in order
+    assert np.array_equal(frame.column("step"), np.arange(1, len(frame.history) + 1))
+
+
+def test_step_advances_exactly_one_generator_update(qtbot, window):
+    wait_frame(qtbot, window, lambda f: True)
+    qtbot.waitUntil(lambda: published(window) is not None, timeout=20_000)
+    before = published(window).step
+    window.step_once()
+    qtbot.waitUntil(lambda: published(window).step == before + 1, timeout=10_000)
+    qtbot.wait(300)
+    assert published(window).step == before + 1
+
+
+def test_objective_menu_changes_the_trainer_objective(qtbot, window):
+    window.objective_actions["wgan-gp"].trigger()
+    qtbot.waitUntil(lambda: published(window).objective == "wgan-gp", timeout=20_000)
+    pub = published(window)
+    assert (pub.n_critic, pub.lr_g, pub.lr_d) == (5, 1e-4, 1e-4)  # WGAN-GP defaults
+    frame = wait_frame(qtbot, window, lambda f: f.objective == "wgan-gp")
+    assert frame.surface_kind == "critic" and frame.family == "wgan"
+    window.dataset_actions["grid25"].trigger()
+    qtbot.waitUntil(lambda: published(window).dataset == "grid25", timeout=10_000)
+
+
+def test_live_learning_rate_and_rebuild_from_dock(qtbot, window):
+    window.params.lr_g.setText("0.0003")
+    window.params.lr_g.editingFinished.emit()
+    qtbot.waitUntil(lambda: published(window).lr_g == pytest.approx(3e-4), timeout=20_000)
+    window.params.lr_d.setText("-1")  # refused: stays as it was and turns red
+    window.params.lr_d.editingFinished.emit()
+    assert window.config.lr_d == TINY.resolved().lr_d
+    old_engine = window.builder.engine
+    window.params.hidden.setValue(24)  # needs new networks: confirmed by the stub, then reset
+    assert window.builder.engine is not old_engine and not old_engine.alive
+    assert window.builder.mirror.config.hidden == 24
+
+
+def test_close_during_training_stops_worker_and_child(qtbot):
+    w = MainWindow(TINY)
+    qtbot.addWidget(w)
+    w.show()
+    w.start()
+    wait_frame(qtbot, w, lambda f: f.step > 5)
+    worker, engine = w.worker, w.builder.engine
+    t0 = time.perf_counter()
+    w.close()
+    assert time.perf_counter() - t0 < 1.5
+    assert not worker.isRunning()
+    assert not engine.alive
+
+
+def _env(**extra):
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env.update(extra)
+    return env
+
+
+def test_run_for_writes_screenshot_and_stats(tmp_path):
+    png, stats = tmp_path / "shot.png", tmp_path / "stats.json"
+    cmd = [
+        sys.executable,
+        "-m",
+        "ganviz",
+        "--hidden",
+        "16",
+        "--layers",
+        "2",
+        "--run-for",
+        "6",
+        "--screenshot",
+        str(png),
+        "--stats-json",
+        str(stats),
+    ]
+    out = subprocess.run(cmd, env=_env(QT_QPA_PLATFORM="offscreen"), capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    data = json.loads(stats.read_text())
+    for key in (
+        "train_steps",
+        "train_steps_per_s",
+        "frames",
+        "fps",
+        "frame_ms_p50",
+        "frame_ms_p95",
+        "first_frame_s",
+        "dataset",
+        "objective",
+        "modes",
+        "modes_robust",
+        "hq",
+    ):
+        assert key in data
+    assert data["train_steps"] > 0 and data["frames"] > 1 and data["dataset"] == "ring8"
+    assert 0.0 <= data["hq"] <= 1.0
+
+
+def test_no_display_gives_one_line(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "ganviz"], env=_env(), capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and "ganviz train" in lines[0] and "offscreen" in lines[0]
