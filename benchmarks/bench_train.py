@@ -14,7 +14,7 @@ as a cross-check, the median of the per-round ratios ("paired").
 
 Run from the repository root:
 
-    python benchmarks/bench_train.py                     # all cases, ~2 minutes
+    python benchmarks/bench_train.py                     # all cases, ~1.5 minutes
     python benchmarks/bench_train.py --quick             # fewer, shorter rounds
     python benchmarks/bench_train.py --cases ns64 gp64 --threads 1
 """

@@ -148,6 +148,7 @@ class _ChildLoop:
         self.pending = 0  # single steps asked for while paused
         self.max_rate = 0.0  # generator steps per second; 0 = as fast as possible
         self.history: list[torch.Tensor] = []
+        self.history_steps: list[int] = []
         self.rate_window: list[tuple[float, int]] = []
         self.stop = False
 
@@ -215,19 +216,17 @@ class _ChildLoop:
             },
         )
         if self.history:
-            rows = torch.stack(self.history).numpy()
+            values = torch.stack(self.history).to("cpu", torch.float64).numpy()
+            steps = np.asarray(self.history_steps, dtype=np.float64)[:, None]
             self.history.clear()
-            self.results.put(("history", rows))
+            self.history_steps.clear()
+            self.results.put(("history", np.concatenate([steps, values], axis=1)))
 
     def record(self) -> None:
-        t = self.trainer
-        last = t._last
-        self.history.append(
-            torch.stack(
-                [torch.tensor(float(t.step_count), dtype=torch.float64)]
-                + [last[k].detach().to("cpu", torch.float64) for k in HISTORY_FIELDS[1:]]
-            )
-        )
+        """Keep this step's numbers on the device; they cross to the host once per publish (no per-step sync)."""
+        last = self.trainer._last
+        self.history_steps.append(self.trainer.step_count)
+        self.history.append(torch.stack([last[k].detach().float() for k in HISTORY_FIELDS[1:]]))
 
     def run(self) -> None:
         last_publish = 0.0
@@ -255,6 +254,7 @@ class _ChildLoop:
                     time.sleep(min(delay, 0.05))
                     continue
                 next_step_at = max(next_step_at, time.perf_counter() - 0.1) + 1.0 / self.max_rate
+            self.trainer.record_grad_norms = time.perf_counter() - last_publish >= 1.0 / PUBLISH_HZ
             self.trainer.step(1)
             self.record()
             if self.pending > 0 and not self.running:

@@ -20,17 +20,19 @@ from ganviz.core.engine import HISTORY_FIELDS, TrainerProcess
 from ganviz.core.metrics import mode_stats, wasserstein1
 from ganviz.core.surface import contour_segments, evaluate_surface, grid_points
 
-SURFACE_DISPLAY = 120  # the heatmap shown is always 120×120 ...
-QUALITY_PERIOD_S = 0.5  # mode metrics and exact W1 at most twice a second (W1 costs ~50–100 ms)
+SURFACE_DISPLAY = 100  # the heatmap shown is always 100×100 ...
+SURFACE_SHARE = 0.35  # ... and re-evaluated only as often as keeps it under ~35 % of the frame worker's time
+QUALITY_PERIOD_S = 1.0  # quality curves (mode metrics, exact W1) once a second
+W1_SAMPLES = 500  # exact W1 on 500 + 500 samples costs ~25 ms here; 1,000 + 1,000 costs ~130 ms
 N_REAL_SHOWN = 2500
 HISTORY_COLUMNS = HISTORY_FIELDS + ("critic_estimate",)
 QUALITY_COLUMNS = ("step", "modes", "modes_robust", "hq", "rkl", "w1")
 
 
 def surface_resolution(hidden: int, layers: int) -> int:
-    """... but wide nets are evaluated on a coarser grid and interpolated, to keep a frame ≲ 10 ms."""
-    cost = hidden * hidden * max(layers - 1, 1) / (64 * 64 * 2)
-    return int(max(48, min(SURFACE_DISPLAY, SURFACE_DISPLAY / math.sqrt(max(cost, 1.0)) * 1.6)))
+    """... evaluated at full resolution up to 64-wide nets, on a coarser grid (interpolated) beyond."""
+    cost = (hidden / 64) ** 2 * max(layers - 1, 1) / 2
+    return int(max(40, min(SURFACE_DISPLAY, SURFACE_DISPLAY / max(cost, 1.0) ** 0.25)))
 
 
 def upsample(values: np.ndarray, n: int) -> np.ndarray:
@@ -81,6 +83,7 @@ class Frame:
     fakes: np.ndarray  # (2500, 2) = G(z_fixed) at `step`
     surface: np.ndarray  # (120, 120), row = y; σ(D) for 'prob', D otherwise
     surface_kind: str  # "prob" | "raw01" | "critic"
+    surface_step: int  # the step whose D the surface shows (costly surfaces are refreshed less often)
     surface_levels: tuple[float, float]
     boundary: tuple[np.ndarray, np.ndarray]  # D = ½ (or critic = 0) contour, NaN-separated x, y
     history: np.ndarray  # (steps, len(HISTORY_COLUMNS)), every generator step so far
@@ -113,6 +116,10 @@ class FrameBuilder:
         self.running = False
         self.steps_per_s = 0.0
         self._resolution = surface_resolution(self.mirror.config.hidden, self.mirror.config.layers)
+        self._surface_key: tuple | None = None
+        self._surface_at = -math.inf
+        self._surface_cost = 0.0
+        self._surface_cache: tuple = ()
         # POT takes seconds to import; do it now, off this thread, so no frame waits for it
         threading.Thread(target=importlib.import_module, args=("ot",), daemon=True).start()
 
@@ -157,12 +164,45 @@ class FrameBuilder:
         stats = mode_stats(fakes, ds.centres, ds.sigma) if ds.is_mixture else None
         if t0 - self._last_quality >= QUALITY_PERIOD_S and m.step_count != self._last_quality_step:
             self._last_quality, self._last_quality_step = t0, m.step_count
-            w1 = wasserstein1(self._real_points()[:1000], fakes, 1000)
+            w1 = wasserstein1(self._real_points(), fakes, W1_SAMPLES)
             s = stats.as_dict() if stats else {"modes": np.nan, "modes_robust": np.nan, "hq": np.nan, "rkl": np.nan}
             self.quality.append(
                 np.array([[m.step_count, s["modes"], s["modes_robust"], s["hq"], s["rkl"], w1]], dtype=np.float64)
             )
-        kind = obj.surface
+        surface, levels, boundary, surface_step = self._surface(force)
+        return Frame(
+            step=m.step_count,
+            running=self.running,
+            steps_per_s=self.steps_per_s,
+            objective=obj.name,
+            family=obj.family,
+            dataset=ds.name,
+            extent=ds.extent,
+            real=self._real_points(),
+            fakes=fakes,
+            surface=surface,
+            surface_kind=obj.surface,
+            surface_step=surface_step,
+            surface_levels=levels,
+            boundary=boundary,
+            history=self.history.view(),
+            quality=self.quality.view(),
+            mode_counts=stats.counts if stats else None,
+            centres=ds.centres,
+            device=str(m.device),
+            build_ms=(time.perf_counter() - t0) * 1e3,
+        )
+
+    def _surface(self, force: bool) -> tuple[np.ndarray, tuple[float, float], tuple[np.ndarray, np.ndarray], int]:
+        """D's surface, its colour levels and its boundary; reused between frames when it is costly."""
+        m = self.mirror
+        ds, kind = m.dataset, m.objective.surface
+        key = (ds.name, kind, m.step_count)
+        now = time.perf_counter()
+        fresh = force or self._surface_key is None or self._surface_key[:2] != key[:2]
+        due = now - self._surface_at >= self._surface_cost / SURFACE_SHARE or not self.running
+        if not (fresh or (due and key != self._surface_key)):
+            return self._surface_cache
         raw = evaluate_surface(m.D, ds.extent, self._resolution, kind, m.device)
         surface = upsample(raw, SURFACE_DISPLAY)
         surface.setflags(write=False)
@@ -175,27 +215,10 @@ class FrameBuilder:
             span = float(np.nanmax(np.abs(surface - level))) if surface.size else 1.0
             span = span if math.isfinite(span) and span > 0 else 1.0
             levels = (level - span, level + span)
-        return Frame(
-            step=m.step_count,
-            running=self.running,
-            steps_per_s=self.steps_per_s,
-            objective=obj.name,
-            family=obj.family,
-            dataset=ds.name,
-            extent=ds.extent,
-            real=self._real_points(),
-            fakes=fakes,
-            surface=surface,
-            surface_kind=kind,
-            surface_levels=levels,
-            boundary=boundary,
-            history=self.history.view(),
-            quality=self.quality.view(),
-            mode_counts=stats.counts if stats else None,
-            centres=ds.centres,
-            device=str(m.device),
-            build_ms=(time.perf_counter() - t0) * 1e3,
-        )
+        self._surface_cost = time.perf_counter() - now
+        self._surface_at, self._surface_key = now, key
+        self._surface_cache = (surface, levels, boundary, m.step_count)
+        return self._surface_cache
 
     def close(self) -> None:
         self.engine.close()

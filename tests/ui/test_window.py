@@ -73,7 +73,7 @@ def test_frames_equal_the_trainer_snapshot_and_pause_stops(qtbot, window):
     window.pause()
     qtbot.waitUntil(lambda: not published(window).running, timeout=10_000)
     paused_at = published(window).step
-    frame = wait_frame(qtbot, window, lambda f: f.step == paused_at)
+    frame = wait_frame(qtbot, window, lambda f: f.step == paused_at and f.surface_step == paused_at)
     qtbot.wait(600)
     assert published(window).step == paused_at, "the step counter moved while paused"
 

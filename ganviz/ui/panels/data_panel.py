@@ -9,6 +9,21 @@ from PySide6.QtCore import QRectF, Qt
 from ganviz.core.frames import Frame
 from ganviz.ui import style
 
+
+def move_points(item: pg.ScatterPlotItem, pos: np.ndarray) -> None:
+    """New positions for the same number of identically styled points, without setData's per-point
+    style pass (~9 ms for 2,500 points): the cached symbol rectangles stay valid, only x and y change."""
+    if len(item.data) != len(pos):
+        item.setData(pos=pos)
+        return
+    item.data["x"] = pos[:, 0]
+    item.data["y"] = pos[:, 1]
+    item.prepareGeometryChange()
+    item.informViewBoundsChanged()
+    item.bounds = [None, None]
+    item.invalidate()
+
+
 SURFACE_TITLES = {"prob": "D(x) = P(real)", "raw01": "D(x) (LSGAN target 1 = real)", "critic": "critic D(x)"}
 BOUNDARY_LABELS = {"prob": "D = ½", "raw01": "D = ½", "critic": "critic = 0"}
 
@@ -61,7 +76,7 @@ class DataPanel(pg.GraphicsLayoutWidget):
             self.real.setData(pos=frame.real)
             self._real_id = id(frame.real)
         if self.fake.isVisible():
-            self.fake.setData(pos=frame.fakes)
+            move_points(self.fake, frame.fakes)
         if self.image.isVisible():
             self.image.setImage(frame.surface, autoLevels=False)
             x0, x1, y0, y1 = frame.extent

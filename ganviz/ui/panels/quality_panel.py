@@ -23,7 +23,7 @@ class QualityPanel(pg.GraphicsLayoutWidget):
         self.scores_plot.addLegend(offset=(-8, 8), labelTextSize="9pt")
         self.hq = self.scores_plot.plot(pen=pg.mkPen(style.HQ, width=2), name="HQ fraction (within 3σ)")
         self.rkl = self.scores_plot.plot(pen=pg.mkPen(style.RKL, width=2), name="reverse KL to uniform (nats)")
-        self.w1 = self.scores_plot.plot(pen=pg.mkPen(style.W1, width=2), name="exact W1 (POT, 1000 samples)")
+        self.w1 = self.scores_plot.plot(pen=pg.mkPen(style.W1, width=2), name="exact W1 (POT, 500 samples)")
         self.bars_plot = self.addPlot(row=2, col=0, title="HQ samples per mode")
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.8, brush=pg.mkBrush(*style.FAKE, 200))
         self.bars_plot.addItem(self.bars)
