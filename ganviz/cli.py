@@ -123,7 +123,15 @@ def _fail(prog: str, message: str) -> int:
 def train_parser() -> OneLineParser:
     p = OneLineParser(prog="ganviz train", description="Train a GAN headless and write samples and metrics.")
     add_run_arguments(p)
+    p.set_defaults(dataset=None, objective=None)  # None = not given: with --load the session's own is kept
     p.add_argument("--steps", type=nonneg_int, default=2000, metavar="N", help="generator updates (2000)")
+    p.add_argument(
+        "--load",
+        metavar="PATH.gvz",
+        help="resume a saved session: its config is used (--dataset and --objective given here override it), "
+        "--steps more generator updates",
+    )
+    p.add_argument("--save", metavar="PATH.gvz", help="save the session at the end, to resume with --load")
     p.add_argument("--samples-out", metavar="PATH.npy", help="final 2500 fixed-latent samples, float32 (2500, 2)")
     p.add_argument("--metrics-out", metavar="PATH.json", help="final metrics as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -164,20 +172,46 @@ def train_main(argv: list[str]) -> int:
     from ganviz.core.config import ConfigError
     from ganviz.core.io import check_writable, write_atomic
 
-    for flag, path in (("--samples-out", args.samples_out), ("--metrics-out", args.metrics_out)):
+    outputs = (("--samples-out", args.samples_out), ("--metrics-out", args.metrics_out), ("--save", args.save))
+    for flag, path in outputs:
         if path is not None and (reason := check_writable(path)):
             return _fail(prog, f"argument {flag}: cannot write {path!r}: {reason}")
-    try:
-        config = config_from_args(args)
-        config.validate()
-    except ConfigError as e:
-        return _fail(prog, str(e))
+    session = None
+    if args.load is not None:
+        from ganviz.core.session import SessionError, load_session
+
+        try:
+            session = load_session(args.load)
+            config = session.config
+        except SessionError as e:
+            return _fail(prog, f"cannot load {args.load}: {e}")
+    else:
+        from ganviz.core.config import TrainConfig
+
+        args.dataset = args.dataset or TrainConfig.dataset
+        args.objective = args.objective or TrainConfig.objective
+        try:
+            config = config_from_args(args)
+            config.validate()
+        except ConfigError as e:
+            return _fail(prog, str(e))
 
     import numpy as np
 
     from ganviz.core.trainer import Trainer
 
-    trainer = Trainer(config)
+    if session is None:
+        trainer = Trainer(config)
+    else:
+        try:
+            trainer = session.make_trainer()
+        except SessionError as e:
+            return _fail(prog, f"cannot load {args.load}: {e}")
+        if args.dataset is not None:
+            trainer.set_dataset(args.dataset)
+        if args.objective is not None:
+            trainer.set_objective(args.objective)
+        config = trainer.config
     progress = Progress(args.steps, not args.quiet)
     chunk = max(1, min(100, args.steps // 200 or 1))
     t0 = time.perf_counter()
@@ -214,6 +248,10 @@ def train_main(argv: list[str]) -> int:
         write_atomic(args.samples_out, lambda f: np.save(f, snap.fakes.astype(np.float32)))
     if args.metrics_out:
         write_atomic(args.metrics_out, lambda f: f.write(json.dumps(metrics, indent=2).encode()))
+    if args.save:
+        from ganviz.core.session import save_session
+
+        save_session(args.save, trainer)
     if not args.quiet:
         shown = {k: v for k, v in metrics.items() if k in ("modes", "modes_robust", "hq", "rkl", "w1", "steps_per_s")}
         print(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in shown.items()))
@@ -261,4 +299,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["train"]:
         return train_main(argv[1:])
+    if argv[:1] == ["dirac"]:
+        from ganviz.dirac_cli import dirac_main
+
+        return dirac_main(argv[1:])
     return window_main(argv)

@@ -48,6 +48,16 @@ def upsample(values: np.ndarray, n: int) -> np.ndarray:
     return (rows[:, i0] * (1 - w)[None, :] + rows[:, i1] * w[None, :]).astype(np.float32)
 
 
+def nice_span(span: float) -> float:
+    """Round up to the next of 1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10^k: the colour bar's scale (and its
+    costly axis, ~5 ms a repaint) then changes only now and then, not on every frame."""
+    decade = 10.0 ** math.floor(math.log10(span))
+    for m in (1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0):
+        if span <= m * decade * (1 + 1e-9):
+            return m * decade
+    return 10.0 * decade
+
+
 class GrowBuffer:
     """Append-only table; `view()` is read-only and stays valid (a realloc leaves old views intact)."""
 
@@ -89,6 +99,7 @@ class Frame:
     history: np.ndarray  # (steps, len(HISTORY_COLUMNS)), every generator step so far
     quality: np.ndarray  # (rows, len(QUALITY_COLUMNS))
     mode_counts: np.ndarray | None  # HQ samples per mode, mixture datasets
+    modes: dict | None  # this frame's modes, modes_robust, hq, rkl (mixture datasets)
     centres: np.ndarray | None
     device: str
     build_ms: float
@@ -188,6 +199,7 @@ class FrameBuilder:
             history=self.history.view(),
             quality=self.quality.view(),
             mode_counts=stats.counts if stats else None,
+            modes=stats.as_dict() if stats else None,
             centres=ds.centres,
             device=str(m.device),
             build_ms=(time.perf_counter() - t0) * 1e3,
@@ -213,7 +225,7 @@ class FrameBuilder:
             levels = (0.0, 1.0)
         else:  # symmetric around the boundary so the diverging map's centre is the boundary
             span = float(np.nanmax(np.abs(surface - level))) if surface.size else 1.0
-            span = span if math.isfinite(span) and span > 0 else 1.0
+            span = nice_span(span if math.isfinite(span) and span > 0 else 1.0)
             levels = (level - span, level + span)
         self._surface_cost = time.perf_counter() - now
         self._surface_at, self._surface_key = now, key

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import time
 
@@ -56,6 +57,11 @@ def run_app(
     window.confirm = (lambda _q: True) if run_for is not None else window.confirm
     window.show()
     result = {"code": 0}
+    # Ctrl+C in the terminal closes the window cleanly; the timer lets Python see the signal
+    signal.signal(signal.SIGINT, lambda *_: window.close())
+    tick = QTimer()
+    tick.timeout.connect(lambda: None)
+    tick.start(200)
 
     if run_for is not None:
         started = time.perf_counter()
@@ -84,9 +90,8 @@ def run_app(
                     "first_frame_s": (window.first_frame_at - LAUNCHED_AT) if window.first_frame_at else None,
                     "device": frame.device if frame else None,
                 }
-                if frame is not None and frame.centres is not None and len(frame.quality):
-                    last = frame.quality[-1]
-                    stats.update(modes=int(last[1]), modes_robust=int(last[2]), hq=float(last[3]))
+                if frame is not None and frame.modes is not None:
+                    stats.update({k: frame.modes[k] for k in ("modes", "modes_robust", "hq")})
                 write_atomic(stats_json, lambda f: f.write(json.dumps(stats, indent=2).encode()))
             window.close()
             app.quit()

@@ -141,9 +141,20 @@ class MainWindow(QMainWindow):
             self.dataset_actions[name] = act
 
         run = bar.addMenu("&Run")
-        self.start_action = self._action(run, "&Start", self.toggle_running, Qt.Key_Space)
-        self._action(run, "S&tep one generator update", self.step_once, Qt.Key_S)
-        self._action(run, "&Reset", self.reset, "Ctrl+R", tip="New networks from the seed")
+        self.start_action = self._action(
+            run, "&Start", self.toggle_running, Qt.Key_Space, tip="Start or pause training (Space)"
+        )
+        step_action = self._action(
+            run, "S&tep one generator update", self.step_once, Qt.Key_S, tip="Pause, then one generator update (S)"
+        )
+        reset_action = self._action(
+            run, "&Reset", lambda: self.reset(), "Ctrl+R", tip="New networks from the seed (Ctrl+R)"
+        )
+        toolbar = self.addToolBar("Run")
+        toolbar.setObjectName("run_toolbar")
+        toolbar.setMovable(False)
+        for act in (self.start_action, step_action, reset_action):
+            toolbar.addAction(act)
         speed = run.addMenu("Speed")
         group = QActionGroup(self)
         for label, rate in SPEEDS:
@@ -361,7 +372,7 @@ class MainWindow(QMainWindow):
 
     def _update_status(self, frame: Frame) -> None:
         s = self.status_labels
-        s["step"].setText(f"step {frame.step}")
+        s["step"].setText(f"{'running' if frame.running else 'paused'} · step {frame.step}")
         s["rate"].setText(f"{frame.steps_per_s:.0f} steps/s")
         s["fps"].setText(f"{self.fps():.0f} frames/s")
         s["device"].setText(f"device {frame.device}")

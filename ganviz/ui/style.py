@@ -13,3 +13,4 @@ ROBUST = (20, 20, 20)
 HQ = (30, 90, 200)
 RKL = (220, 60, 40)
 W1 = (120, 40, 160)
+LEGEND_BRUSH = (255, 255, 255, 210)  # legends stay readable over curves and the heatmap

@@ -139,6 +139,14 @@ def test_close_during_training_stops_worker_and_child(qtbot):
     assert not engine.alive
 
 
+def test_a_crashed_trainer_is_reported(qtbot, window):
+    wait_frame(qtbot, window, lambda f: True)
+    window.start()
+    window.builder.engine.process.kill()
+    qtbot.waitUntil(lambda: "Training stopped" in window.statusBar().currentMessage(), timeout=10_000)
+    assert not window.running and window.start_action.text() == "&Start"
+
+
 def _env(**extra):
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
     env.update(extra)
@@ -156,7 +164,7 @@ def test_run_for_writes_screenshot_and_stats(tmp_path):
         "--layers",
         "2",
         "--run-for",
-        "6",
+        "10",
         "--screenshot",
         str(png),
         "--stats-json",

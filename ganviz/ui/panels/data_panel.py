@@ -48,8 +48,7 @@ class DataPanel(pg.GraphicsLayoutWidget):
         self.boundary = pg.PlotCurveItem(pen=pg.mkPen(style.BOUNDARY, width=2, style=Qt.DashLine), connect="finite")
         self.real = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(*style.REAL, 200), name="real data")
         self.fake = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(*style.FAKE, 200), name="generated G(z)")
-        legend = self.plot.addLegend(offset=(8, 8), labelTextSize="10pt")
-        legend.setBrush(pg.mkBrush(255, 255, 255, 200))
+        legend = self.plot.addLegend(offset=(8, 8), labelTextSize="10pt", brush=style.LEGEND_BRUSH)
         for item in (self.boundary, self.real, self.fake):
             self.plot.addItem(item)
         legend.addItem(self.boundary, "D = ½")  # the scatters, being named, joined the legend themselves
@@ -64,8 +63,8 @@ class DataPanel(pg.GraphicsLayoutWidget):
     def show_frame(self, frame: Frame) -> None:
         if frame.extent != self._extent:
             x0, x1, y0, y1 = frame.extent
-            self.plot.setXRange(x0, x1, padding=0)
-            self.plot.setYRange(y0, y1, padding=0)
+            # one call: with the aspect locked, separate x and y calls would let the second crop the first
+            self.plot.getViewBox().setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.02)
             self.plot.disableAutoRange()
             self._extent = frame.extent
         if frame.surface_kind != self._kind:
@@ -81,7 +80,8 @@ class DataPanel(pg.GraphicsLayoutWidget):
             self.image.setImage(frame.surface, autoLevels=False)
             x0, x1, y0, y1 = frame.extent
             self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))  # after setImage (before it: one colour)
-            self.colorbar.setLevels(frame.surface_levels)
+            if self.colorbar.levels() != frame.surface_levels:  # a new scale repaints the bar's axis (~5 ms)
+                self.colorbar.setLevels(frame.surface_levels)
         if self.boundary.isVisible():
             bx, by = frame.boundary
             if len(bx):

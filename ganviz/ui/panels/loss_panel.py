@@ -19,11 +19,11 @@ class LossPanel(pg.GraphicsLayoutWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.losses = self.addPlot(row=0, col=0, title="Losses")
-        self.losses.addLegend(offset=(-8, 8), labelTextSize="9pt")
+        self.losses.addLegend(offset=(-8, 8), labelTextSize="9pt", brush=style.LEGEND_BRUSH)
         self.g_loss = _curve(self.losses, style.G_LOSS, "G loss")
         self.d_loss = _curve(self.losses, style.D_LOSS, "D loss")
         self.outputs = self.addPlot(row=1, col=0, title="Discriminator outputs")
-        self.outputs_legend = self.outputs.addLegend(offset=(-8, 8), labelTextSize="9pt")
+        self.outputs_legend = self.outputs.addLegend(offset=(-8, 8), labelTextSize="9pt", brush=style.LEGEND_BRUSH)
         self.d_real = _curve(self.outputs, style.D_REAL, "mean D(real)")
         self.d_fake = _curve(self.outputs, style.D_FAKE, "mean D(fake)")
         self.estimate = _curve(self.outputs, style.ESTIMATE, "critic estimate E D(x) − E D(G(z))")
