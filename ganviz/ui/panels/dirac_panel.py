@@ -140,7 +140,7 @@ class DiracPanel(QWidget):
         self.plot.addItem(self.end_item)
 
         self.note = QLabel(
-            "Data δ₀, generator δ_θ, linear discriminator ψ (Mescheder et al. 2018), ganviz's own losses through autograd"
+            "Data δ₀, generator δ_θ, linear discriminator ψ (Mescheder et al. 2018); ganviz's losses via autograd"
         )
         self.note.setWordWrap(True)
 
