@@ -271,6 +271,7 @@ def window_parser() -> OneLineParser:
     p.add_argument("--run-for", type=positive_float, metavar="SECONDS", help="start at once, quit after SECONDS")
     p.add_argument("--screenshot", metavar="PATH.png", help="with --run-for: PNG of the whole window before quitting")
     p.add_argument("--stats-json", metavar="PATH.json", help="with --run-for: training and drawing statistics")
+    p.add_argument("--load", metavar="PATH.gvz", help="resume a saved session (its settings replace the flags)")
     return p
 
 
@@ -290,9 +291,21 @@ def window_main(argv: list[str]) -> int:
         config.validate()
     except ConfigError as e:
         return _fail(parser.prog, str(e))
+    session = None
+    if args.load:
+        from ganviz.core.session import SessionError, load_session
+
+        try:
+            session = load_session(args.load)
+            session.make_trainer()  # the state must fit its config and this device
+        except SessionError as e:
+            return _fail(parser.prog, f"cannot load {args.load}: {e}")
+        config = session.config
     from ganviz.ui.app import run_app
 
-    return run_app(config, run_for=args.run_for, screenshot=args.screenshot, stats_json=args.stats_json)
+    return run_app(
+        config, run_for=args.run_for, screenshot=args.screenshot, stats_json=args.stats_json, session=session
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

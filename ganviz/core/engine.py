@@ -14,11 +14,13 @@ Protocol
 
 from __future__ import annotations
 
+import copy
 import math
 import os
 import queue
 import time
 import traceback
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +30,7 @@ import torch.multiprocessing as mp
 from ganviz.core.config import TrainConfig
 from ganviz.core.datasets import DATASETS
 from ganviz.core.objectives import OBJECTIVES
+from ganviz.core.session import save_session
 from ganviz.core.trainer import Trainer
 
 # layout of the shared scalar vector
@@ -140,8 +143,10 @@ class SharedState:
 
 
 class _ChildLoop:
-    def __init__(self, config: TrainConfig, shared: SharedState, commands, results) -> None:
+    def __init__(self, config: TrainConfig, shared: SharedState, commands, results, state: dict | None) -> None:
         self.trainer = Trainer(config)
+        if state is not None:
+            self.trainer.load_state_dict(state)
         self.shared, self.commands, self.results = shared, commands, results
         self.tensors = state_tensors(self.trainer)
         self.running = False
@@ -161,6 +166,13 @@ class _ChildLoop:
             self.running = False
         elif name == "step":
             self.pending += int(args[0])
+        elif name == "save":  # written here, where the full state lives; the window is told how it went
+            path, history = args
+            try:
+                save_session(path, t, history=history)
+                self.results.put(("saved", (path, t.step_count)))
+            except OSError as e:
+                self.results.put(("save_failed", (path, e.strerror or str(e))))
         elif name == "stop":
             self.stop = True
         elif name == "speed":
@@ -266,10 +278,10 @@ class _ChildLoop:
         self.publish()
 
 
-def _child_main(config: TrainConfig, shared: SharedState, commands, results) -> None:
+def _child_main(config: TrainConfig, shared: SharedState, commands, results, state: dict | None) -> None:
     try:
         torch.set_num_threads(1)
-        _ChildLoop(config, shared, commands, results).run()
+        _ChildLoop(config, shared, commands, results, state).run()
         results.cancel_join_thread()  # exit now even if the window no longer reads results
     except BaseException:
         results.put(("error", traceback.format_exc()))
@@ -281,9 +293,12 @@ class TrainerProcess:
     """Owner side of the child trainer. `mirror` is a local Trainer of the same config whose networks
     receive the published weights (it starts equal to the child's step-0 state: init is seeded)."""
 
-    def __init__(self, config: TrainConfig) -> None:
+    def __init__(self, config: TrainConfig, state: dict | None = None) -> None:
+        """`state`: a Trainer.state_dict() to resume from (a loaded session), else fresh from the seed."""
         self.config = config.resolved()
         self.mirror = Trainer(self.config)
+        if state is not None:
+            self.mirror.load_state_dict(copy.deepcopy(state))
         self.mirror.D.eval()  # reading D must never run spectral norm's power iteration
         self.tensors = state_tensors(self.mirror)
         self.shared = SharedState(state_size(self.mirror))
@@ -292,7 +307,7 @@ class TrainerProcess:
         self.results = ctx.Queue()
         self.process = ctx.Process(
             target=_child_main,
-            args=(self.config.replace(device=str(self.mirror.device)), self.shared, self.commands, self.results),
+            args=(self.config.replace(device=str(self.mirror.device)), self.shared, self.commands, self.results, state),
             daemon=True,
             name="ganviz-trainer",
         )
@@ -300,6 +315,8 @@ class TrainerProcess:
         self.last_seq = -1
         self.error: str | None = None
         self._history_chunks: list[np.ndarray] = []
+        # ("saved", (path, step)) / ("save_failed", (path, why)); appended by the polling thread, popped by the window
+        self.notices: deque[tuple[str, tuple]] = deque()
 
     def send(self, *cmd) -> None:
         if self.process.is_alive():
@@ -316,6 +333,8 @@ class TrainerProcess:
                 self._history_chunks.append(payload)
             elif kind == "error":
                 self.error = payload
+            else:
+                self.notices.append((kind, payload))
         pub = self.shared.read(self.tensors, self.last_seq)
         if pub is not None:
             self.last_seq = pub.seq

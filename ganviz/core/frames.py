@@ -115,11 +115,16 @@ class Frame:
 class FrameBuilder:
     """Owns the child trainer; turns its published state into frames. Use from one thread only."""
 
-    def __init__(self, config: TrainConfig) -> None:
-        self.engine = TrainerProcess(config)
+    def __init__(self, config: TrainConfig, state: dict | None = None, history: dict | None = None) -> None:
+        """`state` and `history` resume a saved session (history: "loss" and "quality" tables)."""
+        self.engine = TrainerProcess(config, state)
         self.mirror = self.engine.mirror
         self.history = GrowBuffer(len(HISTORY_COLUMNS))
         self.quality = GrowBuffer(len(QUALITY_COLUMNS))
+        for buffer, key in ((self.history, "loss"), (self.quality, "quality")):
+            table = (history or {}).get(key)
+            if table is not None and table.ndim == 2 and table.shape[1] == buffer.view().shape[1]:
+                buffer.append(table)
         self._last_quality = -math.inf
         self._last_quality_step = 0  # nothing to measure before the first step; keeps the first frame fast
         self._real_for: str | None = None
@@ -231,6 +236,10 @@ class FrameBuilder:
         self._surface_at, self._surface_key = now, key
         self._surface_cache = (surface, levels, boundary, m.step_count)
         return self._surface_cache
+
+    def save(self, path: str) -> None:
+        """Ask the trainer process to write a session (with this window's history); see engine.notices."""
+        self.engine.send("save", path, {"loss": self.history.view().copy(), "quality": self.quality.view().copy()})
 
     def close(self) -> None:
         self.engine.close()

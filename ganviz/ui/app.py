@@ -30,7 +30,11 @@ def _percentile(values: list[float], q: float) -> float | None:
 
 
 def run_app(
-    config: TrainConfig, run_for: float | None = None, screenshot: str | None = None, stats_json: str | None = None
+    config: TrainConfig,
+    run_for: float | None = None,
+    screenshot: str | None = None,
+    stats_json: str | None = None,
+    session=None,
 ) -> int:
     problem = display_problem()
     if problem:
@@ -53,7 +57,7 @@ def run_app(
     from ganviz.core.io import write_atomic
     from ganviz.ui.main_window import MainWindow
 
-    window = MainWindow(config)
+    window = MainWindow(config, session)
     window.confirm = (lambda _q: True) if run_for is not None else window.confirm
     window.show()
     result = {"code": 0}

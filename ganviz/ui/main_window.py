@@ -7,7 +7,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -15,12 +15,15 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QSplitter,
+    QWidget,
 )
 
 from ganviz.core.config import TrainConfig
 from ganviz.core.datasets import DATASETS
 from ganviz.core.frames import Frame, FrameBuilder
+from ganviz.core.io import check_writable
 from ganviz.core.objectives import OBJECTIVES
+from ganviz.core.session import Session, SessionError, load_session
 from ganviz.ui.help_pages import ABOUT, objective_page
 from ganviz.ui.panels.data_panel import DataPanel
 from ganviz.ui.panels.loss_panel import LossPanel
@@ -29,6 +32,7 @@ from ganviz.ui.params_dock import ParamsDock
 from ganviz.ui.worker import FrameWorker
 
 FRAME_LOG = 20_000
+SESSION_FILTER = "ganviz sessions (*.gvz);;All files (*)"
 SIDE_PANEL_PERIOD_S = 0.25
 SPEEDS = [("Full speed", 0.0), ("200 steps/s", 200.0), ("50 steps/s", 50.0), ("10 steps/s", 10.0), ("2 steps/s", 2.0)]
 
@@ -36,7 +40,7 @@ SPEEDS = [("Full speed", 0.0), ("200 steps/s", 200.0), ("50 steps/s", 50.0), ("1
 class MainWindow(QMainWindow):
     frame_drawn = Signal(object)  # the Frame just drawn (tests and --run-for statistics listen)
 
-    def __init__(self, config: TrainConfig) -> None:
+    def __init__(self, config: TrainConfig, session: Session | None = None) -> None:
         super().__init__()
         self.setWindowTitle("ganviz — watch a GAN learn")
         self.resize(1500, 900)
@@ -74,8 +78,17 @@ class MainWindow(QMainWindow):
         self.status_labels = {k: QLabel() for k in ("step", "rate", "fps", "device", "objective")}
         for label in self.status_labels.values():
             self.statusBar().addPermanentWidget(label)
+        self.session_path: str | None = None
+        self.settings = QSettings("ganviz", "ganviz")
+        self.dirac_window: QWidget | None = None
         self._build_menus()
-        self._start_engine(self.config)
+        if session is not None:
+            self.config = session.config
+            self.params.show_config(self.config)
+            self._start_engine(self.config, session.state, session.history)
+            self._sync_menus()
+        else:
+            self._start_engine(self.config)
 
     # --- menus --------------------------------------------------------------------------------
 
@@ -98,7 +111,13 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        self._action(file_menu, "Save &screenshot…", self._save_screenshot, "Ctrl+Shift+S")
+        self._action(file_menu, "&Open session…", self._open_dialog, QKeySequence.Open, tip="Resume a saved .gvz run")
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self._action(file_menu, "&Save session", self.save, QKeySequence.Save, tip="Networks, optimisers, RNG, history")
+        self._action(file_menu, "Save session &as…", self._save_as_dialog, QKeySequence.SaveAs)
+        file_menu.addSeparator()
+        self._action(file_menu, "Export window as &PNG…", self._save_screenshot, "Ctrl+E")
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.Quit)
 
@@ -179,6 +198,15 @@ class MainWindow(QMainWindow):
             self._action(view, label, panel.setVisible, checkable=True, checked=True)
         view.addAction(self.params.toggleViewAction())
 
+        theory = bar.addMenu("&Theory")
+        self._action(
+            theory,
+            "&Dirac-GAN game…",
+            self.show_dirac,
+            "Ctrl+D",
+            tip="Mescheder et al. 2018: the two-parameter GAN, its vector field and trajectories",
+        )
+
         help_menu = bar.addMenu("&Help")
         objectives = help_menu.addMenu("Objectives")
         for name in OBJECTIVES:
@@ -198,8 +226,8 @@ class MainWindow(QMainWindow):
 
     # --- engine -------------------------------------------------------------------------------
 
-    def _start_engine(self, config: TrainConfig) -> None:
-        self.builder = FrameBuilder(config)
+    def _start_engine(self, config: TrainConfig, state: dict | None = None, history: dict | None = None) -> None:
+        self.builder = FrameBuilder(config, state, history)
         self.worker = FrameWorker(self.builder)
         self.worker.frame_ready.connect(self._on_frame)
         self.worker.failed.connect(self._on_failed)
@@ -327,6 +355,83 @@ class MainWindow(QMainWindow):
             self.start()
         self._sync_menus()
 
+    # --- sessions -----------------------------------------------------------------------------
+
+    def save(self, path: str | None = None) -> None:
+        """Save the run to `path` (default: the current session file, else ask)."""
+        path = path or self.session_path
+        if not path:
+            self._save_as_dialog()
+            return
+        reason = check_writable(path)
+        if reason:
+            self.statusBar().showMessage(f"Cannot save {path}: {reason}")
+            return
+        self.session_path = path
+        self.builder.save(path)
+        self.statusBar().showMessage(f"Saving {path}…")
+
+    def _save_as_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save session", self.session_path or "run.gvz", SESSION_FILTER)
+        if path:
+            self.save(path if path.endswith(".gvz") else path + ".gvz")
+
+    def _open_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open session", "", SESSION_FILTER)
+        if path:
+            self.open_session(path)
+
+    def open_session(self, path: str) -> bool:
+        """Resume a saved run; a bad file is reported and the current run is left as it was."""
+        try:
+            session = load_session(path)
+            session.make_trainer()  # refuses a state that does not fit its config or this device
+        except SessionError as e:
+            QMessageBox.warning(self, "ganviz", f"Cannot open {path}: {e}")
+            return False
+        self.running = False
+        self._stop_engine()
+        self.config = session.config
+        self._start_engine(self.config, session.state, session.history)
+        self.session_path = path
+        self.params.show_config(self.config)
+        self._sync_menus()
+        self._remember(path)
+        self.statusBar().showMessage(f"Opened {path} at step {session.step}")
+        return True
+
+    def _remember(self, path: str) -> None:
+        recent = [p for p in (self.settings.value("recent", []) or []) if p != path]
+        self.settings.setValue("recent", [path, *recent][:8])
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        recent = self.settings.value("recent", []) or []
+        for path in recent:
+            self.recent_menu.addAction(path, lambda p=path: self.open_session(p))
+        if not recent:
+            self.recent_menu.addAction("(none)").setEnabled(False)
+
+    def _take_notices(self) -> None:
+        notices = self.builder.engine.notices if self.builder else ()
+        while notices:
+            kind, (path, info) = notices.popleft()
+            if kind == "saved":
+                self._remember(path)
+                self.statusBar().showMessage(f"Saved {path} at step {info}")
+            else:
+                self.statusBar().showMessage(f"Could not save {path}: {info}")
+
+    def show_dirac(self) -> None:
+        from ganviz.ui.panels.dirac_panel import DiracPanel
+
+        if self.dirac_window is None:
+            self.dirac_window = DiracPanel()
+            self.dirac_window.setWindowTitle("ganviz — Dirac-GAN game")
+            self.dirac_window.resize(820, 720)
+        self.dirac_window.show()
+        self.dirac_window.raise_()
+
     def _ask(self, question: str) -> bool:
         answer = QMessageBox.question(self, "ganviz", question, QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
         return answer == QMessageBox.Yes
@@ -361,6 +466,7 @@ class MainWindow(QMainWindow):
         if self.first_frame_at is None:
             self.first_frame_at = now
         self._update_status(frame)
+        self._take_notices()
         self.frame_drawn.emit(frame)
         if self.worker is not None:
             self.worker.frame_taken()
@@ -392,5 +498,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         self._closing = True
+        if self.dirac_window is not None:
+            self.dirac_window.close()
         self._stop_engine()
         super().closeEvent(event)

@@ -198,3 +198,34 @@ def test_no_display_gives_one_line(tmp_path):
     assert out.returncode == 2
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and "ganviz train" in lines[0] and "offscreen" in lines[0]
+
+
+def test_save_and_open_session_resume_the_same_state(qtbot, window, tmp_path, monkeypatch):
+    from ganviz.core.session import load_session
+
+    monkeypatch.setattr("ganviz.ui.main_window.QMessageBox.warning", lambda *a, **k: None)
+    window.start()
+    wait_frame(qtbot, window, lambda f: f.step >= 15)
+    window.pause()
+    qtbot.waitUntil(lambda: not published(window).running, timeout=10_000)
+    step = published(window).step
+    path = str(tmp_path / "run.gvz")
+    window.save(path)
+    qtbot.waitUntil(lambda: "Saved" in window.statusBar().currentMessage(), timeout=20_000)
+    session = load_session(path)
+    assert session.step == step and len(session.history["loss"]) > 0
+
+    # a bad file is refused and the running engine is left alone
+    bad = tmp_path / "bad.gvz"
+    bad.write_bytes(b"not a session")
+    engine = window.builder.engine
+    assert window.open_session(str(bad)) is False
+    assert window.builder.engine is engine and engine.alive
+
+    assert window.open_session(path) is True
+    qtbot.waitUntil(lambda: published(window).step == step, timeout=20_000)
+    frame = wait_frame(qtbot, window, lambda f: f.step == step)
+    reference = Trainer(TINY)
+    reference.step(step)
+    assert np.array_equal(frame.fakes, reference.snapshot().fakes)
+    assert len(frame.history) >= len(session.history["loss"])  # the loss history came back too
