@@ -17,6 +17,7 @@ import torch
 
 from ganviz.core.config import TrainConfig
 from ganviz.core.engine import HISTORY_FIELDS, TrainerProcess
+from ganviz.core.latent import LatentSlice, colour_classes, generate, latent_range, manifold_lines, pad_grid
 from ganviz.core.metrics import mode_stats, wasserstein1
 from ganviz.core.surface import contour_segments, evaluate_surface, grid_points
 
@@ -100,6 +101,13 @@ class Frame:
     quality: np.ndarray  # (rows, len(QUALITY_COLUMNS))
     mode_counts: np.ndarray | None  # HQ samples per mode, mixture datasets
     modes: dict | None  # this frame's modes, modes_robust, hq, rkl (mixture datasets)
+    fake_class: np.ndarray  # (2500,) colour class of each fake: its mode (grey = none) or its map cell
+    palette: np.ndarray  # (P, 4) uint8 RGBA colours the classes index
+    pad_points: np.ndarray  # (m, 2) points drawn in the latent pad (the fixed batch, or a grid of the slice)
+    pad_class: np.ndarray  # (m,) colour class of G at each pad point
+    latent: LatentSlice  # the slice the pad shows
+    latent_lim: float  # the pad is [−lim, lim]²
+    manifold: tuple[np.ndarray, np.ndarray] | None  # G of the latent grid as polylines, when enabled
     centres: np.ndarray | None
     device: str
     build_ms: float
@@ -132,6 +140,12 @@ class FrameBuilder:
         self.running = False
         self.steps_per_s = 0.0
         self._resolution = surface_resolution(self.mirror.config.hidden, self.mirror.config.layers)
+        # latent views, set from the GUI thread (whole-object assignments, read once per frame)
+        self.latent = LatentSlice((0, 1), tuple([0.0] * self.mirror.config.zdim))
+        self.manifold_cells = 0  # 0 = manifold layer off
+        self._z_fixed_np = self.mirror.z_fixed.cpu().numpy()
+        self._z_fixed_np.setflags(write=False)
+        self._pad_grid = pad_grid(50, 1.0)
         self._surface_key: tuple | None = None
         self._surface_at = -math.inf
         self._surface_cost = 0.0
@@ -186,6 +200,17 @@ class FrameBuilder:
                 np.array([[m.step_count, s["modes"], s["modes_robust"], s["hq"], s["rkl"], w1]], dtype=np.float64)
             )
         surface, levels, boundary, surface_step = self._surface(force)
+        fake_class, palette = colour_classes(fakes, ds)
+        latent, zdim, lim = self.latent, m.config.zdim, latent_range(m.config.prior)
+        if zdim == 2 and latent.axes == (0, 1):  # the pad is the whole latent space: show the fixed batch itself
+            pad_points, pad_class = self._z_fixed_np, fake_class
+        else:  # a grid in the chosen slice, coloured by where G sends it
+            pad_points = self._pad_grid
+            pad_class, _ = colour_classes(generate(m.G, latent.assemble(pad_points * lim, zdim), m.device), ds)
+            pad_points = pad_points * lim
+        manifold = None
+        if self.manifold_cells > 0:
+            manifold = manifold_lines(m.G, latent, zdim, lim, self.manifold_cells, m.device)
         return Frame(
             step=m.step_count,
             running=self.running,
@@ -205,6 +230,13 @@ class FrameBuilder:
             quality=self.quality.view(),
             mode_counts=stats.counts if stats else None,
             modes=stats.as_dict() if stats else None,
+            fake_class=fake_class,
+            palette=palette,
+            pad_points=pad_points,
+            pad_class=pad_class,
+            latent=latent,
+            latent_lim=lim,
+            manifold=manifold,
             centres=ds.centres,
             device=str(m.device),
             build_ms=(time.perf_counter() - t0) * 1e3,

@@ -7,14 +7,17 @@ import time
 from collections import deque
 from collections.abc import Callable
 
+import numpy as np
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
+    QDockWidget,
     QFileDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
     QSplitter,
+    QToolBar,
     QWidget,
 )
 
@@ -22,16 +25,22 @@ from ganviz.core.config import TrainConfig
 from ganviz.core.datasets import DATASETS
 from ganviz.core.frames import Frame, FrameBuilder
 from ganviz.core.io import check_writable
+from ganviz.core.latent import generate, latent_range, nearest_point, sample_info, segment
 from ganviz.core.objectives import OBJECTIVES
 from ganviz.core.session import Session, SessionError, load_session
 from ganviz.ui.help_pages import ABOUT, objective_page
 from ganviz.ui.panels.data_panel import DataPanel
+from ganviz.ui.panels.latent_panel import LatentPanel
 from ganviz.ui.panels.loss_panel import LossPanel
 from ganviz.ui.panels.quality_panel import QualityPanel
+from ganviz.ui.panels.timeline import Timeline
 from ganviz.ui.params_dock import ParamsDock
 from ganviz.ui.worker import FrameWorker
 
 FRAME_LOG = 20_000
+SNAPSHOTS = 400  # timeline capacity (≈ 70 kB each)
+SNAPSHOT_PERIOD_S = 0.25
+TRAIL_STRIDE = 25  # trails follow every 25th of the 2,500 fixed-batch samples
 SESSION_FILTER = "ganviz sessions (*.gvz);;All files (*)"
 SIDE_PANEL_PERIOD_S = 0.25
 SPEEDS = [("Full speed", 0.0), ("200 steps/s", 200.0), ("50 steps/s", 50.0), ("10 steps/s", 10.0), ("2 steps/s", 2.0)]
@@ -74,6 +83,31 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.LeftDockWidgetArea, self.params)
         self.params.live.connect(self._live_change)
         self.params.rebuild.connect(self._rebuild_change)
+        self.latent_dock = QDockWidget("Latent space", self)
+        self.latent_dock.setObjectName("latent_dock")
+        self.addDockWidget(Qt.LeftDockWidgetArea, self.latent_dock)
+        self.latent_panel: LatentPanel | None = None
+        self._probe_z: np.ndarray | None = None
+        self._segment_z: tuple[np.ndarray, np.ndarray] | None = None
+        self._selected: int | None = None
+        self.data_panel.plot.scene().sigMouseClicked.connect(self._on_data_click)
+
+        self.snapshots: deque[Frame] = deque(maxlen=SNAPSHOTS)
+        self._snapshot_at = -1e9
+        self.scrubbed: Frame | None = None  # the stored snapshot on screen, None = live
+        self.trail_length = 0
+        self.timeline = Timeline(SNAPSHOTS)
+        timeline_bar = QToolBar("Timeline", self)
+        timeline_bar.setObjectName("timeline_toolbar")
+        timeline_bar.setMovable(False)
+        timeline_bar.addWidget(self.timeline)
+        self.addToolBar(Qt.BottomToolBarArea, timeline_bar)
+        self.resizeDocks([self.params, self.latent_dock], [280, 280], Qt.Horizontal)
+        self.resizeDocks([self.params, self.latent_dock], [420, 480], Qt.Vertical)
+        self.timeline.scrubbed.connect(self.scrub_to)
+        self.timeline.live.connect(self.go_live)
+        self.timeline.capacity_changed.connect(self._set_capacity)
+        self.timeline.trails_changed.connect(self._set_trails)
 
         self.status_labels = {k: QLabel() for k in ("step", "rate", "fps", "device", "objective")}
         for label in self.status_labels.values():
@@ -196,7 +230,13 @@ class MainWindow(QMainWindow):
         view.addSeparator()
         for panel, label in ((self.loss_panel, "Loss panel"), (self.quality_panel, "Quality panel")):
             self._action(view, label, panel.setVisible, checkable=True, checked=True)
+        self._action(
+            view, "Colour samples by latent class", self._colour_by_class, "C", checkable=True,
+            tip="Colour generated samples as in the latent pad: by the mode they land in (grey: none)",
+        )
+        view.addSeparator()
         view.addAction(self.params.toggleViewAction())
+        view.addAction(self.latent_dock.toggleViewAction())
 
         theory = bar.addMenu("&Theory")
         self._action(
@@ -228,6 +268,11 @@ class MainWindow(QMainWindow):
 
     def _start_engine(self, config: TrainConfig, state: dict | None = None, history: dict | None = None) -> None:
         self.builder = FrameBuilder(config, state, history)
+        self._setup_latent(self.builder.mirror.config)
+        self.snapshots.clear()
+        self.scrubbed = None
+        self._selected = None
+        self.data_panel.set_selected(None)
         self.worker = FrameWorker(self.builder)
         self.worker.frame_ready.connect(self._on_frame)
         self.worker.failed.connect(self._on_failed)
@@ -300,6 +345,12 @@ class MainWindow(QMainWindow):
         self.data_panel.layer_items()[key].setVisible(on)
         if on and self.worker is not None:
             self.worker.request_frame()
+
+    def _colour_by_class(self, on: bool) -> None:
+        self.data_panel.colour_by_class = on
+        frame = self.scrubbed or self.frame
+        if frame is not None:
+            self.data_panel.show_frame(frame)
 
     def _toggle_spectral_norm(self, on: bool) -> None:
         self._rebuild_change({"spectral_norm": on})
@@ -451,14 +502,14 @@ class MainWindow(QMainWindow):
         if self.sender() is not self.worker:  # a late frame from an engine that was just replaced
             return
         self.frame = frame
-        self.data_panel.show_frame(frame)
-        # curves change slowly but each update repaints their axes (~25 ms): 4 updates a second
-        if t0 - self._side_panels_at >= SIDE_PANEL_PERIOD_S or not frame.running:
-            self._side_panels_at = t0
-            if self.loss_panel.isVisible():
-                self.loss_panel.show_frame(frame)
-            if self.quality_panel.isVisible():
-                self.quality_panel.show_frame(frame)
+        last = self.snapshots[-1].step if self.snapshots else -1
+        if frame.step != last and (t0 - self._snapshot_at >= SNAPSHOT_PERIOD_S or not frame.running):
+            self.snapshots.append(frame)
+            self._snapshot_at = t0
+        self.timeline.set_count(len(self.snapshots), following=self.scrubbed is None)
+        if self.scrubbed is None:
+            self._draw(frame, side=t0 - self._side_panels_at >= SIDE_PANEL_PERIOD_S or not frame.running)
+            self._refresh_latent_marks()
         now = time.perf_counter()
         self.frame_times.append(now)
         self.frame_steps.append((now, frame.step))
@@ -470,6 +521,151 @@ class MainWindow(QMainWindow):
         self.frame_drawn.emit(frame)
         if self.worker is not None:
             self.worker.frame_taken()
+
+    def _draw(self, frame: Frame, side: bool = True) -> None:
+        """Put one frame (live or a stored snapshot) on every panel."""
+        self.data_panel.show_frame(frame)
+        if self.latent_panel is not None and self.latent_dock.isVisible():
+            self.latent_panel.show_frame(frame)
+        if self.trail_length:
+            self.data_panel.set_trails(self._tracks(frame))
+        # curves change slowly but each update repaints their axes (~25 ms): 4 updates a second
+        if side:
+            self._side_panels_at = time.perf_counter()
+            if self.loss_panel.isVisible():
+                self.loss_panel.show_frame(frame)
+            if self.quality_panel.isVisible():
+                self.quality_panel.show_frame(frame)
+        n = len(self.snapshots)
+        if self.scrubbed is None:
+            self.timeline.set_text(f"live · step {frame.step} · {n} snapshots")
+        else:
+            idx = next((i for i, f in enumerate(self.snapshots) if f is frame), 0)
+            self.timeline.set_text(f"step {frame.step} · snapshot {idx + 1} of {n}")
+
+    def _tracks(self, frame: Frame) -> np.ndarray | None:
+        """Fixed-batch positions of every 25th fake over the trail's snapshots, ending at `frame`."""
+        frames = list(self.snapshots)
+        end = next((i for i, f in enumerate(frames) if f is frame), len(frames) - 1) + 1
+        chosen = frames[max(0, end - self.trail_length) : end]
+        if len(chosen) < 2 or any(len(f.fakes) != len(frame.fakes) for f in chosen):
+            return None
+        return np.stack([f.fakes[::TRAIL_STRIDE] for f in chosen])
+
+    # --- timeline -------------------------------------------------------------------------------
+
+    def scrub_to(self, index: int) -> None:
+        if not self.snapshots:
+            return
+        self.scrubbed = self.snapshots[max(0, min(index, len(self.snapshots) - 1))]
+        self._draw(self.scrubbed)
+
+    def go_live(self) -> None:
+        self.scrubbed = None
+        self.timeline.set_count(len(self.snapshots), following=True)
+        if self.frame is not None:
+            self._draw(self.frame)
+
+    def _set_capacity(self, n: int) -> None:
+        self.snapshots = deque(self.snapshots, maxlen=n)
+
+    def _set_trails(self, length: int) -> None:
+        self.trail_length = length
+        if not length:
+            self.data_panel.set_trails(None)
+        elif self.frame is not None:
+            self._draw(self.scrubbed or self.frame, side=False)
+
+    # --- latent space ---------------------------------------------------------------------------
+
+    def _setup_latent(self, config: TrainConfig) -> None:
+        """A latent pad for this run's latent size and prior; kept (with its slice) when they are unchanged."""
+        lim = latent_range(config.prior)
+        panel = self.latent_panel
+        if panel is None or panel.zdim != config.zdim or panel.lim != lim:
+            panel = LatentPanel(config.zdim, lim)
+            panel.probe_moved.connect(self._on_probe)
+            panel.segment_drawn.connect(self._on_segment)
+            panel.slice_changed.connect(self._on_slice)
+            panel.manifold_changed.connect(self._on_manifold)
+            self.latent_dock.setWidget(panel)
+            self.latent_panel = panel
+            self._probe_z, self._segment_z = None, None
+            self.data_panel.set_probe(None)
+            self.data_panel.set_path(None)
+        self.builder.latent = panel.slice
+        cells = panel.cells.value() if panel.manifold.isChecked() else 0
+        self.builder.manifold_cells = cells
+
+    def _generate(self, z: np.ndarray) -> np.ndarray:
+        m = self.builder.mirror
+        return generate(m.G, z, m.device)
+
+    def _on_probe(self, z: np.ndarray) -> None:
+        self._probe_z = z
+        self.data_panel.set_probe(self._generate(z[None, :])[0])
+
+    def _on_segment(self, za: np.ndarray, zb: np.ndarray) -> None:
+        self._segment_z = (za, zb)
+        self.data_panel.set_path(self._generate(segment(za, zb)))
+
+    def _refresh_latent_marks(self) -> None:
+        """G moved: the probe's and the segment's images move with it."""
+        if self._probe_z is not None:
+            self.data_panel.set_probe(self._generate(self._probe_z[None, :])[0])
+        if self._segment_z is not None:
+            self.data_panel.set_path(self._generate(segment(*self._segment_z)))
+        if self._selected is not None:
+            self._show_selection()
+
+    def _on_slice(self, latent_slice) -> None:
+        if self.builder is not None:
+            self.builder.latent = latent_slice
+            self.worker.request_frame()
+
+    def _on_manifold(self, cells: int) -> None:
+        self.builder.manifold_cells = cells
+        self.data_panel.manifold.setVisible(cells > 0)
+        self.worker.request_frame()
+
+    def _on_data_click(self, ev) -> None:
+        frame = self.scrubbed or self.frame
+        vb = self.data_panel.plot.getViewBox()
+        if ev.button() != Qt.LeftButton or frame is None or not vb.sceneBoundingRect().contains(ev.scenePos()):
+            return
+        p = vb.mapSceneToView(ev.scenePos())
+        tolerance = 8 * max(vb.viewPixelSize())  # 8 pixels
+        self.select_sample(nearest_point(frame.fakes, np.array([p.x(), p.y()]), tolerance))
+
+    def select_sample(self, index: int | None) -> None:
+        """Highlight fixed-batch sample `index` in both views and show its z, G(z), D and ∇ₓ L_G."""
+        self._selected = index
+        if index is None:
+            self.data_panel.set_selected(None)
+            if self.latent_panel is not None:
+                self.latent_panel.show_selection(None)
+            return
+        self._show_selection()
+
+    def selection_info(self) -> dict | None:
+        if self._selected is None or self.builder is None:
+            return None
+        m = self.builder.mirror
+        info = sample_info(m, m.z_fixed[self._selected].cpu().numpy())
+        info["index"] = self._selected
+        info["d_label"] = "D(G(z))" if m.objective.surface == "prob" else "critic D(G(z))"
+        return info
+
+    def _show_selection(self) -> None:
+        info = self.selection_info()
+        if info is None:
+            return
+        x0, x1, _, _ = (self.scrubbed or self.frame).extent
+        norm = float(np.hypot(*info["grad"]))
+        scale = 0.08 * (x1 - x0) / norm if norm > 0 else 0.0  # the arrow is drawn at 8 % of the view width
+        self.data_panel.set_selected(info["x"], info["grad"], scale)
+        if self.latent_panel is not None:
+            self.latent_panel.show_selection(info)
 
     def fps(self, window_s: float = 2.0) -> float:
         now = time.perf_counter()

@@ -14,3 +14,4 @@ HQ = (30, 90, 200)
 RKL = (220, 60, 40)
 W1 = (120, 40, 160)
 LEGEND_BRUSH = (255, 255, 255, 210)  # legends stay readable over curves and the heatmap
+PROBE = (200, 0, 120)  # the latent probe and its image path

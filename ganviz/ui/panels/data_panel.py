@@ -8,20 +8,10 @@ from PySide6.QtCore import QRectF, Qt
 
 from ganviz.core.frames import Frame
 from ganviz.ui import style
+from ganviz.ui.panels.scatter import ClassScatter
 
-
-def move_points(item: pg.ScatterPlotItem, pos: np.ndarray) -> None:
-    """New positions for the same number of identically styled points, without setData's per-point
-    style pass (~9 ms for 2,500 points): the cached symbol rectangles stay valid, only x and y change."""
-    if len(item.data) != len(pos):
-        item.setData(pos=pos)
-        return
-    item.data["x"] = pos[:, 0]
-    item.data["y"] = pos[:, 1]
-    item.prepareGeometryChange()
-    item.informViewBoundsChanged()
-    item.bounds = [None, None]
-    item.invalidate()
+TRAIL_GROUPS = 4
+ONE_COLOUR = np.array([(*style.FAKE, 200)], dtype=np.uint8)
 
 
 SURFACE_TITLES = {"prob": "D(x) = P(real)", "raw01": "D(x) (LSGAN target 1 = real)", "critic": "critic D(x)"}
@@ -47,18 +37,77 @@ class DataPanel(pg.GraphicsLayoutWidget):
         self.colorbar.setImageItem(self.image, insert_in=self.plot)
         self.boundary = pg.PlotCurveItem(pen=pg.mkPen(style.BOUNDARY, width=2, style=Qt.DashLine), connect="finite")
         self.real = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(*style.REAL, 200), name="real data")
-        self.fake = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(*style.FAKE, 200), name="generated G(z)")
+        self.fake = ClassScatter(size=4, brush=pg.mkBrush(*style.FAKE, 200), name="generated G(z)")
+        self.trails = [
+            pg.PlotCurveItem(pen=pg.mkPen(*style.FAKE, 40 + 150 * i // (TRAIL_GROUPS - 1)), connect="finite")
+            for i in range(TRAIL_GROUPS)
+        ]  # older segments fainter
+        self.manifold = pg.PlotCurveItem(pen=pg.mkPen(60, 60, 60, 140, width=1), connect="finite")
+        self.path = pg.PlotCurveItem(pen=pg.mkPen(style.PROBE, width=3), connect="finite")
+        self.probe = pg.ScatterPlotItem(size=16, symbol="+", pen=pg.mkPen(style.PROBE, width=3), brush=None)
+        self.selected = pg.ScatterPlotItem(size=14, symbol="o", pen=pg.mkPen("k", width=2), brush=None)
+        self.arrow = pg.PlotCurveItem(pen=pg.mkPen("k", width=2))
         legend = self.plot.addLegend(offset=(8, 8), labelTextSize="10pt", brush=style.LEGEND_BRUSH)
-        for item in (self.boundary, self.real, self.fake):
+        for item in (self.manifold, *self.trails, self.boundary, self.real, self.fake, self.path, self.probe):
+            self.plot.addItem(item)
+        for item in (self.selected, self.arrow):
             self.plot.addItem(item)
         legend.addItem(self.boundary, "D = ½")  # the scatters, being named, joined the legend themselves
         self.legend = legend
+        self.colour_by_class = False
+        self.manifold.setVisible(False)
         self._extent: tuple[float, float, float, float] | None = None
         self._kind: str | None = None
         self._real_id: int | None = None
 
     def layer_items(self) -> dict[str, pg.GraphicsObject]:
-        return {"real": self.real, "fake": self.fake, "surface": self.image, "boundary": self.boundary}
+        return {
+            "real": self.real,
+            "fake": self.fake,
+            "surface": self.image,
+            "boundary": self.boundary,
+            "manifold": self.manifold,
+        }
+
+    def set_probe(self, x: np.ndarray | None) -> None:
+        """The latent probe's image G(z) (None hides it)."""
+        if x is None:
+            self.probe.setData([], [])
+        else:
+            self.probe.setData([float(x[0])], [float(x[1])])
+
+    def set_path(self, xy: np.ndarray | None) -> None:
+        """G of a latent segment, as a line (None hides it)."""
+        if xy is None:
+            self.path.setData(np.zeros(0), np.zeros(0))
+        else:
+            self.path.setData(xy[:, 0], xy[:, 1])
+
+    def set_selected(self, x: np.ndarray | None, grad: np.ndarray | None = None, scale: float = 1.0) -> None:
+        """Ring the selected fake; draw −∇ₓ L_G (the direction G's update moves it) from it."""
+        if x is None:
+            self.selected.setData([], [])
+            self.arrow.setData(np.zeros(0), np.zeros(0))
+            return
+        self.selected.setData([float(x[0])], [float(x[1])])
+        if grad is not None:
+            tip = x - scale * grad
+            self.arrow.setData([x[0], tip[0]], [x[1], tip[1]])
+
+    def set_trails(self, tracks: np.ndarray | None) -> None:
+        """tracks: (snapshots, points, 2), oldest first; drawn in TRAIL_GROUPS pieces, older fainter."""
+        if tracks is None or len(tracks) < 2:
+            for t in self.trails:
+                t.setData(np.zeros(0), np.zeros(0))
+            return
+        bounds = np.linspace(0, len(tracks) - 1, TRAIL_GROUPS + 1).round().astype(int)
+        for item, a, b in zip(self.trails, bounds[:-1], bounds[1:]):
+            piece = tracks[a : b + 1]  # (k, points, 2): one polyline per point
+            if len(piece) < 2:
+                item.setData(np.zeros(0), np.zeros(0))
+                continue
+            lines = np.concatenate([piece.transpose(1, 0, 2), np.full((piece.shape[1], 1, 2), np.nan)], axis=1)
+            item.setData(lines[..., 0].ravel(), lines[..., 1].ravel(), connect="finite")
 
     def show_frame(self, frame: Frame) -> None:
         if frame.extent != self._extent:
@@ -75,7 +124,12 @@ class DataPanel(pg.GraphicsLayoutWidget):
             self.real.setData(pos=frame.real)
             self._real_id = id(frame.real)
         if self.fake.isVisible():
-            move_points(self.fake, frame.fakes)
+            if self.colour_by_class:
+                self.fake.set_points(frame.fakes, frame.fake_class, frame.palette)
+            else:
+                self.fake.set_points(frame.fakes, np.zeros(len(frame.fakes), np.int16), ONE_COLOUR)
+        if self.manifold.isVisible() and frame.manifold is not None:
+            self.manifold.setData(*frame.manifold, connect="finite")
         if self.image.isVisible():
             self.image.setImage(frame.surface, autoLevels=False)
             x0, x1, y0, y1 = frame.extent

@@ -1,0 +1,172 @@
+"""Latent explorer: colours, probe, segments, slices, selection, timeline — numbers against the definitions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+pytest.importorskip("PySide6")
+
+from ganviz.core.config import TrainConfig  # noqa: E402
+from ganviz.core.datasets import get_dataset  # noqa: E402
+from ganviz.core.latent import LatentSlice, colour_classes, generate, pad_grid, sample_info, segment  # noqa: E402
+from ganviz.core.metrics import nearest_centre  # noqa: E402
+from ganviz.core.trainer import Trainer  # noqa: E402
+from ganviz.ui.main_window import MainWindow  # noqa: E402
+
+TINY = TrainConfig(hidden=16, layers=2, batch=32, seed=5, dataset="grid25")
+
+
+def make_window(qtbot, config=TINY):
+    w = MainWindow(config)
+    w.confirm = lambda _q: True
+    qtbot.addWidget(w)
+    w.show()
+    return w
+
+
+def frame_where(qtbot, w, predicate, timeout=30_000):
+    box = []
+
+    def ok():
+        assert w.frame is not None and predicate(w.frame)
+        box.append(w.frame)
+
+    qtbot.waitUntil(ok, timeout=timeout)
+    return box[-1]
+
+
+def test_colour_classes_are_nearest_centre_within_3_sigma():
+    ds = get_dataset("grid25")
+    rng = np.random.default_rng(0)
+    x = np.concatenate(
+        [ds.centres[rng.integers(0, 25, 300)] + 0.05 * rng.standard_normal((300, 2)), rng.uniform(-5, 5, (300, 2))]
+    ).astype(np.float32)
+    classes, palette = colour_classes(x, ds)
+    k, dist = nearest_centre(x, ds.centres)
+    expected = np.where(dist < 3 * ds.sigma, k, 25)
+    assert np.array_equal(classes, expected)
+    assert palette.shape == (26, 4) and tuple(palette[25]) == (150, 150, 150, 150)  # grey: no mode
+    assert len({tuple(c) for c in palette[:25]}) == 25  # every mode its own colour
+
+
+def test_position_colours_for_non_mixture_data():
+    ds = get_dataset("moons")
+    x0, x1, y0, y1 = ds.extent
+    pts = np.array([[x0 + 0.01, y0 + 0.01], [x1 - 0.01, y1 - 0.01], [(x0 + x1) / 2, (y0 + y1) / 2]], np.float32)
+    classes, palette = colour_classes(pts, ds)
+    assert list(classes) == [0, 63, 4 * 8 + 4] and len(palette) == 64
+
+
+def test_pad_colours_and_fake_colours_agree_for_2d_latents(qtbot):
+    w = make_window(qtbot)
+    frame = frame_where(qtbot, w, lambda f: True)
+    assert np.array_equal(frame.pad_points, w.builder.mirror.z_fixed.cpu().numpy())
+    assert np.array_equal(frame.pad_class, frame.fake_class)
+    expected, _ = colour_classes(frame.fakes, get_dataset("grid25"))
+    assert np.array_equal(frame.fake_class, expected)
+    w._colour_by_class(True)
+    colours = w.data_panel.fake.colours()
+    assert np.array_equal(colours, frame.palette[frame.fake_class])
+    pad_colours = w.latent_panel.points.colours()
+    assert np.array_equal(pad_colours, frame.palette[frame.pad_class])
+    w.close()
+
+
+def test_probe_and_segment_are_g_of_their_latents(qtbot):
+    w = make_window(qtbot)
+    w.step_once()
+    frame_where(qtbot, w, lambda f: f.step == 1)
+    lp = w.latent_panel
+    lp.move_probe(np.array([0.3, -0.4], np.float32))
+    ref = Trainer(TINY)
+    ref.step(1)
+    x = generate(ref.G, np.array([[0.3, -0.4]], np.float32), torch.device("cpu"))[0]
+    px, py = w.data_panel.probe.getData()
+    assert np.allclose([px[0], py[0]], x, atol=1e-6)
+    lp.draw_segment(np.array([-1.0, -1.0], np.float32), np.array([1.0, 0.5], np.float32))
+    path = generate(
+        ref.G, segment(np.array([-1.0, -1.0], np.float32), np.array([1.0, 0.5], np.float32)), torch.device("cpu")
+    )
+    sx, sy = w.data_panel.path.getData()
+    np.testing.assert_allclose(np.column_stack([sx, sy]), path, atol=1e-6)
+    w.close()
+
+
+def test_slice_with_fixed_sliders_is_g_of_the_assembled_latents(qtbot):
+    config = TINY.replace(zdim=4)
+    w = make_window(qtbot, config)
+    frame_where(qtbot, w, lambda f: True)
+    lp = w.latent_panel
+    lp.axis_x.setCurrentIndex(1)
+    lp.axis_y.setCurrentIndex(3)
+    lp.sliders[0].setValue(0.5)
+    lp.sliders[2].setValue(-0.25)
+    expected_slice = LatentSlice((1, 3), (0.5, 0.0, -0.25, 0.0))
+    frame = frame_where(qtbot, w, lambda f: f.latent == expected_slice)
+    z = expected_slice.assemble(pad_grid(50, 1.0), 4)
+    assert np.allclose(z[:, 0], 0.5) and np.allclose(z[:, 2], -0.25)
+    g = generate(w.builder.mirror.G, z, torch.device("cpu"))
+    classes, _ = colour_classes(g, get_dataset("grid25"))
+    assert np.array_equal(frame.pad_class, classes)
+    lp.move_probe(np.array([0.2, 0.7], np.float32))
+    x = generate(w.builder.mirror.G, np.array([[0.5, 0.2, -0.25, 0.7]], np.float32), torch.device("cpu"))[0]
+    px, py = w.data_panel.probe.getData()
+    assert np.allclose([px[0], py[0]], x, atol=1e-6)
+    w.close()
+
+
+def test_manifold_mesh_is_g_of_the_latent_grid(qtbot):
+    w = make_window(qtbot)
+    frame_where(qtbot, w, lambda f: True)
+    w.latent_panel.cells.setValue(4)
+    w.latent_panel.manifold.setChecked(True)
+    frame = frame_where(qtbot, w, lambda f: f.manifold is not None)
+    mx, my = frame.manifold
+    grid = generate(w.builder.mirror.G, pad_grid(5, 1.0), torch.device("cpu"))
+    drawn = np.column_stack([mx, my])[np.isfinite(mx)]
+    assert len(drawn) == 2 * 25  # 5 lines each way, 5 points each
+    np.testing.assert_allclose(drawn[:5], grid[:5], atol=1e-6)  # the first row of the grid
+    w.close()
+
+
+def test_selected_sample_info_matches_autograd(qtbot):
+    w = make_window(qtbot)
+    frame_where(qtbot, w, lambda f: True)
+    w.select_sample(11)
+    info = w.selection_info()
+    m = w.builder.mirror
+    z = m.z_fixed[11:12]
+    x = m.G(z).detach().requires_grad_(True)
+    loss = m.objective.g_loss(m.D(x))
+    (grad,) = torch.autograd.grad(loss, x)
+    np.testing.assert_allclose(info["x"], x.detach().numpy()[0], atol=1e-6)
+    np.testing.assert_allclose(info["grad"], grad.numpy()[0], atol=1e-6)
+    assert info["d"] == pytest.approx(float(torch.sigmoid(m.D(x)).detach()), abs=1e-6)
+    assert sample_info(m, z.numpy()[0])["x"] == pytest.approx(info["x"])
+    sx, sy = w.data_panel.selected.getData()
+    assert np.allclose([sx[0], sy[0]], info["x"], atol=1e-6)
+    w.close()
+
+
+def test_scrubbing_shows_the_stored_snapshot_and_memory_is_bounded(qtbot):
+    w = make_window(qtbot)
+    w.timeline.capacity.setValue(10)
+    w.start()
+    qtbot.waitUntil(lambda: len(w.snapshots) == 10 and w.frame.step > 0, timeout=40_000)
+    frame_where(qtbot, w, lambda f: len(w.snapshots) == 10 and w.snapshots[0].step > 1)
+    assert len(w.snapshots) == 10  # full buffer: the oldest are dropped
+    w.scrub_to(2)
+    shot = w.snapshots[2]
+    assert w.scrubbed is shot
+    np.testing.assert_array_equal(w.data_panel.fake.positions(), shot.fakes)
+    np.testing.assert_array_equal(w.data_panel.image.image, shot.surface)
+    qtbot.wait(500)  # training goes on; the view stays on the snapshot
+    np.testing.assert_array_equal(w.data_panel.fake.positions(), shot.fakes)
+    assert w.frame.step > shot.step
+    w.go_live()
+    frame = frame_where(qtbot, w, lambda f: f.step > shot.step)
+    qtbot.waitUntil(lambda: np.array_equal(w.data_panel.fake.positions(), w.frame.fakes), timeout=10_000)
+    assert frame.step > shot.step
+    w.close()
