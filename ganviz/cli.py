@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import math
 import sys
@@ -51,12 +53,36 @@ def _choice(names: list[str], what: str):
     return parse
 
 
+def _dataset_arg(names: list[str]):
+    """A registered dataset name, or csv:PATH: the file is loaded now (errors in one line) and named by its
+    absolute path, which the trainer process resolves again (ganviz.core.custom_data)."""
+
+    def parse(text: str) -> str:
+        if text in names:
+            return text
+        if text.startswith("csv:"):
+            from ganviz.core.custom_data import CustomDataError, register_csv
+
+            try:
+                name, note = register_csv(text[4:])
+            except CustomDataError as e:
+                raise argparse.ArgumentTypeError(str(e)) from None
+            if note:
+                print(f"ganviz: note: {note}", file=sys.stderr)
+            return name
+        raise argparse.ArgumentTypeError(
+            f"unknown dataset {text!r}; choose one of: {', '.join(names)}, or csv:PATH (a file of x, y points)"
+        )
+
+    return parse
+
+
 def add_run_arguments(p: argparse.ArgumentParser, *, defaults_for_window: bool = False) -> None:
     """Flags shared by the window and `train`: what to train and how."""
     from ganviz.core.datasets import DATASETS
     from ganviz.core.objectives import OBJECTIVES
 
-    p.add_argument("--dataset", type=_choice(DATASETS.names(), "dataset"), default="ring8", help="default: ring8")
+    p.add_argument("--dataset", type=_dataset_arg(DATASETS.names()), default="ring8", help="default: ring8")
     p.add_argument(
         "--objective",
         type=_choice(OBJECTIVES.names(), "objective"),
@@ -83,12 +109,35 @@ def add_run_arguments(p: argparse.ArgumentParser, *, defaults_for_window: bool =
     )
     p.add_argument("--device", type=_choice(list(ALLOWED_DEVICES), "device"), default="auto")
     p.add_argument("--threads", type=positive_int, metavar="T", help="torch threads (chosen for the model size)")
+    from ganviz.core.presets import preset_names
+
+    p.add_argument(
+        "--preset",
+        type=_choice(preset_names(), "preset"),
+        metavar="NAME",
+        help="start from a preset (resources/presets/NAME.toml); flags given here override its settings",
+    )
 
 
-def config_from_args(args: argparse.Namespace):
+def parse_run_args(parser: argparse.ArgumentParser, argv: list[str]) -> tuple[argparse.Namespace, set[str] | None]:
+    """parse_args, and with --preset the dests given explicitly on the command line (else None): a second
+    parse into a namespace pre-filled with a marker, which argparse leaves alone for options not given."""
+    args = parser.parse_args(argv)
+    if getattr(args, "preset", None) is None:
+        return args, None
+    unset = object()
+    marked = argparse.Namespace(**{a.dest: unset for a in parser._actions if a.dest != argparse.SUPPRESS})
+    with contextlib.redirect_stderr(io.StringIO()):  # notes printed by type functions were shown once already
+        given = parser.parse_args(argv, namespace=marked)
+    return args, {dest for dest, value in vars(given).items() if value is not unset}
+
+
+def config_from_args(args: argparse.Namespace, explicit: set[str] | None = None):
+    """The config the flags describe; with --preset, the preset's config with the explicitly given flags on
+    top (`explicit` from parse_run_args; None: the flags whose values differ from TrainConfig's defaults)."""
     from ganviz.core.config import TrainConfig
 
-    return TrainConfig(
+    config = TrainConfig(
         dataset=args.dataset,
         objective=args.objective,
         seed=args.seed,
@@ -110,6 +159,14 @@ def config_from_args(args: argparse.Namespace):
         device=args.device,
         threads=args.threads or 0,
     )
+    if getattr(args, "preset", None) is None:
+        return config
+    from ganviz.core.presets import preset_config
+
+    base, default = preset_config(args.preset), TrainConfig()
+    fields = config.__dataclass_fields__
+    given = explicit if explicit is not None else {f for f in fields if getattr(config, f) != getattr(default, f)}
+    return base.replace(**{f: getattr(config, f) for f in fields if f in given})
 
 
 def _fail(prog: str, message: str) -> int:
@@ -166,7 +223,7 @@ def _json_safe(value):
 
 def train_main(argv: list[str]) -> int:
     parser = train_parser()
-    args = parser.parse_args(argv)
+    args, explicit = parse_run_args(parser, argv)
     prog = parser.prog
 
     from ganviz.core.config import ConfigError
@@ -177,6 +234,8 @@ def train_main(argv: list[str]) -> int:
         if path is not None and (reason := check_writable(path)):
             return _fail(prog, f"argument {flag}: cannot write {path!r}: {reason}")
     session = None
+    if args.load is not None and args.preset is not None:
+        return _fail(prog, "--preset and --load cannot be combined (a saved session has its own settings)")
     if args.load is not None:
         from ganviz.core.session import SessionError, load_session
 
@@ -191,8 +250,12 @@ def train_main(argv: list[str]) -> int:
         args.dataset = args.dataset or TrainConfig.dataset
         args.objective = args.objective or TrainConfig.objective
         try:
-            config = config_from_args(args)
+            config = config_from_args(args, explicit)
             config.validate()
+            if args.preset is not None and "steps" not in explicit:
+                from ganviz.core.presets import get_preset
+
+                args.steps = get_preset(args.preset).steps or args.steps  # the preset's suggested length
         except ConfigError as e:
             return _fail(prog, str(e))
 
@@ -271,23 +334,32 @@ def window_parser() -> OneLineParser:
     p.add_argument("--run-for", type=positive_float, metavar="SECONDS", help="start at once, quit after SECONDS")
     p.add_argument("--screenshot", metavar="PATH.png", help="with --run-for: PNG of the whole window before quitting")
     p.add_argument("--stats-json", metavar="PATH.json", help="with --run-for: training and drawing statistics")
+    p.add_argument(
+        "--record", metavar="PATH.gif|PATH.mp4", help="with --run-for: record the window to a GIF or MP4 video"
+    )
     p.add_argument("--load", metavar="PATH.gvz", help="resume a saved session (its settings replace the flags)")
     return p
 
 
 def window_main(argv: list[str]) -> int:
     parser = window_parser()
-    args = parser.parse_args(argv)
+    args, explicit = parse_run_args(parser, argv)
     from ganviz.core.config import ConfigError
     from ganviz.core.io import check_writable
 
     if (args.screenshot or args.stats_json) and args.run_for is None:
         return _fail(parser.prog, "--screenshot and --stats-json need --run-for SECONDS")
-    for flag, path in (("--screenshot", args.screenshot), ("--stats-json", args.stats_json)):
+    if args.record and args.run_for is None:
+        return _fail(parser.prog, "--record needs --run-for SECONDS")
+    if args.record and not args.record.lower().endswith((".gif", ".mp4")):
+        return _fail(parser.prog, f"argument --record: {args.record!r} is not a .gif or .mp4 file name")
+    for flag, path in (("--screenshot", args.screenshot), ("--stats-json", args.stats_json), ("--record", args.record)):
         if path is not None and (reason := check_writable(path)):
             return _fail(parser.prog, f"argument {flag}: cannot write {path!r}: {reason}")
+    if args.load and args.preset is not None:
+        return _fail(parser.prog, "--preset and --load cannot be combined (a saved session has its own settings)")
     try:
-        config = config_from_args(args)
+        config = config_from_args(args, explicit)
         config.validate()
     except ConfigError as e:
         return _fail(parser.prog, str(e))
@@ -303,8 +375,9 @@ def window_main(argv: list[str]) -> int:
         config = session.config
     from ganviz.ui.app import run_app
 
+    extra = {"record": args.record} if args.record else {}  # run_app(record=PATH): the window, recorded
     return run_app(
-        config, run_for=args.run_for, screenshot=args.screenshot, stats_json=args.stats_json, session=session
+        config, run_for=args.run_for, screenshot=args.screenshot, stats_json=args.stats_json, session=session, **extra
     )
 
 
@@ -316,4 +389,8 @@ def main(argv: list[str] | None = None) -> int:
         from ganviz.dirac_cli import dirac_main
 
         return dirac_main(argv[1:])
+    if argv[:1] == ["sweep"]:
+        from ganviz.sweep_cli import sweep_main
+
+        return sweep_main(argv[1:])
     return window_main(argv)

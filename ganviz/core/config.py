@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import torch
 
-from ganviz.core.datasets import DATASETS
+from ganviz.core.datasets import DATASETS, resolve_dataset
 from ganviz.core.models import ACTIVATIONS
 from ganviz.core.objectives import OBJECTIVES, get_objective
 
@@ -48,6 +48,10 @@ class TrainConfig:
     device: str = "auto"
     threads: int = 0  # torch intra-op threads; 0 = chosen for the model size
     n_fixed: int = 2500  # fixed latent batch: the fakes drawn and measured
+    # dataset "custom": the data is these points (+ N(0, spread²) noise); the config carries them into the
+    # trainer process and into saved sessions (ganviz.core.custom_data). spread None = 2 % of their extent
+    custom_points: tuple[tuple[float, float], ...] | None = None
+    custom_spread: float | None = None
 
     def replace(self, **changes) -> TrainConfig:
         return dataclasses.replace(self, **changes)
@@ -79,7 +83,7 @@ class TrainConfig:
             if value is not None and not (isinstance(value, (int, float)) and value > 0 and value < float("inf")):
                 raise ConfigError(f"{field} must be a number > 0 (got {value!r})")
 
-        choice("dataset", self.dataset, DATASETS.names())
+        self._validate_dataset()
         choice("objective", self.objective, OBJECTIVES.names())
         choice("activation", self.activation, list(ACTIVATIONS))
         choice("prior", self.prior, PRIORS)
@@ -107,6 +111,34 @@ class TrainConfig:
             raise ConfigError(f"r1 must be a number ≥ 0 (got {self.r1!r})")
         if self.device == "cuda" and not torch.cuda.is_available():
             raise ConfigError("device 'cuda' was asked for but no CUDA GPU is visible; use --device cpu or auto")
+
+    def _validate_dataset(self) -> None:
+        from ganviz.core.custom_data import CSV_PREFIX, CUSTOM, MAX_CUSTOM_POINTS, CustomDataError, check_points
+
+        if self.custom_points is not None:
+            try:
+                check_points(self.custom_points, "custom_points", MAX_CUSTOM_POINTS)
+            except CustomDataError as e:
+                raise ConfigError(str(e)) from None
+        if self.custom_spread is not None and not (
+            isinstance(self.custom_spread, (int, float)) and 0 <= self.custom_spread < float("inf")
+        ):
+            raise ConfigError(f"custom_spread must be a number ≥ 0 (got {self.custom_spread!r})")
+        if self.dataset == CUSTOM:
+            if self.custom_points is None:
+                raise ConfigError("dataset 'custom' needs custom_points: the (x, y) points to learn")
+            return
+        if isinstance(self.dataset, str) and self.dataset.startswith(CSV_PREFIX):
+            try:
+                resolve_dataset(self.dataset)  # loads and registers the file on first use
+            except CustomDataError as e:
+                raise ConfigError(f"dataset {self.dataset!r}: {e}") from None
+            return
+        if self.dataset not in DATASETS.names():
+            raise ConfigError(
+                f"dataset {self.dataset!r} is not allowed; choose one of: {', '.join(DATASETS.names())}, "
+                "or csv:PATH (a file of x, y points)"
+            )
 
 
 def default_threads(hidden: int) -> int:

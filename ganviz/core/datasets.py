@@ -7,6 +7,7 @@ unit square to [-2, 2]^2 by x -> 4x - 2). Real data is sampled fresh for every b
 from __future__ import annotations
 
 import math
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -197,5 +198,40 @@ _mixture(
 )
 
 
-def get_dataset(name: str) -> Dataset:
+def resolve_dataset(name: str) -> Dataset:
+    """A registered dataset, or a ``csv:PATH`` one loaded and registered on first use (in each process:
+    the trainer child resolves the same name by loading the same file). Unknown names raise
+    UnknownNameError, unreadable files CustomDataError (both ValueError, one line)."""
+    if name not in DATASETS and name.startswith("csv:"):
+        from ganviz.core.custom_data import register_csv
+
+        register_csv(name[4:], name=name)
     return DATASETS.get(name)
+
+
+def get_dataset(name: str) -> Dataset:
+    return resolve_dataset(name)
+
+
+def dataset_for(name: str, custom_points=None, custom_spread: float | None = None) -> Dataset:
+    """What a config's `dataset` means: "custom" is its `custom_points`, any other name is looked up."""
+    if name == "custom":
+        from ganviz.core.custom_data import CustomDataError, custom_dataset
+
+        if custom_points is None:
+            raise CustomDataError("dataset 'custom' needs custom_points: the (x, y) points to learn")
+        return custom_dataset(custom_points, custom_spread)
+    return resolve_dataset(name)
+
+
+def dataset_code(name: str) -> int:
+    """A number for `name` that is the same in every process (registries differ: csv: datasets are
+    registered when first used), exact in a float64; `dataset_from_code` maps it back."""
+    return zlib.crc32(name.encode("utf-8"))
+
+
+def dataset_from_code(code: int) -> str:
+    for name in ("custom", *DATASETS.names()):
+        if dataset_code(name) == code:
+            return name
+    return "?"

@@ -8,6 +8,8 @@ Protocol
 - the child writes G's and D's state into one shared float32 vector and a few scalars into a shared
   float64 vector under a sequence lock: the counter is odd while writing, so a reader that sees the same
   even counter before and after its copy has a consistent state;
+- NaN/Inf in the losses or weights (checked at each publish, ganviz.core.guard): the child pauses, rolls
+  back to an in-memory checkpoint and sends ("diverged", (step detected, step restored, suggestion));
 - per-step loss history goes back through a queue in small chunks (a queue has a feeder thread, so `put`
   never blocks the trainer, unlike a Pipe with messages over ~64 KB).
 """
@@ -28,7 +30,8 @@ import torch
 import torch.multiprocessing as mp
 
 from ganviz.core.config import TrainConfig
-from ganviz.core.datasets import DATASETS
+from ganviz.core.datasets import dataset_code, dataset_from_code
+from ganviz.core.guard import DivergenceGuard
 from ganviz.core.objectives import OBJECTIVES
 from ganviz.core.session import save_session
 from ganviz.core.trainer import Trainer
@@ -131,7 +134,7 @@ class SharedState:
                 d_real=m[D_REAL],
                 d_fake=m[D_FAKE],
                 objective=OBJECTIVES.names()[int(m[OBJECTIVE])],
-                dataset=DATASETS.names()[int(m[DATASET])],
+                dataset=dataset_from_code(int(m[DATASET])),
                 n_critic=int(m[N_CRITIC]),
                 lr_g=m[LR_G],
                 lr_d=m[LR_D],
@@ -156,6 +159,7 @@ class _ChildLoop:
         self.history_steps: list[int] = []
         self.rate_window: list[tuple[float, int]] = []
         self.stop = False
+        self.guard = DivergenceGuard(self.trainer)
 
     def handle(self, cmd: tuple) -> None:
         name, *args = cmd
@@ -177,10 +181,14 @@ class _ChildLoop:
             self.stop = True
         elif name == "speed":
             self.max_rate = float(args[0])
+        elif name == "freeze":
+            t.freeze(*args)
         elif name == "objective":
             t.set_objective(args[0])
         elif name == "dataset":
             t.set_dataset(args[0])
+        elif name == "custom_points":  # (points, spread): drawn data, see ganviz.core.custom_data
+            t.set_custom_points(*args)
         elif name == "lr":
             t.set_learning_rates(*args)
         elif name == "n_critic":
@@ -221,7 +229,7 @@ class _ChildLoop:
                 G_GRAD: val("g_grad_norm"),
                 D_GRAD: val("d_grad_norm"),
                 OBJECTIVE: OBJECTIVES.names().index(t.config.objective),
-                DATASET: DATASETS.names().index(t.config.dataset),
+                DATASET: dataset_code(t.config.dataset),
                 N_CRITIC: t.config.n_critic,
                 LR_G: t.config.lr_g,
                 LR_D: t.config.lr_d,
@@ -239,6 +247,16 @@ class _ChildLoop:
         last = self.trainer._last
         self.history_steps.append(self.trainer.step_count)
         self.history.append(torch.stack([last[k].detach().float() for k in HISTORY_FIELDS[1:]]))
+
+    def check(self) -> None:
+        """NaN/Inf guard, once per publish: on divergence pause, roll back and tell the window."""
+        losses = self.history[-1][:5] if self.history else None  # g_loss, d_loss, penalty, d_real, d_fake
+        diverged = self.guard.check(losses)
+        if diverged is not None:
+            self.running, self.pending = False, 0
+            self.history.clear()  # rows past the restored step: the window drops those it has too
+            self.history_steps.clear()
+            self.results.put(("diverged", diverged))
 
     def run(self) -> None:
         last_publish = 0.0
@@ -273,6 +291,7 @@ class _ChildLoop:
                 self.pending -= 1
             now = time.perf_counter()
             if now - last_publish >= 1.0 / PUBLISH_HZ or (not self.running and self.pending == 0):
+                self.check()
                 self.publish()
                 last_publish = now
         self.publish()
@@ -315,6 +334,7 @@ class TrainerProcess:
         self.last_seq = -1
         self.error: str | None = None
         self._history_chunks: list[np.ndarray] = []
+        self._divergences: list[tuple[int, int, str]] = []
         # ("saved", (path, step)) / ("save_failed", (path, why)); appended by the polling thread, popped by the window
         self.notices: deque[tuple[str, tuple]] = deque()
 
@@ -333,6 +353,11 @@ class TrainerProcess:
                 self._history_chunks.append(payload)
             elif kind == "error":
                 self.error = payload
+            elif kind == "diverged":  # (step detected, step restored, suggestion); rows past restored are void
+                restored = payload[1]
+                self._history_chunks = [c[c[:, 0] <= restored] for c in self._history_chunks]
+                self._divergences.append(payload)
+                self.notices.append((kind, payload))
             else:
                 self.notices.append((kind, payload))
         pub = self.shared.read(self.tensors, self.last_seq)
@@ -347,6 +372,11 @@ class TrainerProcess:
         rows = np.concatenate(self._history_chunks)
         self._history_chunks.clear()
         return rows
+
+    def take_divergences(self) -> list[tuple[int, int, str]]:
+        """Roll-backs since the last call: (step detected, step restored, suggestion)."""
+        out, self._divergences = self._divergences, []
+        return out
 
     @property
     def alive(self) -> bool:

@@ -17,9 +17,18 @@ import torch
 
 from ganviz.core.config import TrainConfig
 from ganviz.core.engine import HISTORY_FIELDS, TrainerProcess
+from ganviz.core.events import Event, EventScanner, diverged_event
 from ganviz.core.latent import LatentSlice, colour_classes, generate, latent_range, manifold_lines, pad_grid
 from ganviz.core.metrics import mode_stats, wasserstein1
 from ganviz.core.surface import contour_segments, evaluate_surface, grid_points
+from ganviz.core.theory import (
+    argmax_on_grid,
+    generator_gradients,
+    gradient_norm_surface,
+    optimal_d_surface,
+    singular_values,
+    weight_histogram,
+)
 
 SURFACE_DISPLAY = 100  # the heatmap shown is always 100×100 ...
 SURFACE_SHARE = 0.35  # ... and re-evaluated only as often as keeps it under ~35 % of the frame worker's time
@@ -28,6 +37,12 @@ W1_SAMPLES = 500  # exact W1 on 500 + 500 samples costs ~25 ms here; 1,000 + 1,0
 N_REAL_SHOWN = 2500
 HISTORY_COLUMNS = HISTORY_FIELDS + ("critic_estimate",)
 QUALITY_COLUMNS = ("step", "modes", "modes_robust", "hq", "rkl", "w1")
+ARROW_SAMPLES = 250  # generator-gradient arrows (and their mean length) at every 10th fake
+SURFACE_LABELS = {
+    "prob": ("D(x) = P(real)", "D = ½"),
+    "raw01": ("D(x) (LSGAN target 1 = real)", "D = ½"),
+    "critic": ("critic D(x)", "critic = 0"),
+}
 
 
 def surface_resolution(hidden: int, layers: int) -> int:
@@ -75,6 +90,12 @@ class GrowBuffer:
         self._data[self.n : need] = rows
         self.n = need
 
+    def truncate(self, n: int) -> None:
+        """Keep the first n rows; into a new array, so views handed out before stay as they were."""
+        if n < self.n:
+            self._data = self._data.copy()
+            self.n = max(n, 0)
+
     def view(self) -> np.ndarray:
         v = self._data[: self.n]
         v.setflags(write=False)
@@ -95,6 +116,11 @@ class Frame:
     surface: np.ndarray  # (120, 120), row = y; σ(D) for 'prob', D otherwise
     surface_kind: str  # "prob" | "raw01" | "critic"
     surface_step: int  # the step whose D the surface shows (costly surfaces are refreshed less often)
+    surface_labels: tuple[str, str]  # what the heatmap shows, what its level line is
+    surface_max: tuple[float, float]  # where the heatmap is largest (argmax D: G's target when D is frozen)
+    arrows: tuple[np.ndarray, np.ndarray] | None  # fakes and ∇ₓ L_G at them, when arrows are on
+    theory: np.ndarray  # (rows, 2): step, mean ‖∇ₓ L_G‖ over ARROW_SAMPLES fakes
+    critic: tuple | None  # ((counts, edges) of D's weights, largest singular value per layer), when asked
     surface_levels: tuple[float, float]
     boundary: tuple[np.ndarray, np.ndarray]  # D = ½ (or critic = 0) contour, NaN-separated x, y
     history: np.ndarray  # (steps, len(HISTORY_COLUMNS)), every generator step so far
@@ -112,6 +138,7 @@ class Frame:
     device: str
     build_ms: float
     created: float = field(default_factory=time.perf_counter)
+    events: tuple = ()  # (step, kind, text) so far, for loss-plot markers (ganviz.core.events)
 
     def column(self, name: str) -> np.ndarray:
         return self.history[:, HISTORY_COLUMNS.index(name)]
@@ -129,6 +156,9 @@ class FrameBuilder:
         self.mirror = self.engine.mirror
         self.history = GrowBuffer(len(HISTORY_COLUMNS))
         self.quality = GrowBuffer(len(QUALITY_COLUMNS))
+        self.event_scanner = EventScanner(HISTORY_COLUMNS, QUALITY_COLUMNS)
+        self.events: list[Event] = []
+        self.event_notices = False  # True: new events also go to engine.notices as ("event", (step, kind, text))
         for buffer, key in ((self.history, "loss"), (self.quality, "quality")):
             table = (history or {}).get(key)
             if table is not None and table.ndim == 2 and table.shape[1] == buffer.view().shape[1]:
@@ -143,6 +173,11 @@ class FrameBuilder:
         # latent views, set from the GUI thread (whole-object assignments, read once per frame)
         self.latent = LatentSlice((0, 1), tuple([0.0] * self.mirror.config.zdim))
         self.manifold_cells = 0  # 0 = manifold layer off
+        self.surface_mode = "d"  # "d" learned D | "dstar" estimated optimal D | "gradnorm" ‖∇ₓD‖
+        self.arrows_on = False
+        self.critic_stats_on = False
+        self.theory = GrowBuffer(2)
+        self._theory_step = -1
         self._z_fixed_np = self.mirror.z_fixed.cpu().numpy()
         self._z_fixed_np.setflags(write=False)
         self._pad_grid = pad_grid(50, 1.0)
@@ -165,6 +200,9 @@ class FrameBuilder:
         elif name == "dataset":
             self.mirror.set_dataset(args[0])
             self._real_for = None
+        elif name == "custom_points":  # (points, spread): drawn data replaces the "custom" dataset
+            self.mirror.set_custom_points(*args)
+            self._real_for, self._surface_key = None, None
         self.engine.send(*cmd)
 
     def _real_points(self) -> np.ndarray:
@@ -180,6 +218,7 @@ class FrameBuilder:
         """A new frame when the trainer published something new (or `force`), else None."""
         t0 = time.perf_counter()
         pub = self.engine.poll()
+        self._roll_back(self.engine.take_divergences())
         rows = self.engine.take_history()
         if rows is not None:
             est = rows[:, HISTORY_FIELDS.index("d_real")] - rows[:, HISTORY_FIELDS.index("d_fake")]
@@ -199,7 +238,20 @@ class FrameBuilder:
             self.quality.append(
                 np.array([[m.step_count, s["modes"], s["modes_robust"], s["hq"], s["rkl"], w1]], dtype=np.float64)
             )
-        surface, levels, boundary, surface_step = self._surface(force)
+        self.scan_events()
+        surface, levels, boundary, surface_step, surface_labels, surface_max = self._surface(force, fakes)
+        arrows = None
+        pts = fakes[:: 2500 // ARROW_SAMPLES] if len(fakes) >= ARROW_SAMPLES else fakes
+        grads = generator_gradients(m.D, obj, pts, m.device)
+        if m.step_count != self._theory_step:
+            self._theory_step = m.step_count
+            norms = np.hypot(grads[:, 0], grads[:, 1])
+            self.theory.append(np.array([[m.step_count, float(np.mean(norms))]]))
+        if self.arrows_on:
+            arrows = (pts, grads)
+        critic = None
+        if self.critic_stats_on:
+            critic = (weight_histogram(m.D), singular_values(m.D))
         fake_class, palette = colour_classes(fakes, ds)
         latent, zdim, lim = self.latent, m.config.zdim, latent_range(m.config.prior)
         if zdim == 2 and latent.axes == (0, 1):  # the pad is the whole latent space: show the fixed batch itself
@@ -224,9 +276,15 @@ class FrameBuilder:
             surface=surface,
             surface_kind=obj.surface,
             surface_step=surface_step,
+            surface_labels=surface_labels,
+            surface_max=surface_max,
+            arrows=arrows,
+            theory=self.theory.view(),
+            critic=critic,
             surface_levels=levels,
             boundary=boundary,
             history=self.history.view(),
+            events=tuple(self.events),
             quality=self.quality.view(),
             mode_counts=stats.counts if stats else None,
             modes=stats.as_dict() if stats else None,
@@ -242,32 +300,64 @@ class FrameBuilder:
             build_ms=(time.perf_counter() - t0) * 1e3,
         )
 
-    def _surface(self, force: bool) -> tuple[np.ndarray, tuple[float, float], tuple[np.ndarray, np.ndarray], int]:
-        """D's surface, its colour levels and its boundary; reused between frames when it is costly."""
+    def _surface(self, force: bool, fakes: np.ndarray):
+        """The heatmap (learned D, estimated D*, or ‖∇ₓD‖), its colour levels, its level-set line and labels;
+        reused between frames when it is costly to rebuild."""
         m = self.mirror
-        ds, kind = m.dataset, m.objective.surface
-        key = (ds.name, kind, m.step_count)
+        ds, kind, mode = m.dataset, m.objective.surface, self.surface_mode
+        key = (ds.name, kind, mode, m.step_count)
         now = time.perf_counter()
-        fresh = force or self._surface_key is None or self._surface_key[:2] != key[:2]
+        fresh = force or self._surface_key is None or self._surface_key[:3] != key[:3]
         due = now - self._surface_at >= self._surface_cost / SURFACE_SHARE or not self.running
         if not (fresh or (due and key != self._surface_key)):
             return self._surface_cache
-        raw = evaluate_surface(m.D, ds.extent, self._resolution, kind, m.device)
-        surface = upsample(raw, SURFACE_DISPLAY)
+        if mode == "dstar":
+            surface = optimal_d_surface(fakes, self._real_points(), ds, SURFACE_DISPLAY)
+            level, labels = 0.5, ("D*(x) = p/(p+q), estimated", "D* = ½")
+        elif mode == "gradnorm":
+            raw = gradient_norm_surface(m.D, ds.extent, self._resolution, m.device)
+            surface = upsample(raw, SURFACE_DISPLAY)
+            level, labels = 1.0, ("‖∇ₓD(x)‖", "‖∇ₓD‖ = 1")
+        else:
+            raw = evaluate_surface(m.D, ds.extent, self._resolution, kind, m.device)
+            surface = upsample(raw, SURFACE_DISPLAY)
+            level = 0.5 if kind in ("prob", "raw01") else 0.0
+            labels = SURFACE_LABELS[kind]
         surface.setflags(write=False)
         xs, ys, _ = grid_points(ds.extent, SURFACE_DISPLAY)
-        level = 0.5 if kind in ("prob", "raw01") else 0.0
         boundary = contour_segments(surface, level, xs, ys)
-        if kind == "prob":
+        if kind == "prob" and mode == "d" or mode == "dstar":
             levels = (0.0, 1.0)
-        else:  # symmetric around the boundary so the diverging map's centre is the boundary
+        else:  # symmetric around the level line so the diverging map's centre (white) is the line
             span = float(np.nanmax(np.abs(surface - level))) if surface.size else 1.0
             span = nice_span(span if math.isfinite(span) and span > 0 else 1.0)
             levels = (level - span, level + span)
         self._surface_cost = time.perf_counter() - now
         self._surface_at, self._surface_key = now, key
-        self._surface_cache = (surface, levels, boundary, m.step_count)
+        self._surface_cache = (surface, levels, boundary, m.step_count, labels, argmax_on_grid(surface, ds.extent))
         return self._surface_cache
+
+    def scan_events(self) -> list[Event]:
+        """Events in the history and quality rows added since the last scan (also kept in self.events)."""
+        new = self.event_scanner.scan(
+            self.history.view(), self.quality.view(), sigmoid_d=self.mirror.objective.surface == "prob"
+        )
+        self.events.extend(new)
+        if self.event_notices:
+            self.engine.notices.extend(("event", e) for e in new)
+        return new
+
+    def _roll_back(self, divergences: list[tuple[int, int, str]]) -> None:
+        """The trainer diverged and went back to an earlier step: drop the rows (and events) past it."""
+        for detected, restored, suggestion in divergences:
+            for table in (self.history, self.quality):
+                table.truncate(int(np.searchsorted(table.view()[:, 0], restored, side="right")))
+            self.event_scanner.rewind(self.history.n, self.quality.n)
+            self.events = [e for e in self.events if e[0] <= restored or e[1] == "diverged"]
+            self.events.append(diverged_event(detected, restored, suggestion))
+            if self.event_notices:
+                self.engine.notices.append(("event", self.events[-1]))
+            self._last_quality_step = min(self._last_quality_step, restored)
 
     def save(self, path: str) -> None:
         """Ask the trainer process to write a session (with this window's history); see engine.notices."""

@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from ganviz.core.config import TrainConfig, resolve_device
-from ganviz.core.datasets import Dataset, get_dataset
+from ganviz.core.datasets import Dataset, dataset_for
 from ganviz.core.metrics import mode_stats, wasserstein1
 from ganviz.core.models import make_discriminator, make_generator, sample_latent
 from ganviz.core.objectives import Objective, get_objective, gp_term, interpolates, r1_term
@@ -50,7 +50,7 @@ class Trainer:
         self.config = config
         self.device = resolve_device(config.device)
         torch.set_num_threads(config.threads)  # process-wide, set deliberately (see default_threads)
-        self.dataset: Dataset = get_dataset(config.dataset)
+        self.dataset: Dataset = dataset_for(config.dataset, config.custom_points, config.custom_spread)
         self.objective: Objective = get_objective(config.objective)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(config.seed * 7919 + _INIT)
@@ -69,6 +69,7 @@ class Trainer:
         self._last: dict[str, torch.Tensor] = {}
         # the live engine records every step but needs parameter-gradient norms only when it publishes
         self.record_grad_norms = True
+        self.frozen: frozenset[str] | set[str] = frozenset()
         self._nan = torch.full((), math.nan, device=self.device)
         self._d_params = list(self.D.parameters())
         self._g_params = list(self.G.parameters())
@@ -106,8 +107,17 @@ class Trainer:
 
     def set_dataset(self, name: str) -> None:
         """New real data for the same networks (watch the generator move to it)."""
-        self.dataset = get_dataset(name)
+        self.dataset = dataset_for(name, self.config.custom_points, self.config.custom_spread)
         self.config = self.config.replace(dataset=name)
+
+    def set_custom_points(self, points, spread: float | None = None) -> None:
+        """Train on these (x, y) points from now on (dataset "custom"; see ganviz.core.custom_data)."""
+        from ganviz.core.custom_data import CUSTOM, as_config_points
+
+        config = self.config.replace(dataset=CUSTOM, custom_points=as_config_points(points), custom_spread=spread)
+        config.validate()
+        self.dataset = dataset_for(CUSTOM, config.custom_points, config.custom_spread)
+        self.config = config
 
     def set_batch(self, batch: int) -> None:
         self.config = self.config.replace(batch=batch).resolved()
@@ -243,7 +253,9 @@ class Trainer:
         k = self.config.n_critic
         for i in range(n):
             last = i == n - 1
-            if self.config.update == "sim":
+            if self.frozen:  # a frozen player keeps its weights (seed 001: G alone drives fakes to argmax D)
+                self._frozen_step(last)
+            elif self.config.update == "sim":
                 for _ in range(k - 1):
                     self._d_step(False)
                 self._sim_step(last)
@@ -252,6 +264,23 @@ class Trainer:
                     self._d_step(last and j == k - 1)
                 self._g_step(last)
             self.step_count += 1
+
+    def _frozen_step(self, last: bool) -> None:
+        if "D" not in self.frozen:
+            for j in range(self.config.n_critic):
+                self._d_step(last and j == self.config.n_critic - 1)
+        elif last:  # still measure D on the current fakes, for the loss curves
+            real = self.real_batch()
+            with torch.no_grad():
+                out = self.critic_values(torch.cat([real, self.G(self.latent_batch())]))
+            d_real, d_fake = out[: len(real)], out[len(real) :]
+            self._record_d(self.objective.d_loss(d_real, d_fake), None, d_real, d_fake)
+        if "G" not in self.frozen:
+            self._g_step(last)
+
+    def freeze(self, player: str, on: bool) -> None:
+        """Freeze ("D" or "G") or release a player: its updates are skipped, the other keeps learning."""
+        self.frozen = self.frozen | {player} if on else self.frozen - {player}
 
     # --- reading out --------------------------------------------------------------------------
 
@@ -349,4 +378,6 @@ class Trainer:
 
 def _global_norm(params: list[torch.Tensor]) -> torch.Tensor:
     grads = [p.grad for p in params if p.grad is not None]
+    if not grads:  # a frozen player
+        return torch.full((), math.nan, device=params[0].device)
     return torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))

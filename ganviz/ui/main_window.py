@@ -33,6 +33,7 @@ from ganviz.ui.panels.data_panel import DataPanel
 from ganviz.ui.panels.latent_panel import LatentPanel
 from ganviz.ui.panels.loss_panel import LossPanel
 from ganviz.ui.panels.quality_panel import QualityPanel
+from ganviz.ui.panels.theory_panel import TheoryPanel
 from ganviz.ui.panels.timeline import Timeline
 from ganviz.ui.params_dock import ParamsDock
 from ganviz.ui.worker import FrameWorker
@@ -91,6 +92,14 @@ class MainWindow(QMainWindow):
         self._segment_z: tuple[np.ndarray, np.ndarray] | None = None
         self._selected: int | None = None
         self.data_panel.plot.scene().sigMouseClicked.connect(self._on_data_click)
+
+        self.theory_panel = TheoryPanel()
+        self.theory_dock = QDockWidget("Theory", self)
+        self.theory_dock.setObjectName("theory_dock")
+        self.theory_dock.setWidget(self.theory_panel)
+        self.addDockWidget(Qt.RightDockWidgetArea, self.theory_dock)
+        self.theory_dock.hide()
+        self.theory_dock.visibilityChanged.connect(self._theory_visibility)
 
         self.snapshots: deque[Frame] = deque(maxlen=SNAPSHOTS)
         self._snapshot_at = -1e9
@@ -208,6 +217,18 @@ class MainWindow(QMainWindow):
         toolbar.setMovable(False)
         for act in (self.start_action, step_action, reset_action):
             toolbar.addAction(act)
+        run.addSeparator()
+        self.freeze_actions = {
+            player: self._action(
+                run,
+                f"Freeze {player}",
+                lambda on, p=player: self.freeze(p, on),
+                checkable=True,
+                tip=f"Stop updating {player}; the other player keeps learning (seed 001: with D frozen, "
+                "G drives every sample to argmax D)",
+            )
+            for player in ("D", "G")
+        }
         speed = run.addMenu("Speed")
         group = QActionGroup(self)
         for label, rate in SPEEDS:
@@ -230,8 +251,31 @@ class MainWindow(QMainWindow):
         view.addSeparator()
         for panel, label in ((self.loss_panel, "Loss panel"), (self.quality_panel, "Quality panel")):
             self._action(view, label, panel.setVisible, checkable=True, checked=True)
+        surface = view.addMenu("Surface shows")
+        group = QActionGroup(self)
+        for mode, label, tip in (
+            ("d", "Learned D", "The discriminator / critic as trained"),
+            ("dstar", "Optimal D* = p/(p+q) (estimate)", "The best D for the current G, from densities (KDE)"),
+            ("gradnorm", "Gradient norm ‖∇ₓD‖", "WGAN-GP pushes it to 1 (white, with its contour)"),
+        ):
+            act = self._action(surface, label, lambda _c=False, m=mode: self.set_surface_mode(m), tip=tip)
+            act.setCheckable(True)
+            act.setChecked(mode == "d")
+            group.addAction(act)
+        self.arrows_action = self._action(
+            view,
+            "Generator gradient arrows",
+            self.set_arrows,
+            "A",
+            checkable=True,
+            tip="−∇ₓ of the generator loss at 250 fakes: where G's next update pushes them",
+        )
         self._action(
-            view, "Colour samples by latent class", self._colour_by_class, "C", checkable=True,
+            view,
+            "Colour samples by latent class",
+            self._colour_by_class,
+            "C",
+            checkable=True,
             tip="Colour generated samples as in the latent pad: by the mode they land in (grey: none)",
         )
         view.addSeparator()
@@ -239,6 +283,7 @@ class MainWindow(QMainWindow):
         view.addAction(self.latent_dock.toggleViewAction())
 
         theory = bar.addMenu("&Theory")
+        theory.addAction(self.theory_dock.toggleViewAction())
         self._action(
             theory,
             "&Dirac-GAN game…",
@@ -257,7 +302,8 @@ class MainWindow(QMainWindow):
     def _sync_menus(self) -> None:
         c = self.config
         self.objective_actions[c.objective].setChecked(True)
-        self.dataset_actions[c.dataset].setChecked(True)
+        if c.dataset in self.dataset_actions:  # custom data (CSV, drawn) has no menu entry
+            self.dataset_actions[c.dataset].setChecked(True)
         for act, on in ((self.sn_action, c.spectral_norm), (self.r1_action, c.r1 > 0)):
             act.blockSignals(True)
             act.setChecked(on)
@@ -269,6 +315,12 @@ class MainWindow(QMainWindow):
     def _start_engine(self, config: TrainConfig, state: dict | None = None, history: dict | None = None) -> None:
         self.builder = FrameBuilder(config, state, history)
         self._setup_latent(self.builder.mirror.config)
+        self.builder.arrows_on = self.arrows_action.isChecked()
+        self.builder.critic_stats_on = self.theory_dock.isVisible()
+        for act in self.freeze_actions.values():
+            act.blockSignals(True)
+            act.setChecked(False)
+            act.blockSignals(False)
         self.snapshots.clear()
         self.scrubbed = None
         self._selected = None
@@ -345,6 +397,30 @@ class MainWindow(QMainWindow):
         self.data_panel.layer_items()[key].setVisible(on)
         if on and self.worker is not None:
             self.worker.request_frame()
+
+    def freeze(self, player: str, on: bool) -> None:
+        self.send("freeze", player, on)
+        self.statusBar().showMessage(f"{player} {'frozen' if on else 'released'}")
+
+    def set_surface_mode(self, mode: str) -> None:
+        if self.builder is not None:
+            self.builder.surface_mode = mode
+            self.worker.request_frame()
+
+    def set_arrows(self, on: bool) -> None:
+        self.data_panel.set_arrows_visible(on)
+        if self.builder is not None:
+            self.builder.arrows_on = on
+            self.worker.request_frame()
+
+    def _theory_visibility(self, visible: bool) -> None:
+        if visible and not getattr(self, "_theory_sized", False):
+            self._theory_sized = True
+            self.resizeDocks([self.theory_dock], [380], Qt.Horizontal)
+        if self.builder is not None:
+            self.builder.critic_stats_on = visible
+            if visible and self.worker is not None:
+                self.worker.request_frame()
 
     def _colour_by_class(self, on: bool) -> None:
         self.data_panel.colour_by_class = on
@@ -536,6 +612,9 @@ class MainWindow(QMainWindow):
                 self.loss_panel.show_frame(frame)
             if self.quality_panel.isVisible():
                 self.quality_panel.show_frame(frame)
+            if self.theory_dock.isVisible():
+                clip = self.config.clip if OBJECTIVES.get(frame.objective).clips_weights else None
+                self.theory_panel.show_frame(frame, clip)
         n = len(self.snapshots)
         if self.scrubbed is None:
             self.timeline.set_text(f"live · step {frame.step} · {n} snapshots")

@@ -64,7 +64,7 @@ def test_window_has_every_objective_and_dataset(window):
     assert set(window.dataset_actions) == set(DATASETS.names())
     assert window.objective_actions["nonsaturating"].isChecked()
     menus = [a.text().replace("&", "") for a in window.menuBar().actions()]
-    assert menus == ["File", "Objective", "Dataset", "Run", "View", "Help"]
+    assert menus == ["File", "Objective", "Dataset", "Run", "View", "Theory", "Help"]
 
 
 def test_frames_equal_the_trainer_snapshot_and_pause_stops(qtbot, window):
@@ -164,7 +164,7 @@ def test_run_for_writes_screenshot_and_stats(tmp_path):
         "--layers",
         "2",
         "--run-for",
-        "10",
+        "12",
         "--screenshot",
         str(png),
         "--stats-json",

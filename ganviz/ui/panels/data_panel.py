@@ -14,10 +14,6 @@ TRAIL_GROUPS = 4
 ONE_COLOUR = np.array([(*style.FAKE, 200)], dtype=np.uint8)
 
 
-SURFACE_TITLES = {"prob": "D(x) = P(real)", "raw01": "D(x) (LSGAN target 1 = real)", "critic": "critic D(x)"}
-BOUNDARY_LABELS = {"prob": "D = ½", "raw01": "D = ½", "critic": "critic = 0"}
-
-
 class DataPanel(pg.GraphicsLayoutWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -47,12 +43,20 @@ class DataPanel(pg.GraphicsLayoutWidget):
         self.probe = pg.ScatterPlotItem(size=16, symbol="+", pen=pg.mkPen(style.PROBE, width=3), brush=None)
         self.selected = pg.ScatterPlotItem(size=14, symbol="o", pen=pg.mkPen("k", width=2), brush=None)
         self.arrow = pg.PlotCurveItem(pen=pg.mkPen("k", width=2))
+        self.grad_arrows = pg.PlotCurveItem(pen=pg.mkPen(20, 20, 20, 190, width=1.5), connect="pairs")
+        self.grad_heads = pg.ScatterPlotItem(size=5, pen=None, brush=pg.mkBrush(20, 20, 20, 220))
+        self.argmax = pg.ScatterPlotItem(size=18, symbol="star", pen=pg.mkPen("k", width=1), brush=pg.mkBrush("y"))
+        self.argmax.setToolTip("argmax D: where G sends every sample when D is frozen")
         legend = self.plot.addLegend(offset=(8, 8), labelTextSize="10pt", brush=style.LEGEND_BRUSH)
         for item in (self.manifold, *self.trails, self.boundary, self.real, self.fake, self.path, self.probe):
             self.plot.addItem(item)
-        for item in (self.selected, self.arrow):
+        for item in (self.selected, self.arrow, self.grad_arrows, self.grad_heads, self.argmax):
             self.plot.addItem(item)
         legend.addItem(self.boundary, "D = ½")  # the scatters, being named, joined the legend themselves
+        legend.addItem(self.argmax, "argmax D")
+        legend.addItem(self.grad_arrows, "−∇ₓ L_G")
+        self.grad_arrows.setVisible(False)
+        self.grad_heads.setVisible(False)
         self.legend = legend
         self.colour_by_class = False
         self.manifold.setVisible(False)
@@ -68,6 +72,27 @@ class DataPanel(pg.GraphicsLayoutWidget):
             "boundary": self.boundary,
             "manifold": self.manifold,
         }
+
+    def show_arrows(self, frame: Frame) -> None:
+        """−∇ₓ L_G at a subset of fakes (where G's next update pushes them), scaled to be readable."""
+        on = frame.arrows is not None and self.grad_arrows.isVisible()
+        if not on:
+            return
+        pts, grads = frame.arrows
+        norms = np.hypot(grads[:, 0], grads[:, 1])
+        ref = float(np.percentile(norms, 90)) if len(norms) else 0.0
+        x0, x1, _, _ = frame.extent
+        scale = 0.06 * (x1 - x0) / ref if ref > 0 else 0.0  # the 90th-percentile arrow is 6 % of the view
+        tips = pts - scale * grads
+        seg = np.empty((2 * len(pts), 2), np.float32)
+        seg[0::2], seg[1::2] = pts, tips
+        self.grad_arrows.setData(seg[:, 0], seg[:, 1], connect="pairs")
+        self.grad_heads.setData(pos=tips)
+        self.legend.getLabel(self.grad_arrows).setText(f"−∇ₓ L_G × {scale:.3g}")
+
+    def set_arrows_visible(self, on: bool) -> None:
+        self.grad_arrows.setVisible(on)
+        self.grad_heads.setVisible(on)
 
     def set_probe(self, x: np.ndarray | None) -> None:
         """The latent probe's image G(z) (None hides it)."""
@@ -116,10 +141,12 @@ class DataPanel(pg.GraphicsLayoutWidget):
             self.plot.getViewBox().setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.02)
             self.plot.disableAutoRange()
             self._extent = frame.extent
-        if frame.surface_kind != self._kind:
-            self._kind = frame.surface_kind
-            self.colorbar.axis.setLabel(SURFACE_TITLES[frame.surface_kind])
-            self.legend.getLabel(self.boundary).setText(BOUNDARY_LABELS[frame.surface_kind])
+        if frame.surface_labels != self._kind:
+            self._kind = frame.surface_labels
+            self.colorbar.axis.setLabel(frame.surface_labels[0])
+            self.legend.getLabel(self.boundary).setText(frame.surface_labels[1])
+        self.argmax.setData([frame.surface_max[0]], [frame.surface_max[1]])
+        self.show_arrows(frame)
         if id(frame.real) != self._real_id:  # real points only change with the dataset
             self.real.setData(pos=frame.real)
             self._real_id = id(frame.real)

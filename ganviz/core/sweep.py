@@ -1,0 +1,419 @@
+"""Parameter sweeps: the cartesian product of a grid of TrainConfig values, trained headless in parallel.
+
+A spec is a TOML file:
+
+    [base]                    # TrainConfig fields, `steps` (default 2000) and optionally `preset = "NAME"`
+    dataset = "grid25"
+    steps = 2000
+
+    [grid]                    # lists; every combination is one run, in this order (the last key varies fastest)
+    objective = ["nonsaturating", "wgan-gp"]
+    lr_d = [1e-4, 1e-3]
+    seed = [0, 1, 2]
+
+Runs go to worker processes (ProcessPoolExecutor, spawn context, 1 torch thread each) or to an existing Dask
+distributed cluster. The results are one CSV row per run and a heatmap of the mean (robust) mode count over
+the first two grid axes other than `seed`, averaged over the rest. No Qt here; matplotlib only with Agg.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import math
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ganviz.core.config import ConfigError, TrainConfig
+from ganviz.core.presets import coerce_field, coerce_value, get_preset, read_toml
+
+DEFAULT_STEPS = 2000
+METRICS = ("modes", "modes_robust", "hq", "rkl", "w1", "critic_estimate")
+RUN_KEYS = ("steps",)  # grid/base keys that are not TrainConfig fields
+TOP_KEYS = ("description", "base", "grid")
+
+
+class SpecError(ConfigError):
+    """A bad sweep spec; the message is one line."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """One run of a sweep: its place in the grid, the values that define it, the config and length."""
+
+    index: int
+    values: dict  # grid key -> value for this run
+    config: dict  # TrainConfig keyword arguments
+    steps: int
+
+
+@dataclass(frozen=True)
+class Spec:
+    base: TrainConfig
+    steps: int
+    grid: dict[str, list]  # ordered as in the file
+    description: str = ""
+    path: Path | None = None
+    jobs: list[Job] = field(default_factory=list)
+
+    @property
+    def axes(self) -> list[str]:
+        """The heatmap's axes: the first two grid keys other than `seed` (just `seed` when it is alone)."""
+        keys = [k for k in self.grid if k != "seed"]
+        return (keys or list(self.grid))[:2]
+
+
+# --- the spec ------------------------------------------------------------------------------------
+
+
+def _coerce(key: str, value: object, where: str) -> object:
+    if key == "steps":
+        value = coerce_value(f"{where}.steps", value, int)
+        if value < 1:
+            raise ConfigError(f"{where}.steps must be an integer ≥ 1 (got {value!r})")
+        return value
+    if key == "preset":
+        raise ConfigError(f"{where}.preset is allowed in [base] only")
+    return coerce_field(key, value, where)
+
+
+def parse_spec(data: dict, path: Path | None = None) -> Spec:
+    """A spec from its TOML dict, every run's config validated; SpecError (one line) when anything is wrong."""
+    label = f"{path}: " if path is not None else ""
+    try:
+        for key in data:
+            if key not in TOP_KEYS:
+                raise ConfigError(f"unknown key {key!r}; allowed: {', '.join(TOP_KEYS)}")
+        base_table = data.get("base", {})
+        if not isinstance(base_table, dict):
+            raise ConfigError("base must be a table ([base])")
+        grid_table = data.get("grid")
+        if not isinstance(grid_table, dict) or not grid_table:
+            raise ConfigError("empty grid: give a [grid] table with at least one list, e.g. seed = [0, 1, 2]")
+        description = data.get("description", "")
+        if not isinstance(description, str):
+            raise ConfigError(f"description must be a string (got {description!r})")
+
+        base_values = dict(base_table)
+        base, steps = TrainConfig(), DEFAULT_STEPS
+        if "preset" in base_values:
+            name = coerce_value("base.preset", base_values.pop("preset"), str)
+            preset = get_preset(name)
+            base, steps = preset.config, preset.steps or DEFAULT_STEPS
+        changes = {k: _coerce(k, v, "base") for k, v in base_values.items()}
+        steps = changes.pop("steps", steps)
+        base = base.replace(**changes)
+
+        grid: dict[str, list] = {}
+        for key, values in grid_table.items():
+            if not isinstance(values, list):
+                raise ConfigError(f"grid.{key} must be a list (got {values!r})")
+            if not values:
+                raise ConfigError(f"empty grid: grid.{key} has no values")
+            grid[key] = [_coerce(key, v, "grid") for v in values]
+            if len(set(map(repr, grid[key]))) != len(grid[key]):
+                raise ConfigError(f"grid.{key} lists a value twice: {grid[key]!r}")
+
+        jobs = []
+        for i, values in enumerate(expand_grid(grid)):
+            run = {k: v for k, v in values.items() if k not in RUN_KEYS}
+            config = base.replace(**run)
+            if config.threads == 0:
+                config = config.replace(threads=1)  # one torch thread per worker process
+            try:
+                config.validate()
+            except ConfigError as e:
+                shown = " ".join(f"{k}={v}" for k, v in values.items())
+                raise ConfigError(f"run {shown}: {e}") from None
+            jobs.append(Job(i, values, dict(config.__dict__), values.get("steps", steps)))
+    except ConfigError as e:
+        raise SpecError(f"{label}{e}") from None
+    return Spec(base=base, steps=steps, grid=grid, description=description, path=path, jobs=jobs)
+
+
+def load_spec(path: str | Path) -> Spec:
+    path = Path(path)
+    return parse_spec(read_toml(path, SpecError), path)
+
+
+def expand_grid(grid: dict[str, list]) -> list[dict]:
+    """The cartesian product of a grid, in row-major order (the last key varies fastest)."""
+    return [dict(zip(grid, combo)) for combo in itertools.product(*grid.values())]
+
+
+# --- one run (executed in a worker process or on a Dask worker) ------------------------------------
+
+
+def run_job(job: Job) -> dict:
+    """Train one configuration headless and return its row of results (no file output)."""
+    import torch
+
+    from ganviz.core.trainer import Trainer
+
+    config = TrainConfig(**job.config)
+    torch.set_num_threads(config.threads or 1)
+    trainer = Trainer(config)
+    t0 = time.perf_counter()
+    trainer.step(job.steps)
+    wall = time.perf_counter() - t0
+    metrics = trainer.evaluate(trainer.snapshot().fakes)
+    return {
+        **{m: metrics.get(m) for m in METRICS},
+        "steps": trainer.step_count,
+        "wall_s": wall,
+        "steps_per_s": trainer.step_count / wall if wall > 0 else None,
+        "seed": config.seed,
+    }
+
+
+def _init_worker() -> None:
+    import torch
+
+    torch.set_num_threads(1)
+    try:
+        torch.set_num_interop_threads(1)
+    except RuntimeError:  # already set in this process
+        pass
+
+
+# --- running many --------------------------------------------------------------------------------
+
+Report = Callable[[Job, dict, int, int], None]  # job, its row, number done, total
+
+
+def run_local(jobs: list[Job], workers: int | None = None, report: Report | None = None) -> dict[int, dict]:
+    """Every job in a pool of `workers` spawned processes (default: all cores); results by job index."""
+    import concurrent.futures as cf
+    import multiprocessing
+
+    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
+    results: dict[int, dict] = {}
+    ctx = multiprocessing.get_context("spawn")
+    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker) as pool:
+        futures = {pool.submit(run_job, job): job for job in jobs}
+        try:
+            for future in cf.as_completed(futures):
+                job = futures[future]
+                results[job.index] = _result(future.exception, future.result, job)
+                if report:
+                    report(job, results[job.index], len(results), len(jobs))
+        except BaseException:
+            for f in futures:
+                f.cancel()
+            raise
+    return results
+
+
+def run_dask(
+    jobs: list[Job], address: str, report: Report | None = None, timeout: float = 30.0
+) -> dict[int, dict]:
+    """Every job on an existing Dask distributed cluster at `address`; results by job index.
+
+    Raises ConnectionError (one line) when the scheduler cannot be reached."""
+    try:
+        from dask.distributed import Client, as_completed
+    except ImportError as e:
+        raise ConnectionError(f"--scheduler needs dask[distributed] ({e})") from None
+    try:
+        client = Client(address, timeout=timeout, set_as_default=False)
+    except (OSError, TimeoutError) as e:
+        raise ConnectionError(f"cannot connect to the Dask scheduler at {address}: {' '.join(str(e).split())}") from None
+    results: dict[int, dict] = {}
+    try:
+        futures = [client.submit(run_job, job, pure=False) for job in jobs]
+        by_key = {f.key: job for f, job in zip(futures, jobs)}
+        try:
+            for future in as_completed(futures):
+                job = by_key[future.key]
+                results[job.index] = _result(future.exception, future.result, job)
+                if report:
+                    report(job, results[job.index], len(results), len(jobs))
+        except BaseException:
+            client.cancel(futures)
+            raise
+    finally:
+        client.close()
+    return results
+
+
+def _result(exception: Callable, result: Callable, job: Job) -> dict:
+    err = exception()
+    if err is not None:
+        return {"error": f"{type(err).__name__}: {' '.join(str(err).split())}", "seed": job.config["seed"]}
+    return result()
+
+
+# --- output --------------------------------------------------------------------------------------
+
+
+def csv_columns(spec: Spec) -> list[str]:
+    axes = [k for k in spec.grid if k not in ("seed", "steps")]
+    return ["run", *axes, "seed", "steps", *METRICS, "wall_s", "steps_per_s", "error"]
+
+
+def _cell(value: object) -> object:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return ""
+    return value
+
+
+def rows(spec: Spec, results: dict[int, dict]) -> list[dict]:
+    """One dict per run, in grid order, with the CSV's columns."""
+    out = []
+    for job in spec.jobs:
+        res = results.get(job.index, {"error": "not run"})
+        row = {"run": job.index, **{k: v for k, v in job.values.items() if k not in ("seed", "steps")}}
+        row.update(seed=job.config["seed"], steps=res.get("steps", job.steps))
+        row.update({k: res.get(k) for k in (*METRICS, "wall_s", "steps_per_s")})
+        row["error"] = res.get("error", "")
+        out.append(row)
+    return out
+
+
+def csv_text(spec: Spec, table: list[dict]) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=csv_columns(spec), lineterminator="\n")
+    writer.writeheader()
+    for row in table:
+        writer.writerow({k: _cell(v) for k, v in row.items()})
+    return buf.getvalue()
+
+
+def heat_metric(table: list[dict]) -> str:
+    """What the heatmap shows: robust modes, or modes, or W1 when the dataset has no modes."""
+    for metric in ("modes_robust", "modes", "w1"):
+        if any(_finite(r.get(metric)) for r in table):
+            return metric
+    return "modes_robust"
+
+
+def _finite(v: object) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def heat_matrix(spec: Spec, table: list[dict], metric: str) -> tuple[list[str], list, list, list[list[float]]]:
+    """(axis names, row labels, column labels, mean of `metric` per cell over all other grid keys)."""
+    axes = spec.axes
+    row_vals = spec.grid[axes[0]]
+    col_vals = spec.grid[axes[1]] if len(axes) > 1 else [None]
+    matrix = []
+    for rv in row_vals:
+        line = []
+        for cv in col_vals:
+            cell = [
+                r[metric]
+                for r, job in zip(table, spec.jobs)
+                if job.values[axes[0]] == rv and (cv is None or job.values[axes[1]] == cv) and _finite(r.get(metric))
+            ]
+            line.append(sum(cell) / len(cell) if cell else math.nan)
+        matrix.append(line)
+    return axes, row_vals, col_vals, matrix
+
+
+def _fmt(v: object) -> str:
+    if isinstance(v, float):
+        return f"{v:g}"
+    return str(v)
+
+
+def summary_text(spec: Spec, table: list[dict]) -> str:
+    """A short table for stdout: the heatmap's numbers (mean HQ beside them when the data has modes)."""
+    metric = heat_metric(table)
+    axes, row_vals, col_vals, matrix = heat_matrix(spec, table, metric)
+    hq = heat_matrix(spec, table, "hq")[3] if metric.startswith("modes") else None
+    n_avg = len(spec.jobs) // (len(row_vals) * len(col_vals))
+    title = f"mean {metric}" + (" (mean HQ)" if hq else "") + (f" over {n_avg} runs per cell" if n_avg > 1 else "")
+    corner = axes[0] if len(axes) == 1 else f"{axes[0]} \\ {axes[1]}"
+    header = [corner] + ([_fmt(c) for c in col_vals] if len(axes) > 1 else [metric])
+    lines = [header]
+    for i, rv in enumerate(row_vals):
+        cells = []
+        for j in range(len(col_vals)):
+            v = matrix[i][j]
+            text = "–" if math.isnan(v) else f"{v:.1f}" if metric.startswith("modes") else f"{v:.3g}"
+            if hq and not math.isnan(hq[i][j]):
+                text += f" ({hq[i][j]:.0%})"
+            cells.append(text)
+        lines.append([_fmt(rv)] + cells)
+    widths = [max(len(line[k]) for line in lines) for k in range(len(header))]
+    body = "\n".join("  ".join(c.rjust(w) for c, w in zip(line, widths)) for line in lines)
+    failed = sum(1 for r in table if r.get("error"))
+    return f"{title}\n{body}" + (f"\n{failed} run(s) failed; see the error column" if failed else "")
+
+
+def heatmap_png(spec: Spec, table: list[dict]) -> bytes:
+    """The heatmap as PNG bytes (matplotlib's Agg canvas; pyplot and Qt are never imported)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    metric = heat_metric(table)
+    axes, row_vals, col_vals, matrix = heat_matrix(spec, table, metric)
+    n_rows, n_cols = len(row_vals), len(col_vals)
+    fig = Figure(figsize=(max(4.0, 1.1 * n_cols + 2.5), max(3.0, 0.6 * n_rows + 1.8)), dpi=110)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    finite = [v for line in matrix for v in line if not math.isnan(v)]
+    vmax = max(finite) if finite else 1.0
+    if metric.startswith("modes"):
+        vmin, vmax = 0.0, max(vmax, 1.0)
+    else:
+        vmin = min(finite) if finite else 0.0
+    image = ax.imshow(matrix, cmap="viridis", vmin=vmin, vmax=vmax if vmax > vmin else vmin + 1, aspect="auto")
+    for i in range(n_rows):
+        for j in range(n_cols):
+            v = matrix[i][j]
+            text = "–" if math.isnan(v) else f"{v:.1f}" if metric.startswith("modes") else f"{v:.3g}"
+            dark = not math.isnan(v) and (v - vmin) < 0.6 * (vmax - vmin)
+            ax.text(j, i, text, ha="center", va="center", color="white" if dark else "black", fontsize=10)
+    ax.set_yticks(range(n_rows), [_fmt(v) for v in row_vals])
+    ax.set_ylabel(axes[0])
+    if n_cols > 1 or len(axes) > 1:
+        ax.set_xticks(range(n_cols), [_fmt(v) for v in col_vals])
+        ax.set_xlabel(axes[1])
+    else:
+        ax.set_xticks([])
+    others = [k for k in spec.grid if k not in axes]
+    label = {"modes_robust": "robust modes (≥ 20 HQ samples)", "modes": "modes", "w1": "W1"}[metric]
+    title = f"mean {label}" + (f", averaged over {', '.join(others)}" if others else "")
+    ax.set_title(title, fontsize=10)
+    fig.colorbar(image, ax=ax)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def write_outputs(out: Path, spec: Spec, table: list[dict]) -> tuple[Path, Path]:
+    """results.csv and modes.png in `out` (created if needed), each written atomically."""
+    from ganviz.core.io import write_atomic
+
+    out.mkdir(parents=True, exist_ok=True)
+    csv_path, png_path = out / "results.csv", out / "modes.png"
+    png = heatmap_png(spec, table)
+    write_atomic(csv_path, lambda f: f.write(csv_text(spec, table).encode()))
+    write_atomic(png_path, lambda f: f.write(png))
+    return csv_path, png_path
+
+
+def read_results(path: str | Path) -> list[dict[str, str]]:
+    """results.csv as a list of dicts of strings (for tests and notebooks)."""
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def format_values(values: dict) -> str:
+    return " ".join(f"{k}={_fmt(v)}" for k, v in values.items())
+
+
+def describe_result(row: dict) -> str:
+    if row.get("error"):
+        return f"failed: {row['error']}"
+    parts = [f"{k}={_fmt(row[k]) if not isinstance(row[k], float) else f'{row[k]:.3g}'}" for k in ("modes_robust", "hq") if _finite(row.get(k))]
+    if not parts and _finite(row.get("w1")):
+        parts.append(f"w1={row['w1']:.3g}")
+    wall = row.get("wall_s")
+    return " ".join(parts) + (f" ({wall:.1f} s)" if _finite(wall) else "")

@@ -1,0 +1,303 @@
+"""Exports from the window: a plot panel to PNG / SVG, and a recording of any widget to GIF / MP4.
+
+Everything is written atomically: to a temporary file beside the target, renamed over it when complete,
+so a failed export never leaves a half-written file (or spoils an older one of that name).
+
+* `export_panel(widget, path)`: a pyqtgraph PlotWidget / GraphicsLayoutWidget / PlotItem (or any
+  widget, PNG only: a screenshot of it) to `.png` (pyqtgraph's ImageExporter) or `.svg` (SVGExporter).
+* `Recorder`: `start(path, fps)`, `add_frame(widget.grab())` (or a QImage, QWidget or RGB array) as often
+  as wanted, `stop()`. GIF through imageio's pillow plugin (frames are kept in memory until `stop`, ~3 bytes
+  a pixel each: prefer MP4 for long recordings), MP4 (H.264) streamed to imageio-ffmpeg's ffmpeg.
+  Every frame is scaled to the first frame's size; for MP4 that size is cropped to even numbers (H.264 in
+  yuv420p needs them). With `widget=` the recorder grabs that widget itself on a timer at `fps`.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+import pyqtgraph.exporters  # noqa: F401  (pg.exporters)
+from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QWidget
+
+from ganviz.core.io import check_writable, write_atomic
+
+PANEL_SUFFIXES = (".png", ".svg")
+RECORD_SUFFIXES = (".gif", ".mp4")
+
+
+class ExportError(ValueError):
+    """An export that cannot be done; the message says why in one line."""
+
+
+def _target(path: str | os.PathLike, allowed: tuple[str, ...]) -> tuple[Path, str]:
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix not in allowed:
+        raise ExportError(f"cannot export to {str(p)!r}: choose a {' or '.join(allowed)} file name")
+    if reason := check_writable(p):
+        raise ExportError(f"cannot write {str(p)!r}: {reason}")
+    return p, suffix
+
+
+def _temp_beside(p: Path, suffix: str) -> str:
+    fd, tmp = tempfile.mkstemp(prefix=f".{p.stem}.", suffix=suffix, dir=p.parent if str(p.parent) else ".")
+    os.close(fd)
+    return tmp
+
+
+def _plot_item(widget):
+    """What pyqtgraph's exporters take for this widget, or None when it is no pyqtgraph plot."""
+    if isinstance(widget, (QGraphicsItem, QGraphicsScene)):
+        return widget
+    for attr in ("plotItem", "ci"):  # PlotWidget, GraphicsLayoutWidget
+        item = getattr(widget, attr, None)
+        if isinstance(item, QGraphicsItem):
+            return item
+    if isinstance(widget, pg.GraphicsView):
+        return widget.scene()
+    return None
+
+
+def export_panel(widget, path: str | os.PathLike, width: int | None = None) -> Path:
+    """Write a plot to `path`: PNG or SVG by the extension; returns the path written.
+
+    `widget`: a pg.PlotWidget, pg.GraphicsLayoutWidget, PlotItem (any pyqtgraph item or scene), or a
+    QWidget holding exactly one pyqtgraph view (SVG) / any QWidget (PNG, as a screenshot of it).
+    `width`: PNG width in pixels (height follows); None = as on screen.
+    Raises ExportError (one line) for another extension, an unwritable path or a failed write.
+    """
+    p, suffix = _target(path, PANEL_SUFFIXES)
+    item = _plot_item(widget)
+    if item is None and isinstance(widget, QWidget):
+        views = widget.findChildren(pg.GraphicsView)
+        if suffix == ".png":
+            return _save_image(widget.grab().toImage(), p, width)
+        if len(views) != 1:
+            raise ExportError(
+                f"cannot export {type(widget).__name__} as SVG: it holds {len(views)} pyqtgraph plots, not one; "
+                "save it as .png"
+            )
+        item = _plot_item(views[0])
+    if item is None:
+        raise ExportError(f"cannot export a {type(widget).__name__}: pass a pyqtgraph plot or a widget")
+    if suffix == ".svg":
+        try:
+            data = pg.exporters.SVGExporter(item).export(toBytes=True)
+        except (ValueError, IndexError, AttributeError):
+            # pyqtgraph's SVG clean-up fails on the path syntax of newer Qt (pyqtgraph issue #3485):
+            # Qt's own SVG of the same drawing instead
+            data = _qt_svg(item)
+        write_atomic(p, lambda f: f.write(data if isinstance(data, bytes) else bytes(data)))
+        return p
+    exporter = pg.exporters.ImageExporter(item)
+    if width is not None:
+        exporter.parameters()["width"] = int(width)  # the height follows the aspect ratio
+    try:
+        image = exporter.export(toBytes=True)
+    except Exception as e:  # pyqtgraph raises a bare Exception for an empty (0-pixel) plot
+        raise ExportError(f"cannot export {str(p)!r}: {e}") from None
+    return _save_image(image, p, None)
+
+
+def _qt_svg(item) -> bytes:
+    """The item (or scene) drawn by Qt's QSvgGenerator: vector output without pyqtgraph's clean-up."""
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect, QRectF
+    from PySide6.QtGui import QPainter
+    from PySide6.QtSvg import QSvgGenerator
+
+    if isinstance(item, QGraphicsScene):
+        scene, source = item, item.sceneRect()
+    else:
+        scene, source = item.scene(), item.sceneBoundingRect()
+    if scene is None or source.width() <= 0 or source.height() <= 0:
+        raise ExportError("cannot export an empty plot (it has no size yet)")
+    w, h = max(1, round(source.width())), max(1, round(source.height()))
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.WriteOnly)
+    generator = QSvgGenerator()
+    generator.setOutputDevice(buffer)
+    generator.setSize(QSize(w, h))
+    generator.setViewBox(QRect(0, 0, w, h))
+    generator.setTitle("ganviz")
+    painter = QPainter(generator)
+    try:
+        scene.render(painter, QRectF(0, 0, w, h), source)
+    finally:
+        painter.end()
+    buffer.close()
+    return bytes(data.data())
+
+
+def _save_image(image: QImage, p: Path, width: int | None) -> Path:
+    if width is not None and image.width() > 0:
+        image = image.scaledToWidth(int(width), Qt.SmoothTransformation)
+    tmp = _temp_beside(p, ".png")
+    try:
+        if image.isNull() or not image.save(tmp, "PNG"):
+            raise ExportError(f"cannot write {str(p)!r}: the image could not be saved")
+        os.replace(tmp, p)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return p
+
+
+# --- recording ------------------------------------------------------------------------------------
+
+
+def to_qimage(frame) -> QImage:
+    """A QImage from a QImage, QPixmap, QWidget (its screenshot) or (h, w, 3) uint8 RGB array."""
+    if isinstance(frame, QImage):
+        return frame
+    if isinstance(frame, QPixmap):
+        return frame.toImage()
+    if isinstance(frame, QWidget):
+        return frame.grab().toImage()
+    a = np.ascontiguousarray(frame)
+    if a.dtype != np.uint8 or a.ndim != 3 or a.shape[2] != 3:
+        raise ExportError(f"a frame must be a QImage, QPixmap, QWidget or (h, w, 3) uint8 array (got {a.shape})")
+    h, w, _ = a.shape
+    return QImage(a.data, w, h, 3 * w, QImage.Format_RGB888).copy()
+
+
+def qimage_to_rgb(image: QImage) -> np.ndarray:
+    """(h, w, 3) uint8 RGB copy of a QImage (any format; alpha dropped)."""
+    image = image.convertToFormat(QImage.Format_RGB888)
+    w, h, bpl = image.width(), image.height(), image.bytesPerLine()
+    buf = np.frombuffer(image.constBits(), np.uint8, count=h * bpl)
+    return buf.reshape(h, bpl)[:, : 3 * w].reshape(h, w, 3).copy()
+
+
+class Recorder:
+    """Frames to a GIF or MP4 file. Use from the GUI thread (Qt images, and the optional timer)."""
+
+    def __init__(self) -> None:
+        self.path: Path | None = None
+        self.fps = 15.0
+        self.frames = 0
+        self.size: QSize | None = None
+        self._suffix = ""
+        self._tmp: str | None = None
+        self._gif: list[np.ndarray] = []
+        self._mp4 = None  # imageio-ffmpeg's frame writer (a generator)
+        self._timer: QTimer | None = None
+
+    @property
+    def recording(self) -> bool:
+        return self.path is not None
+
+    def start(self, path: str | os.PathLike, fps: float = 15, widget: QWidget | None = None) -> None:
+        """Begin a recording to `path` (.gif or .mp4); with `widget`, grab it every 1/fps s until `stop`."""
+        if self.recording:
+            raise ExportError(f"already recording to {self.path}; stop that first")
+        if not (isinstance(fps, (int, float)) and 0 < fps <= 120):
+            raise ExportError(f"fps must be a number in (0, 120] (got {fps!r})")
+        p, suffix = _target(path, RECORD_SUFFIXES)
+        if suffix == ".mp4":
+            import imageio_ffmpeg  # noqa: F401  (fail now, not at the first frame, when it is missing)
+        else:
+            import imageio.v3  # noqa: F401
+        self.path, self._suffix, self.fps = p, suffix, float(fps)
+        self.frames, self.size, self._gif, self._mp4 = 0, None, [], None
+        self._tmp = _temp_beside(p, suffix)
+        if widget is not None:
+            self._timer = QTimer()
+            self._timer.timeout.connect(lambda: self.add_frame(widget))
+            self._timer.start(max(1, round(1000 / self.fps)))
+
+    def add_frame(self, frame) -> None:
+        """One frame: a QImage, QPixmap (e.g. `widget.grab()`), QWidget or (h, w, 3) uint8 RGB array."""
+        if not self.recording:
+            raise ExportError("not recording: call start(path) first")
+        image = to_qimage(frame)
+        if image.isNull() or image.width() < 2 or image.height() < 2:
+            raise ExportError("an empty frame (the widget has no size yet?)")
+        if self.size is None:
+            w, h = image.width(), image.height()
+            if self._suffix == ".mp4":
+                w, h = w - w % 2, h - h % 2
+            self.size = QSize(w, h)
+        if image.size() != self.size:
+            if self._suffix == ".mp4" and self.frames == 0:  # the first frame: crop its odd row / column
+                image = image.copy(0, 0, self.size.width(), self.size.height())
+            else:  # the widget was resized while recording
+                image = image.scaled(self.size, Qt.IgnoreAspectRatio, Qt.SmoothTransformation)
+        rgb = qimage_to_rgb(image)
+        if self._suffix == ".gif":
+            self._gif.append(rgb)
+        else:
+            if self._mp4 is None:
+                self._mp4 = self._open_mp4()
+            self._mp4.send(rgb)
+        self.frames += 1
+
+    def _open_mp4(self):
+        import imageio_ffmpeg
+
+        writer = imageio_ffmpeg.write_frames(
+            self._tmp,
+            (self.size.width(), self.size.height()),
+            fps=self.fps,
+            codec="libx264",
+            pix_fmt_out="yuv420p",
+            quality=7,
+            macro_block_size=2,
+            ffmpeg_log_level="error",
+        )
+        writer.send(None)  # start ffmpeg
+        return writer
+
+    def stop(self) -> Path:
+        """Finish the file and return its path; ExportError when no frame was added (nothing is written)."""
+        if not self.recording:
+            raise ExportError("not recording")
+        self._stop_timer()
+        path, tmp, frames = self.path, self._tmp, self.frames
+        try:
+            if frames == 0:
+                raise ExportError(f"no frames were recorded; {path} was not written")
+            if self._suffix == ".gif":
+                import imageio.v3 as iio
+
+                iio.imwrite(
+                    tmp,
+                    np.stack(self._gif),
+                    plugin="pillow",
+                    extension=".gif",
+                    duration=1000.0 / self.fps,
+                    loop=0,
+                )
+            else:
+                self._mp4.close()  # flushes and waits for ffmpeg
+                self._mp4 = None
+            os.replace(tmp, path)
+        finally:
+            self._reset()
+        return path
+
+    def cancel(self) -> None:
+        """Stop without writing anything."""
+        self._stop_timer()
+        self._reset()
+
+    def _stop_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer.deleteLater()
+            self._timer = None
+
+    def _reset(self) -> None:
+        if self._mp4 is not None:
+            try:
+                self._mp4.close()
+            except Exception:  # ffmpeg already gone; the temporary file is removed below
+                pass
+        if self._tmp is not None:
+            Path(self._tmp).unlink(missing_ok=True)
+        self.path, self._tmp, self._mp4, self._gif, self.size = None, None, None, [], None

@@ -1,0 +1,258 @@
+"""Digits image mode: a GAN on sklearn's 8×8 digits, live, with the class histogram of its samples.
+
+All numbers come from ganviz.core.digits (ganviz's objectives, MLPs and an SVM trained on the real digits); this
+file only draws. Training runs in short bursts on a QTimer in the GUI thread (no widget is touched from another
+thread); closing the window stops the timer.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ganviz.core import digits
+from ganviz.core.objectives import OBJECTIVES
+
+BAR_BRUSH = (30, 90, 200, 200)
+BAR_LOW_BRUSH = (150, 150, 150, 200)  # classes under 1 %: not counted as produced
+KL_COLOUR = (120, 40, 160)
+REF_COLOUR = (90, 90, 90)
+TICK_MS = 30
+GRID_ROWS = GRID_COLS = 8
+METRIC_EVERY = 100  # generator steps between two classifier passes over the fixed fakes
+KL_HISTORY = 4000
+
+
+class DigitsPanel(QWidget):
+    """A GAN learning sklearn's 8×8 digits: 64 fixed-latent samples, the classes they are read as, and
+    KL(p̂_gen ‖ uniform) over steps (ln 10 = every sample in one class)."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Digits: mode collapse on 8×8 images")
+        self.gan: digits.DigitsGan | None = None
+        self.metrics: digits.DigitMetrics | None = None
+        self.fakes: np.ndarray | None = None
+        self._metric_step = -1
+        self._kl_steps: list[int] = []
+        self._kl: list[float] = []
+
+        # --- controls -------------------------------------------------------------------------------
+        self.objective = QComboBox()
+        for name in OBJECTIVES.names():
+            self.objective.addItem(OBJECTIVES.get(name).label, name)
+        self.objective.setCurrentIndex(max(0, self.objective.findData("minimax")))
+        self.lr = QDoubleSpinBox()
+        self.lr.setDecimals(5)
+        self.lr.setRange(1e-5, 0.1)
+        self.lr.setSingleStep(1e-4)
+        self.lr.setKeyboardTracking(False)
+        self.lr.setToolTip("learning rate of both players (set to the objective's default when it changes)")
+        self.steps_per_tick = QSpinBox()
+        self.steps_per_tick.setRange(1, 500)
+        self.steps_per_tick.setValue(10)
+        self.steps_per_tick.setToolTip(f"generator updates per redraw (a redraw every {TICK_MS} ms while running)")
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 99_999)
+        self.seed.setToolTip("seed of the initial weights and of every sample; Reset to apply")
+        self.start_button = QPushButton("Start")
+        self.start_button.setCheckable(True)
+        self.reset_button = QPushButton("Reset")
+
+        controls = QHBoxLayout()
+        for text, w in (
+            ("objective", self.objective),
+            ("lr", self.lr),
+            ("steps/tick", self.steps_per_tick),
+            ("seed", self.seed),
+        ):
+            controls.addWidget(QLabel(text))
+            controls.addWidget(w)
+        controls.addSpacing(8)
+        controls.addWidget(self.start_button)
+        controls.addWidget(self.reset_button)
+        controls.addStretch(1)
+
+        # --- samples grid | class histogram -----------------------------------------------------------
+        self.view = pg.GraphicsLayoutWidget()
+        self.image_plot = self.view.addPlot(row=0, col=0)
+        self.image_plot.setMenuEnabled(False)
+        self.image_plot.hideAxis("left")
+        self.image_plot.hideAxis("bottom")
+        self.image_plot.setAspectLocked(True)
+        self.image_plot.invertY(True)  # row 0 of the tiled array at the top
+        self.image_plot.setTitle(f"G(z) for {GRID_ROWS * GRID_COLS} fixed z", size="10pt")
+        self.image_item = pg.ImageItem(axisOrder="row-major")
+        self.image_item.setLevels((-1.0, 1.0))  # −1 = blank paper (black), 1 = full ink (white)
+        self.image_plot.addItem(self.image_item)
+        self.image_plot.vb.setMouseEnabled(x=False, y=False)
+
+        self.hist_plot = self.view.addPlot(row=0, col=1)
+        self.hist_plot.setMenuEnabled(False)
+        self.hist_plot.setMouseEnabled(x=False, y=False)
+        self.hist_plot.showGrid(y=True, alpha=0.2)
+        self.hist_plot.setLabel("bottom", "class predicted by the classifier")
+        self.hist_plot.setLabel("left", "fraction of fakes")
+        self.hist_plot.getAxis("bottom").setTicks([[(i, str(i)) for i in range(digits.N_CLASSES)]])
+        self.hist_plot.setXRange(-0.6, digits.N_CLASSES - 0.4, padding=0)
+        self.bars = pg.BarGraphItem(x=np.arange(digits.N_CLASSES), height=np.zeros(digits.N_CLASSES), width=0.75)
+        self.hist_plot.addItem(self.bars)
+        self.uniform_line = pg.InfiniteLine(
+            pos=1 / digits.N_CLASSES,
+            angle=0,
+            pen=pg.mkPen(REF_COLOUR, width=1.2, style=Qt.DashLine),
+            label="uniform 1/10",
+            labelOpts={"position": 0.99, "color": REF_COLOUR, "anchors": [(1, 1), (1, 1)]},
+        )
+        self.hist_plot.addItem(self.uniform_line)
+        self.view.ci.layout.setColumnStretchFactor(0, 1)
+        self.view.ci.layout.setColumnStretchFactor(1, 1)
+
+        # --- KL over steps ------------------------------------------------------------------------------
+        self.kl_widget = pg.PlotWidget()
+        self.kl_plot = self.kl_widget.getPlotItem()
+        self.kl_plot.setMenuEnabled(False)
+        self.kl_plot.showGrid(x=True, y=True, alpha=0.15)
+        self.kl_plot.setLabel("bottom", "generator step")
+        self.kl_plot.setLabel("left", "KL")
+        self.kl_plot.setTitle("KL(p̂_gen ‖ uniform over 10): 0 = balanced classes", size="9pt")
+        self.kl_curve = pg.PlotDataItem(pen=pg.mkPen(KL_COLOUR, width=1.8), symbol="o", symbolSize=4,
+                                        symbolBrush=KL_COLOUR, symbolPen=None)  # fmt: skip
+        self.kl_plot.addItem(self.kl_curve)
+        self.kl_ref = pg.InfiniteLine(
+            pos=digits.LN10,
+            angle=0,
+            pen=pg.mkPen(REF_COLOUR, width=1.2, style=Qt.DashLine),
+            label="ln 10 = 2.303: total collapse",
+            labelOpts={"position": 0.99, "color": REF_COLOUR, "anchors": [(1, 0), (1, 0)]},
+        )
+        self.kl_plot.addItem(self.kl_ref)
+        self.kl_plot.setYRange(0, digits.LN10 * 1.12, padding=0)
+        self.kl_plot.vb.setMouseEnabled(y=False)
+        self.kl_widget.setMinimumHeight(150)
+
+        self.status = QLabel()
+        self.status.setTextFormat(Qt.RichText)
+        self.status.setWordWrap(True)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(controls)
+        layout.addWidget(self.view, 3)
+        layout.addWidget(self.kl_widget, 1)
+        layout.addWidget(self.status)
+
+        self._timer = QTimer(self)
+        self._timer.setInterval(TICK_MS)
+        self._timer.timeout.connect(self.tick)
+        self.start_button.toggled.connect(self._set_running)
+        self.reset_button.clicked.connect(self.reset)
+        self.objective.currentIndexChanged.connect(self._objective_changed)
+        self.lr.valueChanged.connect(self._lr_changed)
+        self._set_default_lr()
+        self.classifier = digits.get_classifier()  # trained once per process, then cached
+        self.resize(1000, 760)
+        self.reset()
+
+    # --- state -------------------------------------------------------------------------------------
+
+    def objective_name(self) -> str:
+        return self.objective.currentData()
+
+    @property
+    def running(self) -> bool:
+        return self._timer.isActive()
+
+    def _set_default_lr(self) -> None:
+        self.lr.blockSignals(True)
+        self.lr.setValue(OBJECTIVES.get(self.objective_name()).defaults.lr_g)
+        self.lr.blockSignals(False)
+
+    def _objective_changed(self, *_args) -> None:
+        self._set_default_lr()
+        self.reset()
+
+    def _lr_changed(self, value: float) -> None:
+        if self.gan is not None:
+            self.gan.set_lr(value)
+
+    def _set_running(self, on: bool) -> None:
+        if on:
+            self._timer.start()
+        else:
+            self._timer.stop()
+        self.start_button.setText("Pause" if on else "Start")
+
+    def start(self) -> None:
+        self.start_button.setChecked(True)
+
+    def pause(self) -> None:
+        self.start_button.setChecked(False)
+
+    def reset(self, *_args) -> None:
+        """New networks for the current objective, lr and seed; the plots start over."""
+        self.gan = digits.DigitsGan(self.objective_name(), seed=self.seed.value(), lr=self.lr.value())
+        self._kl_steps.clear()
+        self._kl.clear()
+        self._metric_step = -1
+        self.redraw()
+
+    def tick(self) -> None:
+        """One burst: steps_per_tick generator updates, then a redraw."""
+        if self.gan is None:
+            return
+        self.gan.step(self.steps_per_tick.value())
+        self.redraw()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        self.pause()
+        super().closeEvent(event)
+
+    # --- drawing -----------------------------------------------------------------------------------
+
+    def redraw(self) -> None:
+        if self.gan is None:
+            return
+        self.fakes = self.gan.samples()
+        self.image_item.setImage(digits.tile(self.fakes, GRID_ROWS, GRID_COLS), autoLevels=False)
+        step = self.gan.step_count
+        # the classifier pass (1,000 SVM predictions) runs every METRIC_EVERY steps, not every frame
+        if self._metric_step < 0 or step - self._metric_step >= METRIC_EVERY:
+            self._metric_step = step
+            self.metrics = m = digits.digit_metrics(self.fakes, self.classifier)
+            self.bars.setOpts(
+                height=m.fractions,
+                brushes=[pg.mkBrush(BAR_BRUSH if f >= digits.MIN_FRACTION else BAR_LOW_BRUSH) for f in m.fractions],
+                pens=[pg.mkPen(None)] * digits.N_CLASSES,
+            )
+            self.hist_plot.setYRange(0, max(0.25, 1.08 * float(m.fractions.max())), padding=0)
+            self.hist_plot.setTitle(
+                f"classes of {m.n:,} fixed-latent fakes (grey: under {digits.MIN_FRACTION:.0%})", size="10pt"
+            )
+            self._kl_steps.append(step)
+            self._kl.append(m.kl_uniform)
+            if len(self._kl) > KL_HISTORY:
+                del self._kl_steps[0], self._kl[0]
+            self.kl_curve.setData(np.asarray(self._kl_steps, dtype=float), np.asarray(self._kl))
+        self._update_status()
+
+    def _update_status(self) -> None:
+        m, c = self.metrics, self.classifier
+        if m is None:
+            return
+        self.status.setText(
+            f"<b>step {self.gan.step_count}</b> (metrics at step {self._metric_step}) · "
+            f"<b>classes produced: {m.classes_1pct}</b> with ≥ 1 % of the fakes, {m.classes_any} with ≥ 1 · "
+            f"<b>KL(p̂‖U) = {m.kl_uniform:.3f}</b> (ln 10 = 2.303 is total collapse) · "
+            f"classifier: {c.description}, held-out accuracy {c.accuracy:.1%} on {c.n_test} digits"
+        )

@@ -1,0 +1,80 @@
+"""Theory panel: the game's value and JS estimate, critic estimate vs exact W1, the generator's gradient,
+the critic's weights and per-layer spectral norms — the seeds' quantities on the live networks."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+
+from ganviz.core.frames import Frame
+from ganviz.core.theory import game_value, js_estimate
+from ganviz.ui import style
+
+GAME_OBJECTIVES = ("minimax", "nonsaturating")  # D's loss is the BCE, so V(D, G) = −loss
+
+
+class TheoryPanel(pg.GraphicsLayoutWidget):
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.game = self.addPlot(row=0, col=0, title="Value of the game V(D,G) (estimate)")
+        self.game.addLegend(offset=(-8, 8), labelTextSize="8pt", brush=style.LEGEND_BRUSH)
+        self.value = self.game.plot(pen=pg.mkPen(style.D_LOSS, width=1.5), name="V = E log D(x) + E log(1−D(G(z)))")
+        self.js = self.game.plot(pen=pg.mkPen(style.ESTIMATE, width=1.5), name="JS estimate (V + 2 ln 2)/2")
+        self.ref = pg.InfiniteLine(angle=0, pos=-2 * math.log(2), pen=pg.mkPen((90, 90, 90), style=Qt.DashLine))
+        self.ref_label = pg.TextItem("−2 ln 2", color=(90, 90, 90), anchor=(0, 1))
+        self.game.addItem(self.ref)
+        self.game.addItem(self.ref_label)
+        self.w1_plot = self.addPlot(row=1, col=0, title="Critic estimate vs exact W1")
+        self.w1_plot.addLegend(offset=(-8, 8), labelTextSize="8pt", brush=style.LEGEND_BRUSH)
+        self.estimate = self.w1_plot.plot(pen=pg.mkPen(style.ESTIMATE, width=1.5), name="E D(x) − E D(G(z))")
+        self.w1 = self.w1_plot.plot(pen=pg.mkPen(style.W1, width=2, style=Qt.DashLine), name="exact W1 (POT)")
+        self.grad_plot = self.addPlot(row=2, col=0, title="Mean ‖∇ₓ L_G‖ at the fakes")
+        self.grad_plot.setLogMode(y=True)
+        self.grad = self.grad_plot.plot(pen=pg.mkPen(style.G_LOSS, width=1.5))
+        self.hist_plot = self.addPlot(row=3, col=0, title="Critic weights")
+        self.hist = pg.PlotCurveItem(fillLevel=0, brush=pg.mkBrush(*style.FAKE, 120))
+        self.hist_plot.addItem(self.hist)
+        self.clip_lines = [pg.InfiniteLine(angle=90, pen=pg.mkPen("r", style=Qt.DashLine)) for _ in range(2)]
+        for line in self.clip_lines:
+            self.hist_plot.addItem(line)
+        self.sv_plot = self.addPlot(row=4, col=0, title="Largest singular value per D layer")
+        self.sv = pg.BarGraphItem(x=[], height=[], width=0.6, brush=pg.mkBrush(*style.MODES, 200))
+        self.sv_plot.addItem(self.sv)
+        self.sv_plot.addItem(pg.InfiniteLine(angle=0, pos=1.0, pen=pg.mkPen((90, 90, 90), style=Qt.DashLine)))
+        self.sv_plot.setLabel("bottom", "layer")
+        for p in (self.game, self.w1_plot, self.grad_plot):
+            p.setLabel("bottom", "generator step")
+            p.showGrid(x=True, y=True, alpha=0.2)
+        for p in (self.game, self.w1_plot, self.grad_plot, self.hist_plot, self.sv_plot):
+            p.setMenuEnabled(False)
+
+    def show_frame(self, frame: Frame, clip: float | None) -> None:
+        steps = frame.column("step")
+        if frame.objective in GAME_OBJECTIVES and len(steps):
+            v = game_value(frame.column("d_loss"))
+            self.value.setData(steps, v)
+            self.js.setData(steps, js_estimate(v))
+            self.ref_label.setPos(float(steps[0]), -2 * math.log(2))
+            self.game.setTitle("Value of the game V(D,G) and JS (estimates)")
+        else:
+            self.value.setData([], [])
+            self.js.setData([], [])
+            self.game.setTitle("Value of the game (minimax / non-saturating only)")
+        self.estimate.setData(steps, frame.column("critic_estimate"))
+        w1 = frame.quality_column("w1")
+        ok = np.isfinite(w1)
+        self.w1.setData(frame.quality_column("step")[ok], w1[ok])
+        t = frame.theory
+        positive = t[:, 1] > 0
+        self.grad.setData(t[positive, 0], t[positive, 1])
+        if frame.critic is not None:
+            (counts, edges), sv = frame.critic
+            self.hist.setData(edges, counts, stepMode="center")
+            self.sv.setOpts(x=np.arange(1, len(sv) + 1), height=sv, width=0.6)
+        for line, sign in zip(self.clip_lines, (-1, 1)):
+            line.setVisible(clip is not None)
+            if clip is not None:
+                line.setPos(sign * clip)

@@ -1,0 +1,205 @@
+"""Your own data: CSV loading (every refusal in one line), points datasets, csv: names and drawn points."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from ganviz.core.config import ConfigError, TrainConfig
+from ganviz.core.custom_data import (
+    CustomDataError,
+    as_config_points,
+    csv_name,
+    load_points_csv,
+    points_dataset,
+    register_csv,
+)
+from ganviz.core.datasets import DATASETS, dataset_code, dataset_from_code, resolve_dataset
+from ganviz.core.session import load_session, save_session
+from ganviz.core.trainer import Trainer
+
+TINY = dict(hidden=16, layers=2, batch=32, n_fixed=500)
+
+
+@pytest.fixture(autouse=True)
+def clean_registry():
+    """csv: datasets registered here must not leak into other tests (the window lists every dataset)."""
+    before = dict(DATASETS._items)
+    yield
+    DATASETS._items.clear()
+    DATASETS._items.update(before)
+
+
+def write(tmp_path, text: str | bytes, name: str = "data.csv"):
+    p = tmp_path / name
+    (p.write_bytes if isinstance(text, bytes) else p.write_text)(text)
+    return p
+
+
+BAD = {
+    "empty": ("", ["is empty", "two numeric columns"]),
+    "blank-lines": ("\n  \n\n", ["is empty"]),
+    "header-only": ("x,y\n", ["header line (x, y)", "no data rows"]),
+    "text-cell": ("x,y\n1,2\n3,abc\n", ["line 3, column 2", "'abc' is not a number", "two numeric columns"]),
+    "empty-cell": ("1,2\n,4\n", ["line 2, column 1: is empty"]),
+    "decimal-comma": ("1,5;2,5\n3,0;4,0\n", ["line 1, column 1", "use '.' for decimals"]),
+    "nan": ("x,y\n1,2\nnan,3\n", ["line 3, column 1", "not a finite number", "NaN and Inf are not allowed"]),
+    "inf": ("1,2\n3,-inf\n", ["line 2, column 2", "not a finite number"]),
+    "one-column": ("1\n2\n3\n", ["only one column", "two numeric columns"]),
+    "three-columns": ("a,b,c\n1,2,3\n4,5,6\n", ["has 3 columns", "exactly two numeric columns"]),
+    "ragged": ("1,2\n3,4,5\n", ["line 2 has 3 columns, not 2"]),
+    "one-point": ("x,y\n1,2\n", ["only 1 data row", "at least 2 points"]),
+    "binary": (b"\xff\xfe\x00\x81\x00garbage", ["not a text (UTF-8) file"]),
+}
+
+
+@pytest.mark.parametrize("text,expected", list(BAD.values()), ids=list(BAD))
+def test_bad_csv_is_refused_in_one_line(tmp_path, text, expected):
+    path = write(tmp_path, text)
+    with pytest.raises(CustomDataError) as err:
+        load_points_csv(path)
+    message = str(err.value)
+    assert "\n" not in message and str(path) in message
+    for part in expected:
+        assert part in message, (part, message)
+
+
+def test_missing_file_and_folder(tmp_path):
+    with pytest.raises(CustomDataError, match="no such file"):
+        load_points_csv(tmp_path / "missing.csv")
+    with pytest.raises(CustomDataError, match="it is a folder"):
+        load_points_csv(tmp_path)
+
+
+GOOD = {
+    "header": "x,y\n0,0\n1,2\n-3.5,4e-1\n",
+    "no-header": "0,0\n1,2\n-3.5,0.4\n",
+    "semicolon": "x;y\n0;0\n1;2\n-3.5;0.4\n",
+    "whitespace": "0 0\n1\t2\n  -3.5    0.4\n",
+    "quoted-trailing-comma": '"x","y",\n"0","0",\n1,2,\n-3.5,0.4,\n',
+    "comments-blanks-bom": "\ufeff# my points\nx, y\n\n0, 0\n1, 2\n# a note\n-3.5, .4\n",
+}
+
+
+@pytest.mark.parametrize("text", list(GOOD.values()), ids=list(GOOD))
+def test_good_csv(tmp_path, text):
+    points, note = load_points_csv(write(tmp_path, text))
+    assert points.dtype == np.float32 and points.shape == (3, 2)
+    np.testing.assert_allclose(points, [[0, 0], [1, 2], [-3.5, 0.4]], rtol=1e-6)
+    assert note is None
+
+
+def test_large_csv_is_subsampled_with_a_note(tmp_path):
+    rows = np.column_stack([np.arange(1000), np.arange(1000) % 7]).astype(float) / 100
+    path = tmp_path / "big.csv"
+    np.savetxt(path, rows, delimiter=",", header="x,y", comments="")
+    points, note = load_points_csv(path, max_points=100)
+    assert points.shape == (100, 2)
+    assert "1,000 points" in note and "subset of 100" in note and "fixed seed" in note
+    # a subset of the rows, and the same one every time
+    assert {tuple(p) for p in points.tolist()} <= {tuple(p) for p in rows.astype(np.float32).tolist()}
+    again, _ = load_points_csv(path, max_points=100)
+    np.testing.assert_array_equal(points, again)
+
+
+def test_far_away_data_gets_a_scale_note(tmp_path):
+    _, note = load_points_csv(write(tmp_path, "0,0\n1000,500\n"))
+    assert "consider rescaling" in note
+
+
+def test_points_dataset_samples_lie_near_stored_points():
+    stored = np.array([[0.0, 0.0], [3.0, 0.0], [0.0, 3.0], [-2.0, -2.0]], dtype=np.float32)
+    ds = points_dataset(stored, "test-points", spread=0.05)
+    assert not ds.is_mixture and ds.centres is None
+    x = ds.sample(20_000, torch.Generator().manual_seed(0), np.random.default_rng(0)).numpy()
+    assert x.dtype == np.float32 and x.shape == (20_000, 2)
+    d = x[:, None, :] - stored[None, :, :]
+    nearest = np.argmin((d**2).sum(-1), axis=1)
+    residual = x - stored[nearest]
+    np.testing.assert_allclose(residual.std(axis=0), 0.05, rtol=0.05)  # N(0, spread²) per coordinate
+    np.testing.assert_allclose(residual.mean(axis=0), 0.0, atol=0.005)
+    counts = np.bincount(nearest, minlength=4)
+    assert counts.min() > 4000  # every stored point is drawn, uniformly
+    xmin, xmax, ymin, ymax = ds.extent
+    assert xmax - xmin == pytest.approx(ymax - ymin)  # square
+    assert xmin < -2 and xmax > 3 and ymin < -2 and ymax > 3
+
+
+def test_default_spread_is_two_percent_of_the_extent():
+    stored = np.array([[0.0, 0.0], [10.0, 1.0]], dtype=np.float32)
+    ds = points_dataset(stored, "p")
+    x = ds.sample(20_000, torch.Generator().manual_seed(1), np.random.default_rng(1)).numpy()
+    near_first = x[x[:, 0] < 5]
+    np.testing.assert_allclose(near_first.std(axis=0), 0.2, rtol=0.05)  # 2 % of the larger side, 10
+
+
+@pytest.mark.parametrize(
+    "points,expected",
+    [([[1.0, 2.0]], "at least 2 points"), ([[1, 2], [np.nan, 1]], "finite"), ([[1, 2, 3], [4, 5, 6]], "(n, 2)")],
+)
+def test_points_dataset_refuses_bad_points(points, expected):
+    with pytest.raises(CustomDataError, match=expected.replace("(", r"\(").replace(")", r"\)")):
+        points_dataset(points, "bad")
+
+
+def test_csv_name_resolves_in_config_and_trainer(tmp_path):
+    path = write(tmp_path, "x,y\n-1,0\n1,0\n0,1\n")
+    name = csv_name(path)
+    assert name == "csv:" + str(path.resolve())
+    assert name not in DATASETS
+    config = TrainConfig(dataset=name, **TINY)
+    config.validate()  # loads and registers the file
+    assert name in DATASETS and resolve_dataset(name).label.startswith("data.csv (3 points)")
+    t = Trainer(config)
+    t.step(3)
+    assert t.dataset.name == name
+    # the same name twice is one load; register_csv gives the name for a config
+    assert register_csv(path) == (name, None)
+
+
+def test_config_refuses_a_bad_csv_and_unknown_names(tmp_path):
+    with pytest.raises(ConfigError, match="no such file"):
+        TrainConfig(dataset=f"csv:{tmp_path / 'nope.csv'}").validate()
+    with pytest.raises(ConfigError, match=r"choose one of: .*or csv:PATH"):
+        TrainConfig(dataset="nope").validate()
+    with pytest.raises(ConfigError, match="needs custom_points"):
+        TrainConfig(dataset="custom").validate()
+    with pytest.raises(ConfigError, match="finite"):
+        TrainConfig(dataset="custom", custom_points=((0.0, 0.0), (float("nan"), 1.0))).validate()
+
+
+def test_drawn_points_travel_in_the_config_and_sessions(tmp_path):
+    pts = as_config_points([[0.5, 0.5], [-0.5, 0.25], [0.0, -1.0]])
+    t = Trainer(TrainConfig(dataset="custom", custom_points=pts, custom_spread=0.01, **TINY))
+    assert t.dataset.name == "custom" and "custom" not in DATASETS  # never registered: the config holds it
+    t.step(5)
+    save_session(tmp_path / "drawn.gvz", t)
+    session = load_session(tmp_path / "drawn.gvz")
+    assert session.config.custom_points == pts and session.config.custom_spread == 0.01
+    r = session.make_trainer()
+    t.step(5)
+    r.step(5)
+    np.testing.assert_array_equal(t.fakes(), r.fakes())  # same data stream after the reload
+
+
+def test_live_switch_to_drawn_points_and_back():
+    t = Trainer(TrainConfig(**TINY))
+    t.set_custom_points(np.array([[0.0, 1.0], [1.0, 0.0]]), spread=0.0)
+    assert t.config.dataset == "custom" and t.config.custom_points == ((0.0, 1.0), (1.0, 0.0))
+    x = t.real_batch(64).numpy()
+    assert {tuple(p) for p in x.tolist()} <= {(0.0, 1.0), (1.0, 0.0)}
+    t.step(2)
+    t.set_dataset("ring8")
+    assert t.dataset.is_mixture
+    t.set_dataset("custom")  # the last drawing is kept in the config
+    assert t.dataset.name == "custom"
+    with pytest.raises(CustomDataError):
+        t.set_custom_points([[0.0, 0.0]])
+
+
+def test_dataset_codes_name_datasets_across_processes(tmp_path):
+    name, _ = register_csv(write(tmp_path, "0,0\n1,1\n"))
+    for n in ("ring8", "custom", name):
+        assert dataset_from_code(int(float(dataset_code(n)))) == n
+    assert dataset_from_code(12345) == "?"

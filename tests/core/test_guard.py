@@ -1,0 +1,101 @@
+"""Divergence guard: NaN/Inf found, training paused and rolled back to a finite checkpoint."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import torch
+
+from ganviz.core.config import TrainConfig
+from ganviz.core.engine import state_tensors
+from ganviz.core.frames import HISTORY_COLUMNS, FrameBuilder
+from ganviz.core.guard import DivergenceGuard
+from ganviz.core.trainer import Trainer
+
+TINY = dict(hidden=16, layers=2, batch=32, n_fixed=500, device="cpu")
+# plain SGD on the least-squares loss: stable at lr 1e-3, NaN within a few steps at lr 10
+SGD = dict(objective="lsgan", optimizer="sgd", lr_g=1e-3, lr_d=1e-3)
+
+
+def flat(trainer: Trainer) -> torch.Tensor:
+    return torch.cat([t.detach().reshape(-1) for t in state_tensors(trainer)])
+
+
+def test_guard_rolls_back_to_the_older_checkpoint_and_keeps_current_settings():
+    t = Trainer(TrainConfig(**TINY, **SGD))
+    guard = DivergenceGuard(t, every=50)
+    for _ in range(12):  # checks every 10 steps, as publishes would
+        t.step(10)
+        assert guard.check() is None
+    assert [c["step"] for c in guard.checkpoints] == [50, 100]
+    reference = Trainer(TrainConfig(**TINY, **SGD))
+    reference.step(50)
+    t.set_learning_rates(2e-3, 3e-3)
+    with torch.no_grad():
+        t.G[0].weight[0, 0] = math.nan
+    assert guard.check() is None  # checked already at this step: nothing new to look at
+    t.step(1)
+    detected, restored, suggestion = guard.check()
+    assert (detected, restored) == (121, 50) and t.step_count == 50
+    assert torch.equal(flat(t), flat(reference))
+    assert "lower the learning rates (now G 0.002, D 0.003" in suggestion
+    assert [g["lr"] for g in t.opt_g.param_groups] == [2e-3] and [g["lr"] for g in t.opt_d.param_groups] == [3e-3]
+    assert [c["step"] for c in guard.checkpoints] == [50]
+    t.step(5)  # trains on from there
+    assert guard.check() is None and torch.isfinite(flat(t)).all()
+
+
+def test_guard_sees_nan_losses_and_a_changed_optimizer():
+    t = Trainer(TrainConfig(**TINY, **SGD))
+    guard = DivergenceGuard(t, every=10)
+    t.step(10)
+    assert guard.check(torch.tensor([0.5, 0.7])) is None
+    t.step(3)
+    t.set_optimizer("adam", 0.5, 0.9)
+    assert guard.check(torch.tensor([0.5, math.inf]))[:2] == (13, 0)
+    assert isinstance(t.opt_g, torch.optim.Adam) and t.opt_g.param_groups[0]["betas"] == (0.5, 0.9)
+    t.step(2)
+    assert torch.isfinite(flat(t)).all()
+
+
+def test_engine_pauses_and_rolls_back_a_real_divergence():
+    """lr 10 with plain SGD blows the weights up within a few steps, in the trainer process itself."""
+    config = TrainConfig(**TINY, **SGD)
+    builder = FrameBuilder(config)
+    builder.event_notices = True
+    try:
+        builder.send("start")
+        raised = False
+        frame = None
+        deadline = time.monotonic() + 90  # bounded; typically a few seconds
+        while time.monotonic() < deadline:
+            frame = builder.build() or frame
+            assert builder.engine.error is None, builder.engine.error
+            if not raised and builder.mirror.step_count >= 450:
+                builder.send("lr", 10.0, 10.0)
+                raised = True
+            if frame is not None and any(kind == "diverged" for _, kind, _ in frame.events):
+                break
+            time.sleep(0.01)
+        else:
+            raise AssertionError("no divergence reported in 90 s")
+        kind, (detected, restored, suggestion) = builder.engine.notices.popleft()
+        assert kind == "diverged" and 200 <= restored < detected
+        kind, (step, event, text) = builder.engine.notices.popleft()  # the loss-plot marker, as a notice too
+        assert (kind, step, event) == ("event", detected, "diverged") and f"rolled back to step {restored}" in text
+        assert "lower the learning rates (now G 10, D 10" in suggestion
+        # paused at the restored step, weights finite and equal to the checkpoint's (same seed, same steps)
+        while (frame := builder.build(force=True)).step != restored or frame.running:
+            time.sleep(0.01)
+        reference = Trainer(config)
+        reference.step(restored)
+        mirror = torch.cat([t.reshape(-1) for t in builder.engine.tensors])
+        assert torch.isfinite(mirror).all() and torch.equal(mirror, flat(reference))
+        # the loss history past the restored step is gone; the marker stays
+        steps = frame.history[:, HISTORY_COLUMNS.index("step")]
+        assert steps[-1] <= restored and np.all(np.diff(steps) > 0)
+        assert [e for e in frame.events if e[1] == "diverged"][0][0] == detected
+    finally:
+        builder.close()
