@@ -20,8 +20,10 @@ How the data reaches the trainer process (spawned: it re-imports every module, s
 from __future__ import annotations
 
 import csv
+import io
 import math
 import os
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -103,6 +105,7 @@ def load_points_csv(path: str | os.PathLike, max_points: int = MAX_POINTS) -> tu
     delimiter = _delimiter(rows[0][1])
     first = _split(rows[0][1], delimiter)
     header = not any(_is_number(c.replace(",", ".")) for c in first)  # "1,5" is a number written wrong
+    skip_lines = rows[0][0] if header else 0
     if header:
         rows = rows[1:]
         if not rows:
@@ -112,6 +115,46 @@ def load_points_csv(path: str | os.PathLike, max_points: int = MAX_POINTS) -> tu
         raise CustomDataError(f"{p} has only one column (line {rows[0][0]}); expected {ALLOWED}")
     if width > 2:
         raise CustomDataError(f"{p} has {width} columns (line {rows[0][0]}); expected exactly {ALLOWED}")
+    values = _fast_parse(text, delimiter, skip_lines, len(rows))
+    if values is None:  # something is off: find it, line by line, for the message
+        values = _parse_rows(p, rows, delimiter)
+    if len(values) < 2:
+        raise CustomDataError(f"{p} has only {len(values)} data row; at least 2 points are needed")
+    notes = []
+    if len(values) > max_points:
+        keep = np.sort(np.random.default_rng(SUBSAMPLE_SEED).choice(len(values), max_points, replace=False))
+        notes.append(
+            f"{p.name} has {len(values):,} points; using a uniform random subset of {max_points:,} (fixed seed)"
+        )
+        values = values[keep]
+    points = values.astype(np.float32)
+    if note := scale_note(points):
+        notes.append(note)
+    return points, "; ".join(notes) or None
+
+
+def _fast_parse(text: str, delimiter: str | None, skip_lines: int, n_rows: int) -> np.ndarray | None:
+    """numpy's C parser (~10× the Python loop on big files); None unless it gives n_rows finite pairs."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            values = np.loadtxt(
+                io.StringIO(text),
+                delimiter=delimiter,
+                comments="#",
+                skiprows=skip_lines,
+                quotechar='"',
+                ndmin=2,
+                dtype=np.float64,
+            )
+    except ValueError:
+        return None
+    if values.shape != (n_rows, 2) or not np.isfinite(values).all():
+        return None
+    return values
+
+
+def _parse_rows(p: Path, rows: list[tuple[int, str]], delimiter: str | None) -> np.ndarray:
     values = np.empty((len(rows), 2), dtype=np.float64)
     for r, (line_no, line) in enumerate(rows):
         cells = _split(line, delimiter)
@@ -129,19 +172,7 @@ def load_points_csv(path: str | os.PathLike, max_points: int = MAX_POINTS) -> tu
                     f"{p} line {line_no}, column {c + 1}: {cell!r} is not a finite number (NaN and Inf are not allowed)"
                 )
             values[r, c] = v
-    if len(values) < 2:
-        raise CustomDataError(f"{p} has only {len(values)} data row; at least 2 points are needed")
-    notes = []
-    if len(values) > max_points:
-        keep = np.sort(np.random.default_rng(SUBSAMPLE_SEED).choice(len(values), max_points, replace=False))
-        notes.append(
-            f"{p.name} has {len(values):,} points; using a uniform random subset of {max_points:,} (fixed seed)"
-        )
-        values = values[keep]
-    points = values.astype(np.float32)
-    if note := scale_note(points):
-        notes.append(note)
-    return points, "; ".join(notes) or None
+    return values
 
 
 def scale_note(points: np.ndarray) -> str | None:

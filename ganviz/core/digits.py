@@ -81,9 +81,7 @@ def get_classifier() -> DigitClassifier:
     from sklearn.svm import SVC
 
     x, y = load_real()
-    x_tr, x_te, y_tr, y_te = train_test_split(
-        x, y, test_size=TEST_FRACTION, stratify=y, random_state=CLASSIFIER_SEED
-    )
+    x_tr, x_te, y_tr, y_te = train_test_split(x, y, test_size=TEST_FRACTION, stratify=y, random_state=CLASSIFIER_SEED)
     model = SVC(C=10.0, gamma="scale").fit(x_tr, y_tr)
     acc = float(model.score(x_te, y_te))
     return DigitClassifier(model, acc, len(y_tr), len(y_te), "RBF SVM (C = 10), stratified 75/25 split, seed 0")

@@ -350,7 +350,7 @@ class FrameBuilder:
     def _roll_back(self, divergences: list[tuple[int, int, str]]) -> None:
         """The trainer diverged and went back to an earlier step: drop the rows (and events) past it."""
         for detected, restored, suggestion in divergences:
-            for table in (self.history, self.quality):
+            for table in (self.history, self.quality, self.theory):
                 table.truncate(int(np.searchsorted(table.view()[:, 0], restored, side="right")))
             self.event_scanner.rewind(self.history.n, self.quality.n)
             self.events = [e for e in self.events if e[0] <= restored or e[1] == "diverged"]
@@ -358,6 +358,7 @@ class FrameBuilder:
             if self.event_notices:
                 self.engine.notices.append(("event", self.events[-1]))
             self._last_quality_step = min(self._last_quality_step, restored)
+            self._theory_step = min(self._theory_step, restored)
 
     def save(self, path: str) -> None:
         """Ask the trainer process to write a session (with this window's history); see engine.notices."""

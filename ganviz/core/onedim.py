@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import torch
@@ -96,16 +96,16 @@ _add(Mixture1D("two-gaussians", "two Gaussians ½N(−2, 0.5²) + ½N(2, 0.5²)"
 _add(Mixture1D("gaussian", "one Gaussian N(1, 0.7²)", (1.0,), (1.0,), (0.7,)))
 _add(
     Mixture1D(
-        "three-gaussians", "three Gaussians ⅓N(−3, 0.4²) + ⅓N(0, 0.4²) + ⅓N(3, 0.4²)",
-        (1 / 3, 1 / 3, 1 / 3), (-3.0, 0.0, 3.0), (0.4, 0.4, 0.4),
+        "three-gaussians",
+        "three Gaussians ⅓N(−3, 0.4²) + ⅓N(0, 0.4²) + ⅓N(3, 0.4²)",
+        (1 / 3, 1 / 3, 1 / 3),
+        (-3.0, 0.0, 3.0),
+        (0.4, 0.4, 0.4),
     )
-)  # fmt: skip
+)
 _add(
-    Mixture1D(
-        "unequal-gaussians", "unequal modes 0.75N(−1.5, 0.5²) + 0.25N(2, 0.3²)",
-        (0.75, 0.25), (-1.5, 2.0), (0.5, 0.3),
-    )
-)  # fmt: skip
+    Mixture1D("unequal-gaussians", "unequal modes ¾N(−1.5, 0.5²) + ¼N(2, 0.3²)", (0.75, 0.25), (-1.5, 2.0), (0.5, 0.3))
+)
 
 
 def get_dataset(name: str | Mixture1D) -> Mixture1D:
@@ -175,7 +175,7 @@ def gaussian_pdf(x, mean: float, std: float) -> np.ndarray:
     return np.exp(-0.5 * ((x - mean) / std) ** 2) / (std * _SQRT_2PI)
 
 
-@lru_cache(maxsize=None)
+@cache
 def real_sample(name: str, n: int = ML_SAMPLE, seed: int = 0) -> np.ndarray:
     """A fixed large sample from a 1-D dataset (read-only), for the maximum-likelihood fit."""
     gen = torch.Generator().manual_seed(seed)
@@ -184,7 +184,7 @@ def real_sample(name: str, n: int = ML_SAMPLE, seed: int = 0) -> np.ndarray:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def ml_fit_for(name: str) -> tuple[float, float]:
     return ml_gaussian_fit(real_sample(name))
 

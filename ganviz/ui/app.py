@@ -35,6 +35,7 @@ def run_app(
     screenshot: str | None = None,
     stats_json: str | None = None,
     session=None,
+    record: str | None = None,
 ) -> int:
     problem = display_problem()
     if problem:
@@ -70,10 +71,13 @@ def run_app(
     if run_for is not None:
         started = time.perf_counter()
         window.start()
+        if record:
+            window.start_recording(record)
 
         def finish() -> None:
             elapsed = time.perf_counter() - started
             frame = window.frame
+            window.stop_recording()
             if screenshot:
                 window.grab().save(screenshot, "PNG")
             if stats_json:

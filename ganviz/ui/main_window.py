@@ -22,12 +22,17 @@ from PySide6.QtWidgets import (
 )
 
 from ganviz.core.config import TrainConfig
+from ganviz.core.custom_data import CUSTOM, CustomDataError, as_config_points, register_csv
 from ganviz.core.datasets import DATASETS
+from ganviz.core.drawing import brush, erase
+from ganviz.core.export import ExportError, history_csv
 from ganviz.core.frames import Frame, FrameBuilder
 from ganviz.core.io import check_writable
 from ganviz.core.latent import generate, latent_range, nearest_point, sample_info, segment
 from ganviz.core.objectives import OBJECTIVES
 from ganviz.core.session import Session, SessionError, load_session
+from ganviz.ui.export import ExportError as PanelExportError
+from ganviz.ui.export import Recorder, export_panel
 from ganviz.ui.help_pages import ABOUT, objective_page
 from ganviz.ui.panels.data_panel import DataPanel
 from ganviz.ui.panels.latent_panel import LatentPanel
@@ -92,6 +97,12 @@ class MainWindow(QMainWindow):
         self._segment_z: tuple[np.ndarray, np.ndarray] | None = None
         self._selected: int | None = None
         self.data_panel.plot.scene().sigMouseClicked.connect(self._on_data_click)
+        self.drawing = False
+        self.drawn = np.zeros((0, 2), np.float32)
+        self._draw_rng = np.random.default_rng(0)
+        vb = self.data_panel.plot.getViewBox()
+        self._view_drag = vb.mouseDragEvent
+        vb.mouseDragEvent = self._data_drag
 
         self.theory_panel = TheoryPanel()
         self.theory_dock = QDockWidget("Theory", self)
@@ -124,6 +135,7 @@ class MainWindow(QMainWindow):
         self.session_path: str | None = None
         self.settings = QSettings("ganviz", "ganviz")
         self.dirac_window: QWidget | None = None
+        self.recorder: Recorder | None = None
         self._build_menus()
         if session is not None:
             self.config = session.config
@@ -160,7 +172,32 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Save session", self.save, QKeySequence.Save, tip="Networks, optimisers, RNG, history")
         self._action(file_menu, "Save session &as…", self._save_as_dialog, QKeySequence.SaveAs)
         file_menu.addSeparator()
+        self._action(
+            file_menu,
+            "&Import data (CSV)…",
+            self._import_csv,
+            "Ctrl+I",
+            tip="Train on your own 2-D points: a CSV with two numeric columns, header optional",
+        )
+        file_menu.addSeparator()
         self._action(file_menu, "Export window as &PNG…", self._save_screenshot, "Ctrl+E")
+        export = file_menu.addMenu("Export panel")
+        for label, panel in (
+            ("Data view", self.data_panel),
+            ("Loss panel", self.loss_panel),
+            ("Quality panel", self.quality_panel),
+            ("Theory panel", self.theory_panel),
+        ):
+            self._action(export, f"{label} as PNG or SVG…", lambda _c=False, p=panel, n=label: self._export_panel(p, n))
+        self._action(file_menu, "Export metric &history (CSV)…", self._export_csv)
+        self.record_action = self._action(
+            file_menu,
+            "&Record data view…",
+            self._toggle_recording,
+            "Ctrl+Shift+R",
+            checkable=True,
+            tip="Record the data view while training, as GIF or MP4",
+        )
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.Quit)
 
@@ -192,8 +229,10 @@ class MainWindow(QMainWindow):
         )
 
         ds_menu = bar.addMenu("&Dataset")
+        self.dataset_menu = ds_menu
         self.dataset_actions: dict[str, QAction] = {}
         group = QActionGroup(self)
+        self.dataset_group = group
         for name in DATASETS:
             ds = DATASETS.get(name)
             act = self._action(ds_menu, ds.label, lambda _c=False, n=name: self.set_dataset(n))
@@ -201,6 +240,18 @@ class MainWindow(QMainWindow):
             act.setStatusTip(ds.description)
             group.addAction(act)
             self.dataset_actions[name] = act
+
+        ds_menu.addSeparator()
+        self.draw_action = self._action(
+            ds_menu,
+            "&Draw your own data",
+            self.set_drawing,
+            "Ctrl+Shift+D",
+            checkable=True,
+            tip="Drag on the data view to add points (Shift+drag or right-drag erases); then 'Train on drawn points'",
+        )
+        self._action(ds_menu, "Train on drawn points", self.use_drawn_points, tip="Live: the networks are kept")
+        self._action(ds_menu, "Clear drawn points", self.clear_drawn_points)
 
         run = bar.addMenu("&Run")
         self.start_action = self._action(
@@ -542,12 +593,143 @@ class MainWindow(QMainWindow):
     def _take_notices(self) -> None:
         notices = self.builder.engine.notices if self.builder else ()
         while notices:
-            kind, (path, info) = notices.popleft()
+            kind, payload = notices.popleft()
             if kind == "saved":
+                path, step = payload
                 self._remember(path)
-                self.statusBar().showMessage(f"Saved {path} at step {info}")
-            else:
-                self.statusBar().showMessage(f"Could not save {path}: {info}")
+                self.statusBar().showMessage(f"Saved {path} at step {step}")
+            elif kind == "save_failed":
+                path, why = payload
+                self.statusBar().showMessage(f"Could not save {path}: {why}")
+            elif kind == "diverged":
+                detected, restored, suggestion = payload
+                self.running = False
+                self._sync_menus()
+                self.statusBar().showMessage(
+                    f"Training diverged at step {detected} (NaN/Inf): paused and rolled back to step {restored}; "
+                    f"try: {suggestion}"
+                )
+
+    # --- data and exports ------------------------------------------------------------------------
+
+    def import_csv(self, path: str) -> bool:
+        """Train on the points of a CSV file (live: same networks); a bad file is reported, the run untouched."""
+        try:
+            name, note = register_csv(path)
+        except CustomDataError as e:
+            QMessageBox.warning(self, "ganviz", f"Cannot import {path}: {e}")
+            return False
+        if name not in self.dataset_actions:
+            act = self._action(
+                self.dataset_menu, DATASETS.get(name).label, lambda _c=False, n=name: self.set_dataset(n)
+            )
+            act.setCheckable(True)
+            self.dataset_group.addAction(act)
+            self.dataset_actions[name] = act
+        self.set_dataset(name)
+        self.statusBar().showMessage(f"Training on {path}" + (f" — {note}" if note else ""))
+        return True
+
+    def _import_csv(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import data", "", "CSV files (*.csv *.txt);;All files (*)")
+        if path:
+            self.import_csv(path)
+
+    def _export_panel(self, panel, label: str) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, f"Export {label}", f"{label.lower().replace(' ', '_')}.png", "PNG image (*.png);;SVG image (*.svg)"
+        )
+        if not path:
+            return
+        try:
+            export_panel(panel, path)
+            self.statusBar().showMessage(f"Exported {label} to {path}")
+        except (PanelExportError, OSError) as e:
+            QMessageBox.warning(self, "ganviz", str(e))
+
+    def _export_csv(self) -> None:
+        if self.frame is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export metric history", "history.csv", "CSV (*.csv)")
+        if not path:
+            return
+        try:
+            rows = history_csv(path, self.frame)
+            self.statusBar().showMessage(f"Wrote {rows} rows to {path}")
+        except (ExportError, OSError) as e:
+            QMessageBox.warning(self, "ganviz", f"Cannot write {path}: {e}")
+
+    def start_recording(self, path: str) -> None:
+        self.recorder = Recorder()
+        self.recorder.start(path, widget=self.data_panel)
+        self.record_action.blockSignals(True)
+        self.record_action.setChecked(True)
+        self.record_action.blockSignals(False)
+        self.statusBar().showMessage(f"Recording the data view to {path}… (File → Record again to stop)")
+
+    def stop_recording(self) -> None:
+        if self.recorder is not None and self.recorder.recording:
+            path = self.recorder.stop()
+            self.statusBar().showMessage(f"Recording saved to {path}")
+        self.record_action.blockSignals(True)
+        self.record_action.setChecked(False)
+        self.record_action.blockSignals(False)
+
+    def _toggle_recording(self, on: bool) -> None:
+        if not on:
+            self.stop_recording()
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Record data view", "ganviz.mp4", "MP4 video (*.mp4);;GIF (*.gif)")
+        if not path:
+            self.stop_recording()
+            return
+        try:
+            self.start_recording(path)
+        except (PanelExportError, OSError) as e:
+            QMessageBox.warning(self, "ganviz", f"Cannot record to {path}: {e}")
+            self.stop_recording()
+
+    def set_drawing(self, on: bool) -> None:
+        self.drawing = on
+        self.data_panel.set_drawn(self.drawn if on or len(self.drawn) else None)
+        if on:
+            self.statusBar().showMessage(
+                "Drawing: drag to add points, Shift+drag or right-drag to erase; Dataset → Train on drawn points"
+            )
+
+    def _data_drag(self, ev, axis=None) -> None:
+        if not self.drawing:
+            self._view_drag(ev, axis)
+            return
+        ev.accept()
+        vb = self.data_panel.plot.getViewBox()
+        p = vb.mapSceneToView(ev.scenePos())
+        at = np.array([p.x(), p.y()], np.float32)
+        x0, x1 = vb.viewRange()[0]
+        if ev.button() == Qt.RightButton or ev.modifiers() & Qt.ShiftModifier:
+            self.drawn = erase(self.drawn, at, x1 - x0)
+        else:
+            self.drawn = brush(self.drawn, at, x1 - x0, self._draw_rng)
+        self.data_panel.set_drawn(self.drawn)
+
+    def use_drawn_points(self) -> bool:
+        if len(self.drawn) < 2:
+            self.statusBar().showMessage("Draw some points first: Dataset → Draw your own data")
+            return False
+        try:
+            points = as_config_points(self.drawn)
+            self.send("custom_points", self.drawn.copy(), None)
+        except CustomDataError as e:
+            QMessageBox.warning(self, "ganviz", f"Cannot train on the drawn points: {e}")
+            return False
+        self.config = self.config.replace(dataset=CUSTOM, custom_points=points)
+        self._sync_menus()
+        self.statusBar().showMessage(f"Training on {len(self.drawn)} drawn points (networks kept)")
+        return True
+
+    def clear_drawn_points(self) -> None:
+        self.drawn = np.zeros((0, 2), np.float32)
+        self.data_panel.set_drawn(self.drawn if self.drawing else None)
 
     def show_dirac(self) -> None:
         from ganviz.ui.panels.dirac_panel import DiracPanel
@@ -610,6 +792,7 @@ class MainWindow(QMainWindow):
             self._side_panels_at = time.perf_counter()
             if self.loss_panel.isVisible():
                 self.loss_panel.show_frame(frame)
+                self.loss_panel.show_events(frame.events)
             if self.quality_panel.isVisible():
                 self.quality_panel.show_frame(frame)
             if self.theory_dock.isVisible():
@@ -773,6 +956,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         self._closing = True
+        self.stop_recording()
         if self.dirac_window is not None:
             self.dirac_window.close()
         self._stop_engine()

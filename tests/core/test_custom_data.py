@@ -203,3 +203,19 @@ def test_dataset_codes_name_datasets_across_processes(tmp_path):
     for n in ("ring8", "custom", name):
         assert dataset_from_code(int(float(dataset_code(n)))) == n
     assert dataset_from_code(12345) == "?"
+
+
+@pytest.mark.parametrize("sep", [",", ";", " ", "\t"])
+def test_fast_and_line_by_line_parsers_agree(tmp_path, sep):
+    from ganviz.core import custom_data
+
+    values = np.random.default_rng(3).normal(scale=[1.0, 1e-3], size=(500, 2))
+    lines = ["# made up", "x" + sep + "y"] + [f"{float(x)!r}{sep}{y:+.6e}" for x, y in values]
+    text = "\n".join(lines[:100] + [""] + lines[100:]) + "\n"
+    rows = [(i + 1, s) for i, line in enumerate(text.splitlines()) if (s := line.strip()) and not s.startswith("#")]
+    delimiter = custom_data._delimiter(rows[0][1])
+    fast = custom_data._fast_parse(text, delimiter, rows[0][0], len(rows) - 1)
+    slow = custom_data._parse_rows(tmp_path / "x.csv", rows[1:], delimiter)
+    assert fast is not None
+    np.testing.assert_array_equal(fast, slow)
+    np.testing.assert_allclose(fast, values, rtol=1e-6)

@@ -116,6 +116,7 @@ def test_ml_gaussian_fit_is_sample_mean_and_std():
     s = rng.normal(3.0, 2.0, 1000)
     m, sd = onedim.ml_gaussian_fit(s)
     assert m == s.mean() and sd == s.std(ddof=0)
+
     # it maximises the mean log-likelihood (= minimises KL(p̂‖q_θ)) among nearby Gaussians
     def loglik(mu, sigma):
         return np.mean(np.log(normal_pdf(s, mu, sigma)))

@@ -14,6 +14,13 @@ TRAIL_GROUPS = 4
 ONE_COLOUR = np.array([(*style.FAKE, 200)], dtype=np.uint8)
 
 
+def light_colormap(name: str, white: float = 0.25) -> pg.ColorMap:
+    """A colour map blended with white, drawn opaque: the samples stay readable over it, and an opaque
+    image paints faster than a translucent one."""
+    table = pg.colormap.get(name).getLookupTable(nPts=256, alpha=False).astype(float)
+    return pg.ColorMap(np.linspace(0.0, 1.0, 256), (1 - white) * table + white * 255.0)
+
+
 class DataPanel(pg.GraphicsLayoutWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -24,11 +31,10 @@ class DataPanel(pg.GraphicsLayoutWidget):
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.image = pg.ImageItem(axisOrder="row-major")
-        self.image.setOpacity(0.75)
         self.image.setZValue(-10)
         self.plot.addItem(self.image)
         self.colorbar = pg.ColorBarItem(
-            values=(0.0, 1.0), colorMap=pg.colormap.get("CET-D1A"), interactive=False, width=14
+            values=(0.0, 1.0), colorMap=light_colormap("CET-D1A"), interactive=False, width=14
         )
         self.colorbar.setImageItem(self.image, insert_in=self.plot)
         self.boundary = pg.PlotCurveItem(pen=pg.mkPen(style.BOUNDARY, width=2, style=Qt.DashLine), connect="finite")
@@ -43,6 +49,7 @@ class DataPanel(pg.GraphicsLayoutWidget):
         self.probe = pg.ScatterPlotItem(size=16, symbol="+", pen=pg.mkPen(style.PROBE, width=3), brush=None)
         self.selected = pg.ScatterPlotItem(size=14, symbol="o", pen=pg.mkPen("k", width=2), brush=None)
         self.arrow = pg.PlotCurveItem(pen=pg.mkPen("k", width=2))
+        self.drawn = pg.ScatterPlotItem(size=5, pen=None, brush=pg.mkBrush(20, 20, 20, 230))
         self.grad_arrows = pg.PlotCurveItem(pen=pg.mkPen(20, 20, 20, 190, width=1.5), connect="pairs")
         self.grad_heads = pg.ScatterPlotItem(size=5, pen=None, brush=pg.mkBrush(20, 20, 20, 220))
         self.argmax = pg.ScatterPlotItem(size=18, symbol="star", pen=pg.mkPen("k", width=1), brush=pg.mkBrush("y"))
@@ -50,11 +57,10 @@ class DataPanel(pg.GraphicsLayoutWidget):
         legend = self.plot.addLegend(offset=(8, 8), labelTextSize="10pt", brush=style.LEGEND_BRUSH)
         for item in (self.manifold, *self.trails, self.boundary, self.real, self.fake, self.path, self.probe):
             self.plot.addItem(item)
-        for item in (self.selected, self.arrow, self.grad_arrows, self.grad_heads, self.argmax):
+        for item in (self.selected, self.arrow, self.grad_arrows, self.grad_heads, self.argmax, self.drawn):
             self.plot.addItem(item)
         legend.addItem(self.boundary, "D = ½")  # the scatters, being named, joined the legend themselves
         legend.addItem(self.argmax, "argmax D")
-        legend.addItem(self.grad_arrows, "−∇ₓ L_G")
         self.grad_arrows.setVisible(False)
         self.grad_heads.setVisible(False)
         self.legend = legend
@@ -93,6 +99,13 @@ class DataPanel(pg.GraphicsLayoutWidget):
     def set_arrows_visible(self, on: bool) -> None:
         self.grad_arrows.setVisible(on)
         self.grad_heads.setVisible(on)
+        self.legend.removeItem(self.grad_arrows)
+        if on:  # a hidden item's legend entry would show a crossed-out sample
+            self.legend.addItem(self.grad_arrows, "−∇ₓ L_G")
+
+    def set_drawn(self, points: np.ndarray | None) -> None:
+        """The user's drawn points (None hides them)."""
+        self.drawn.setData(pos=np.zeros((0, 2)) if points is None else points)
 
     def set_probe(self, x: np.ndarray | None) -> None:
         """The latent probe's image G(z) (None hides it)."""

@@ -103,17 +103,15 @@ class DigitsPanel(QWidget):
         self.hist_plot.setMouseEnabled(x=False, y=False)
         self.hist_plot.showGrid(y=True, alpha=0.2)
         self.hist_plot.setLabel("bottom", "class predicted by the classifier")
-        self.hist_plot.setLabel("left", "fraction of fakes")
+        self.hist_plot.setLabel("left", "% of the fakes")
         self.hist_plot.getAxis("bottom").setTicks([[(i, str(i)) for i in range(digits.N_CLASSES)]])
         self.hist_plot.setXRange(-0.6, digits.N_CLASSES - 0.4, padding=0)
         self.bars = pg.BarGraphItem(x=np.arange(digits.N_CLASSES), height=np.zeros(digits.N_CLASSES), width=0.75)
         self.hist_plot.addItem(self.bars)
         self.uniform_line = pg.InfiniteLine(
-            pos=1 / digits.N_CLASSES,
+            pos=100 / digits.N_CLASSES,
             angle=0,
             pen=pg.mkPen(REF_COLOUR, width=1.2, style=Qt.DashLine),
-            label="uniform 1/10",
-            labelOpts={"position": 0.99, "color": REF_COLOUR, "anchors": [(1, 1), (1, 1)]},
         )
         self.hist_plot.addItem(self.uniform_line)
         self.view.ci.layout.setColumnStretchFactor(0, 1)
@@ -126,9 +124,10 @@ class DigitsPanel(QWidget):
         self.kl_plot.showGrid(x=True, y=True, alpha=0.15)
         self.kl_plot.setLabel("bottom", "generator step")
         self.kl_plot.setLabel("left", "KL")
-        self.kl_plot.setTitle("KL(p̂_gen ‖ uniform over 10): 0 = balanced classes", size="9pt")
-        self.kl_curve = pg.PlotDataItem(pen=pg.mkPen(KL_COLOUR, width=1.8), symbol="o", symbolSize=4,
-                                        symbolBrush=KL_COLOUR, symbolPen=None)  # fmt: skip
+        self.kl_plot.setTitle("KL(p_gen ‖ uniform over 10) of the predicted classes: 0 = balanced", size="9pt")
+        self.kl_curve = pg.PlotDataItem(
+            pen=pg.mkPen(KL_COLOUR, width=1.8), symbol="o", symbolSize=4, symbolBrush=KL_COLOUR, symbolPen=None
+        )
         self.kl_plot.addItem(self.kl_curve)
         self.kl_ref = pg.InfiniteLine(
             pos=digits.LN10,
@@ -231,13 +230,14 @@ class DigitsPanel(QWidget):
             self._metric_step = step
             self.metrics = m = digits.digit_metrics(self.fakes, self.classifier)
             self.bars.setOpts(
-                height=m.fractions,
+                height=100 * m.fractions,
                 brushes=[pg.mkBrush(BAR_BRUSH if f >= digits.MIN_FRACTION else BAR_LOW_BRUSH) for f in m.fractions],
                 pens=[pg.mkPen(None)] * digits.N_CLASSES,
             )
-            self.hist_plot.setYRange(0, max(0.25, 1.08 * float(m.fractions.max())), padding=0)
+            self.hist_plot.setYRange(0, max(25.0, 108 * float(m.fractions.max())), padding=0)
             self.hist_plot.setTitle(
-                f"classes of {m.n:,} fixed-latent fakes (grey: under {digits.MIN_FRACTION:.0%})", size="10pt"
+                f"classes of {m.n:,} fixed-latent fakes (grey: under {digits.MIN_FRACTION:.0%}; dashed: uniform, 10 %)",
+                size="10pt",
             )
             self._kl_steps.append(step)
             self._kl.append(m.kl_uniform)

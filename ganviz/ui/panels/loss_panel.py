@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 
 from ganviz.core.frames import Frame
 from ganviz.ui import style
@@ -34,6 +35,8 @@ class LossPanel(pg.GraphicsLayoutWidget):
             p.setMenuEnabled(False)
         self._family: str | None = None
         self._n = -1
+        self._markers: list[pg.InfiniteLine] = []
+        self._events: tuple = ()
 
     def show_frame(self, frame: Frame) -> None:
         if frame.family != self._family:
@@ -54,3 +57,38 @@ class LossPanel(pg.GraphicsLayoutWidget):
         self.d_fake.setData(steps, frame.column("d_fake"))
         if self._family == "wgan":
             self.estimate.setData(steps, frame.column("critic_estimate"))
+
+    def show_events(self, events: tuple) -> None:
+        """A marked vertical line on the loss plot per event (diverged, coverage drop, confident D, …)."""
+        if events == self._events:
+            return
+        self._events = events
+        for line in self._markers:
+            self.losses.removeItem(line)
+        self._markers = []
+        for step, kind, text in events[-50:]:  # the latest 50 keep the plot readable
+            colour = EVENT_COLOURS.get(kind, (90, 90, 90))
+            line = pg.InfiniteLine(
+                pos=step,
+                angle=90,
+                pen=pg.mkPen(colour, width=1.5, style=Qt.DashLine),
+                label=EVENT_LABELS.get(kind, kind),
+                labelOpts={"position": 0.92, "color": colour, "rotateAxis": (1, 0), "anchors": [(0, 0), (0, 0)]},
+            )
+            line.setToolTip(f"step {step}: {text}")
+            self.losses.addItem(line)
+            self._markers.append(line)
+
+
+EVENT_COLOURS = {
+    "diverged": (200, 0, 0),
+    "coverage_drop": (200, 120, 0),
+    "d_confident": (120, 40, 160),
+    "critic_grad_exploded": (160, 0, 100),
+}
+EVENT_LABELS = {
+    "diverged": "diverged",
+    "coverage_drop": "modes −3",
+    "d_confident": "D ≥ 99 %",
+    "critic_grad_exploded": "‖∇‖ exploded",
+}

@@ -42,6 +42,10 @@ HIST_BINS = 80
 V_HISTORY = 4000  # points kept in the V plot
 
 
+def _hex(rgb: tuple[int, int, int]) -> str:
+    return "#" + "".join(f"{c:02x}" for c in rgb)
+
+
 def _fmt(v: float | None, digits: int = 3) -> str:
     return "—" if v is None or not math.isfinite(v) else f"{v:.{digits}f}"
 
@@ -252,8 +256,8 @@ class OneDimPanel(QWidget):
         if critic == self._d_in_critic_view:
             return
         for item in (self.d_curve, self.d_star_curve):
-            if item.getViewBox() is not None:
-                item.getViewBox().removeItem(item)
+            if self._d_in_critic_view is not None:  # PlotItem.removeItem also forgets the item in its list
+                (self.critic_vb if self._d_in_critic_view else self.plot).removeItem(item)
             (self.critic_vb if critic else self.plot).addItem(item)
         self._d_in_critic_view = critic
         self.plot.showAxis("right", critic)
@@ -337,11 +341,13 @@ class OneDimPanel(QWidget):
         """The V plot's legend, as its title (a legend box inside would sit on the curves)."""
         parts = []
         if s.v_estimate is not None:
-            colour = "#%02x%02x%02x" % V_COLOUR
-            parts.append(f"<span style='color:{colour}'>━ V(D, G) estimate: E ln D(x) + E ln(1 − D(G(z)))</span>")
+            parts.append(
+                f"<span style='color:{_hex(V_COLOUR)}'>━ V(D, G) estimate: E ln D(x) + E ln(1 − D(G(z)))</span>"
+            )
         if s.v_optimal is not None:
-            colour = "#%02x%02x%02x" % V_OPT_COLOUR
-            parts.append(f"<span style='color:{colour}'>━ V(G, D*) = −ln 4 + 2·JSD(p‖q), q from the KDE</span>")
+            parts.append(
+                f"<span style='color:{_hex(V_OPT_COLOUR)}'>━ V(G, D*) = −ln 4 + 2·JSD(p‖q), q from the KDE</span>"
+            )
         if not parts:
             return "V(D, G) needs a probability D (minimax, non-saturating; LSGAN: V(G, D*) only)"
         return "&nbsp;&nbsp;&nbsp;".join(parts)
