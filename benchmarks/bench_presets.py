@@ -43,6 +43,11 @@ def fmt(v, spec: str) -> str:
     return format(v, spec)
 
 
+def mean(rows: list[dict], key: str) -> float | None:
+    vals = [r[key] for r in rows if r.get(key) is not None and not math.isnan(r[key])]
+    return sum(vals) / len(vals) if vals else None
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--presets", nargs="+", metavar="NAME", help="default: every preset with an [expect] table")
@@ -77,7 +82,9 @@ def main(argv: list[str] | None = None) -> int:
 
     def report(job, row, done, total):
         tail = row.get("error") or f"robust {row.get('modes_robust')} HQ {fmt(row.get('hq'), '.2f')}"
-        print(f"  [{done}/{total}] {job.values['preset']} seed {job.values['seed']}: {tail}", file=sys.stderr, flush=True)
+        print(
+            f"  [{done}/{total}] {job.values['preset']} seed {job.values['seed']}: {tail}", file=sys.stderr, flush=True
+        )
 
     results = run_local([job for _, job in pairs], args.workers, report)
     wall = time.perf_counter() - t0
@@ -103,14 +110,10 @@ def main(argv: list[str] | None = None) -> int:
             )
         ok = [row for _, row in runs if not row.get("error")]
         if ok:
-
-            def mean(key):
-                vals = [r[key] for r in ok if r.get(key) is not None and not math.isnan(r[key])]
-                return sum(vals) / len(vals) if vals else None
-
+            m = {k: mean(ok, k) for k in ("modes", "modes_robust", "hq", "rkl", "w1")}
             print(
-                f"  {'mean':>4} {fmt(mean('modes'), '.1f'):>5} {fmt(mean('modes_robust'), '.1f'):>6} "
-                f"{fmt(mean('hq'), '.3f'):>6} {fmt(mean('rkl'), '.3f'):>6} {fmt(mean('w1'), '.4f'):>7}"
+                f"  {'mean':>4} {fmt(m['modes'], '.1f'):>5} {fmt(m['modes_robust'], '.1f'):>6} "
+                f"{fmt(m['hq'], '.3f'):>6} {fmt(m['rkl'], '.3f'):>6} {fmt(m['w1'], '.4f'):>7}"
             )
     print(f"\n{len(pairs)} runs in {wall:.0f} s; {failures} run(s) failing a claim")
     return 1 if failures else 0

@@ -63,8 +63,15 @@ def sweep_main(argv: list[str]) -> int:
     if reason := _out_problem(out):
         return _fail(prog, f"argument --out: cannot write {str(out)!r}: {reason}")
 
+    client = None
+    if args.scheduler:
+        try:
+            client = sweep.connect_dask(args.scheduler)
+        except ConnectionError as e:
+            return _fail(prog, str(e))
     total = len(spec.jobs)
-    where = f"Dask cluster {args.scheduler}" if args.scheduler else f"{min(args.workers or os.cpu_count() or 1, total)} workers"
+    workers = min(args.workers or os.cpu_count() or 1, total)
+    where = f"the Dask cluster at {args.scheduler}" if client else f"{workers} worker process{'es' * (workers > 1)}"
     t0 = time.perf_counter()
     if not args.quiet:
         print(f"{prog}: {total} runs on {where}", file=sys.stderr, flush=True)
@@ -75,12 +82,10 @@ def sweep_main(argv: list[str]) -> int:
             print(line, file=sys.stderr, flush=True)
 
     try:
-        if args.scheduler:
-            results = sweep.run_dask(spec.jobs, args.scheduler, report)
+        if client is not None:
+            results = sweep.run_dask(spec.jobs, client, report)
         else:
             results = sweep.run_local(spec.jobs, args.workers, report)
-    except ConnectionError as e:
-        return _fail(prog, str(e))
     except KeyboardInterrupt:
         print(f"{prog}: interrupted; nothing written", file=sys.stderr)
         return 130

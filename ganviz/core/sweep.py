@@ -208,26 +208,31 @@ def run_local(jobs: list[Job], workers: int | None = None, report: Report | None
     return results
 
 
-def run_dask(
-    jobs: list[Job], address: str, report: Report | None = None, timeout: float = 30.0
-) -> dict[int, dict]:
-    """Every job on an existing Dask distributed cluster at `address`; results by job index.
-
-    Raises ConnectionError (one line) when the scheduler cannot be reached."""
+def connect_dask(address: str, timeout: float = 30.0):
+    """A dask.distributed Client for the scheduler at `address`; ConnectionError (one line) when it cannot
+    be reached or dask is missing."""
     try:
-        from dask.distributed import Client, as_completed
+        from dask.distributed import Client
     except ImportError as e:
         raise ConnectionError(f"--scheduler needs dask[distributed] ({e})") from None
     try:
-        client = Client(address, timeout=timeout, set_as_default=False)
+        return Client(address, timeout=timeout, set_as_default=False)
     except (OSError, TimeoutError) as e:
-        raise ConnectionError(f"cannot connect to the Dask scheduler at {address}: {' '.join(str(e).split())}") from None
+        raise ConnectionError(
+            f"cannot connect to the Dask scheduler at {address}: {' '.join(str(e).split())}"
+        ) from None
+
+
+def run_dask(jobs: list[Job], client, report: Report | None = None) -> dict[int, dict]:
+    """Every job on a Dask distributed cluster through `client` (closed at the end); results by job index."""
+    from dask.distributed import as_completed
+
     results: dict[int, dict] = {}
     try:
         futures = [client.submit(run_job, job, pure=False) for job in jobs]
         by_key = {f.key: job for f, job in zip(futures, jobs)}
         try:
-            for future in as_completed(futures):
+            for future in as_completed(futures, loop=client.loop):
                 job = by_key[future.key]
                 results[job.index] = _result(future.exception, future.result, job)
                 if report:
@@ -353,13 +358,13 @@ def heatmap_png(spec: Spec, table: list[dict]) -> bytes:
     metric = heat_metric(table)
     axes, row_vals, col_vals, matrix = heat_matrix(spec, table, metric)
     n_rows, n_cols = len(row_vals), len(col_vals)
-    fig = Figure(figsize=(max(4.0, 1.1 * n_cols + 2.5), max(3.0, 0.6 * n_rows + 1.8)), dpi=110)
+    fig = Figure(figsize=(max(5.0, 1.1 * n_cols + 2.5), max(3.2, 0.6 * n_rows + 2.0)), dpi=110)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     finite = [v for line in matrix for v in line if not math.isnan(v)]
     vmax = max(finite) if finite else 1.0
     if metric.startswith("modes"):
-        vmin, vmax = 0.0, max(vmax, 1.0)
+        vmin, vmax = 0.0, max(vmax, _max_modes(spec), 1.0)
     else:
         vmin = min(finite) if finite else 0.0
     image = ax.imshow(matrix, cmap="viridis", vmin=vmin, vmax=vmax if vmax > vmin else vmin + 1, aspect="auto")
@@ -378,13 +383,27 @@ def heatmap_png(spec: Spec, table: list[dict]) -> bytes:
         ax.set_xticks([])
     others = [k for k in spec.grid if k not in axes]
     label = {"modes_robust": "robust modes (≥ 20 HQ samples)", "modes": "modes", "w1": "W1"}[metric]
-    title = f"mean {label}" + (f", averaged over {', '.join(others)}" if others else "")
+    title = f"mean {label}" + (f"\naveraged over {', '.join(others)}" if others else "")
     ax.set_title(title, fontsize=10)
     fig.colorbar(image, ax=ax)
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     return buf.getvalue()
+
+
+def _max_modes(spec: Spec) -> int:
+    """The largest number of modes among the sweep's datasets (the heatmap's top colour); 0 when unknown."""
+    from ganviz.core.datasets import get_dataset
+
+    most = 0
+    for name in {job.config["dataset"] for job in spec.jobs}:
+        try:
+            centres = get_dataset(name).centres
+        except ValueError:
+            continue
+        most = max(most, 0 if centres is None else len(centres))
+    return most
 
 
 def write_outputs(out: Path, spec: Spec, table: list[dict]) -> tuple[Path, Path]:
@@ -412,7 +431,11 @@ def format_values(values: dict) -> str:
 def describe_result(row: dict) -> str:
     if row.get("error"):
         return f"failed: {row['error']}"
-    parts = [f"{k}={_fmt(row[k]) if not isinstance(row[k], float) else f'{row[k]:.3g}'}" for k in ("modes_robust", "hq") if _finite(row.get(k))]
+    parts = [
+        f"{k}={_fmt(row[k]) if not isinstance(row[k], float) else f'{row[k]:.3g}'}"
+        for k in ("modes_robust", "hq")
+        if _finite(row.get(k))
+    ]
     if not parts and _finite(row.get("w1")):
         parts.append(f"w1={row['w1']:.3g}")
     wall = row.get("wall_s")

@@ -3,6 +3,8 @@ against an independent Trainer; heatmap PNG; one-line errors with exit 2 and not
 
 from __future__ import annotations
 
+import contextlib
+import io
 import math
 
 import pytest
@@ -60,9 +62,12 @@ def expected():
 
 @pytest.fixture(scope="module")
 def local_run(spec_path, tmp_path_factory):
+    """The tiny sweep in 2 local worker processes: exit code, output folder, stdout, stderr."""
     out = tmp_path_factory.mktemp("local") / "out"
-    code = main(["sweep", str(spec_path), "--workers", "2", "--out", str(out), "--quiet"])
-    return code, out
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        code = main(["sweep", str(spec_path), "--workers", "2", "--out", str(out)])
+    return code, out, stdout.getvalue(), stderr.getvalue()
 
 
 def check_rows(rows: list[dict], expected: dict) -> None:
@@ -88,25 +93,29 @@ def check_rows(rows: list[dict], expected: dict) -> None:
 
 
 def test_local_sweep_rows_equal_independent_trainers(local_run, expected):
-    code, out = local_run
+    code, out, _, _ = local_run
     assert code == 0
     check_rows(read_results(out / "results.csv"), expected)
 
 
 def test_local_sweep_writes_a_png_heatmap(local_run):
-    _, out = local_run
+    _, out, _, _ = local_run
     png = (out / "modes.png").read_bytes()
     assert png[:8] == PNG and len(png) > 2000
     assert sorted(p.name for p in out.iterdir()) == ["modes.png", "results.csv"]  # no temporary files left
 
 
-def test_stdout_table_and_stderr_progress(spec_path, tmp_path, capfd):
-    spec = tmp_path / "one.toml"
-    spec.write_text(TINY_SPEC.replace('lr_d = [1e-3, 5e-3]', "").replace('"nonsaturating", "wgan-gp"', '"lsgan"'))
-    assert main(["sweep", str(spec), "--workers", "1", "--out", str(tmp_path / "o")]) == 0
-    captured = capfd.readouterr()
-    assert "mean modes_robust" in captured.out and "lsgan" in captured.out
-    assert "[1/1] objective=lsgan:" in captured.err and "1 runs on 1 workers" in captured.err
+def test_stdout_table_and_stderr_progress(local_run):
+    _, out, stdout, stderr = local_run
+    lines = stdout.splitlines()
+    assert lines[0] == "mean modes_robust (mean HQ)"
+    assert lines[1].split() == ["objective", "\\", "lr_d", "0.001", "0.005"]
+    assert lines[2].split()[0] == "nonsaturating" and lines[3].split()[0] == "wgan-gp" and len(lines) == 4
+    err = stderr.splitlines()
+    assert err[0] == "ganviz sweep: 4 runs on 2 worker processes"
+    assert sorted(line.split("]")[0] for line in err[1:5]) == ["[1/4", "[2/4", "[3/4", "[4/4"]
+    assert "objective=wgan-gp lr_d=0.005: modes_robust=" in stderr
+    assert err[5].startswith(f"ganviz sweep: wrote {out / 'results.csv'} and {out / 'modes.png'}")
 
 
 def test_dask_cluster_sweep_gives_the_same_metrics(spec_path, tmp_path, expected):
@@ -158,8 +167,8 @@ def test_unreachable_scheduler_exits_2(spec_path, tmp_path, capsys, monkeypatch)
     pytest.importorskip("dask.distributed")
     import ganviz.core.sweep as sweep
 
-    real = sweep.run_dask
-    monkeypatch.setattr(sweep, "run_dask", lambda jobs, address, report: real(jobs, address, report, timeout=2))
+    real = sweep.connect_dask
+    monkeypatch.setattr(sweep, "connect_dask", lambda address: real(address, timeout=2))
     out = tmp_path / "o"
     assert run_main(["sweep", str(spec_path), "--scheduler", "tcp://127.0.0.1:9", "--out", str(out)]) == 2
     err = capsys.readouterr().err

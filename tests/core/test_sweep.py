@@ -171,7 +171,9 @@ def test_heatmap_png_is_a_png():
 
 
 def _fake_table_seed(spec):
-    res = {j.index: {"modes": 1, "modes_robust": j.values["seed"], "hq": 0.1, "seed": j.values["seed"]} for j in spec.jobs}
+    res = {
+        j.index: {"modes": 1, "modes_robust": j.values["seed"], "hq": 0.1, "seed": j.values["seed"]} for j in spec.jobs
+    }
     table = sweep.rows(spec, res)
     assert np.allclose(sweep.heat_matrix(spec, table, "modes_robust")[3], [[0.0], [1.0]])
     return table

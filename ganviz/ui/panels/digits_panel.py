@@ -137,6 +137,7 @@ class DigitsPanel(QWidget):
             labelOpts={"position": 0.99, "color": REF_COLOUR, "anchors": [(1, 0), (1, 0)]},
         )
         self.kl_plot.addItem(self.kl_ref)
+        self.kl_ref.setZValue(-1)  # under the KL curve, which sits on it at total collapse
         self.kl_plot.setYRange(0, digits.LN10 * 1.12, padding=0)
         self.kl_plot.vb.setMouseEnabled(y=False)
         self.kl_widget.setMinimumHeight(150)
@@ -235,10 +236,7 @@ class DigitsPanel(QWidget):
                 pens=[pg.mkPen(None)] * digits.N_CLASSES,
             )
             self.hist_plot.setYRange(0, max(25.0, 108 * float(m.fractions.max())), padding=0)
-            self.hist_plot.setTitle(
-                f"classes of {m.n:,} fixed-latent fakes (grey: under {digits.MIN_FRACTION:.0%}; dashed: uniform, 10 %)",
-                size="10pt",
-            )
+            self.hist_plot.setTitle(f"classes of {m.n:,} fakes (grey: under 1 %; dashed: uniform)", size="10pt")
             self._kl_steps.append(step)
             self._kl.append(m.kl_uniform)
             if len(self._kl) > KL_HISTORY:

@@ -62,6 +62,7 @@ class OneDimPanel(QWidget):
         self._v_steps: list[int] = []
         self._v_est: list[float] = []
         self._v_opt: list[float] = []
+        self._legend_key: tuple | None = None  # what the legend was built for
 
         # --- controls -------------------------------------------------------------------------------
         self.dataset = QComboBox()
@@ -132,6 +133,7 @@ class OneDimPanel(QWidget):
         self.d_star_curve = pg.PlotDataItem(pen=pg.mkPen(D_COLOUR, width=2, style=Qt.DashLine), connect="finite")
         for item in (self.hist_item, self.rug_item, self.half_line, self.p_curve, self.q_curve, self.ml_curve):
             self.plot.addItem(item)
+        self.half_line.setZValue(-1)
         self._d_in_critic_view: bool | None = None
         self._place_d_curves(critic=False)
 
@@ -142,8 +144,8 @@ class OneDimPanel(QWidget):
         self.v_plot.showGrid(x=True, y=True, alpha=0.15)
         self.v_plot.setLabel("bottom", "generator step")
         self.v_plot.setLabel("left", "V")
-        self.v_curve = pg.PlotDataItem(pen=pg.mkPen(V_COLOUR, width=1.6))
-        self.v_opt_curve = pg.PlotDataItem(pen=pg.mkPen(V_OPT_COLOUR, width=1.4))
+        self.v_curve = pg.PlotDataItem(pen=pg.mkPen(V_COLOUR, width=2))
+        self.v_opt_curve = pg.PlotDataItem(pen=pg.mkPen(V_OPT_COLOUR, width=2))
         self.v_ref = pg.InfiniteLine(
             pos=-onedim.LN4,
             angle=0,
@@ -154,6 +156,7 @@ class OneDimPanel(QWidget):
         self.v_plot.addItem(self.v_ref)
         self.v_plot.addItem(self.v_curve)
         self.v_plot.addItem(self.v_opt_curve)
+        self.v_ref.setZValue(-1)  # under the curves, which sit on it near the optimum
         self.v_widget.setMinimumHeight(150)
 
         self.status = QLabel()
@@ -308,7 +311,7 @@ class OneDimPanel(QWidget):
         rug = rug[(rug >= x[0]) & (rug <= x[-1])]
         self.rug_item.setData(np.repeat(rug, 2), np.tile([-0.085, -0.03], len(rug)))
 
-        if getattr(self, "_legend_key", None) != (s.d_kind, s.d_star is None, s.ml_mean):
+        if self._legend_key != (s.d_kind, s.d_star is None, s.ml_mean):
             self._rebuild_legend(s)
 
         self._v_steps.append(s.step)
