@@ -30,6 +30,7 @@ from ganviz.core.frames import Frame, FrameBuilder
 from ganviz.core.io import check_writable
 from ganviz.core.latent import generate, latent_range, nearest_point, sample_info, segment
 from ganviz.core.objectives import OBJECTIVES
+from ganviz.core.presets import get_preset, list_presets
 from ganviz.core.session import Session, SessionError, load_session
 from ganviz.ui.export import ExportError as PanelExportError
 from ganviz.ui.export import Recorder, export_panel
@@ -49,6 +50,23 @@ SNAPSHOT_PERIOD_S = 0.25
 TRAIL_STRIDE = 25  # trails follow every 25th of the 2,500 fixed-batch samples
 SESSION_FILTER = "ganviz sessions (*.gvz);;All files (*)"
 SIDE_PANEL_PERIOD_S = 0.25
+# the Theory menu's separate windows: key, menu label, shortcut, tooltip
+THEORY_WINDOWS = [
+    ("dirac", "&Dirac-GAN game…", "Ctrl+D", "Mescheder et al. 2018: the two-parameter GAN, its vector field and paths"),
+    (
+        "onedim",
+        "&1-D GAN: p, q, D and D*…",
+        "Ctrl+1",
+        "Goodfellow et al. Figure 1 live: data density, generator density, learned D, optimal D*, and the "
+        "maximum-likelihood Gaussian",
+    ),
+    (
+        "digits",
+        "Di&gits: mode collapse on 8×8 images…",
+        "Ctrl+G",
+        "A GAN on scikit-learn's 8×8 digits with the class histogram of its samples ('7 7 9 9 9 1 1 1')",
+    ),
+]
 SPEEDS = [("Full speed", 0.0), ("200 steps/s", 200.0), ("50 steps/s", 50.0), ("10 steps/s", 10.0), ("2 steps/s", 2.0)]
 
 
@@ -134,7 +152,7 @@ class MainWindow(QMainWindow):
             self.statusBar().addPermanentWidget(label)
         self.session_path: str | None = None
         self.settings = QSettings("ganviz", "ganviz")
-        self.dirac_window: QWidget | None = None
+        self.theory_windows: dict[str, QWidget] = {}  # separate views (Dirac-GAN, 1-D, digits), made once
         self.recorder: Recorder | None = None
         self._build_menus()
         if session is not None:
@@ -253,6 +271,16 @@ class MainWindow(QMainWindow):
         self._action(ds_menu, "Train on drawn points", self.use_drawn_points, tip="Live: the networks are kept")
         self._action(ds_menu, "Clear drawn points", self.clear_drawn_points)
 
+        presets = bar.addMenu("&Presets")
+        self.preset_actions: dict[str, QAction] = {}
+        for preset in list_presets():
+            self.preset_actions[preset.name] = self._action(
+                presets,
+                preset.title,
+                lambda _c=False, n=preset.name: self.apply_preset(n),
+                tip=" ".join(preset.description.split()),
+            )
+
         run = bar.addMenu("&Run")
         self.start_action = self._action(
             run, "&Start", self.toggle_running, Qt.Key_Space, tip="Start or pause training (Space)"
@@ -335,13 +363,9 @@ class MainWindow(QMainWindow):
 
         theory = bar.addMenu("&Theory")
         theory.addAction(self.theory_dock.toggleViewAction())
-        self._action(
-            theory,
-            "&Dirac-GAN game…",
-            self.show_dirac,
-            "Ctrl+D",
-            tip="Mescheder et al. 2018: the two-parameter GAN, its vector field and trajectories",
-        )
+        theory.addSeparator()
+        for key, label, shortcut, tip in THEORY_WINDOWS:
+            self._action(theory, label, lambda _c=False, k=key: self.show_theory_window(k), shortcut, tip=tip)
 
         help_menu = bar.addMenu("&Help")
         objectives = help_menu.addMenu("Objectives")
@@ -731,15 +755,45 @@ class MainWindow(QMainWindow):
         self.drawn = np.zeros((0, 2), np.float32)
         self.data_panel.set_drawn(self.drawn if self.drawing else None)
 
-    def show_dirac(self) -> None:
-        from ganviz.ui.panels.dirac_panel import DiracPanel
+    def show_theory_window(self, key: str) -> QWidget:
+        """Open (once; later calls raise it) one of the separate theory views: 'dirac', 'onedim' or 'digits'."""
+        window = self.theory_windows.get(key)
+        if window is None:
+            if key == "dirac":
+                from ganviz.ui.panels.dirac_panel import DiracPanel
 
-        if self.dirac_window is None:
-            self.dirac_window = DiracPanel()
-            self.dirac_window.setWindowTitle("ganviz — Dirac-GAN game")
-            self.dirac_window.resize(820, 720)
-        self.dirac_window.show()
-        self.dirac_window.raise_()
+                window = DiracPanel()
+                window.resize(820, 720)
+            elif key == "onedim":
+                from ganviz.ui.panels.onedim_panel import OneDimPanel
+
+                window = OneDimPanel()
+            elif key == "digits":
+                from ganviz.ui.panels.digits_panel import DigitsPanel
+
+                self.setCursor(Qt.WaitCursor)  # the digit classifier is fitted once, on first open
+                try:
+                    window = DigitsPanel()
+                finally:
+                    self.unsetCursor()
+            else:
+                raise ValueError(f"unknown theory window {key!r}")
+            title = next(label for k, label, *_ in THEORY_WINDOWS if k == key)
+            window.setWindowTitle(f"ganviz — {title.replace('&', '').rstrip('…')}")
+            self.theory_windows[key] = window
+        window.show()
+        window.raise_()
+        return window
+
+    def apply_preset(self, name: str) -> bool:
+        """Replace the run with a preset's settings (new networks, after asking); False if declined."""
+        preset = get_preset(name)
+        if not self.confirm(f"Load the preset “{preset.title}”? Training restarts from step 0 with new networks."):
+            return False
+        self.reset(preset.config)
+        length = f" Suggested length: {preset.steps:,} steps." if preset.steps else ""
+        self.statusBar().showMessage(f"Preset {preset.title}.{length}", 15_000)
+        return True
 
     def _ask(self, question: str) -> bool:
         answer = QMessageBox.question(self, "ganviz", question, QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
@@ -957,7 +1011,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         self._closing = True
         self.stop_recording()
-        if self.dirac_window is not None:
-            self.dirac_window.close()
+        for window in self.theory_windows.values():
+            window.close()
         self._stop_engine()
         super().closeEvent(event)

@@ -65,7 +65,54 @@ def test_window_has_every_objective_and_dataset(window):
     assert set(window.dataset_actions) == set(DATASETS.names())
     assert window.objective_actions["nonsaturating"].isChecked()
     menus = [a.text().replace("&", "") for a in window.menuBar().actions()]
-    assert menus == ["File", "Objective", "Dataset", "Run", "View", "Theory", "Help"]
+    assert menus == ["File", "Objective", "Dataset", "Presets", "Run", "View", "Theory", "Help"]
+
+
+def test_preset_menu_resets_to_the_presets_config(qtbot, window):
+    from ganviz.core.presets import get_preset, preset_names
+
+    assert set(window.preset_actions) == set(preset_names())
+    window.preset_actions["wgan-gp-vs-gan"].trigger()
+    preset = get_preset("wgan-gp-vs-gan").config.resolved()
+    assert window.config == preset
+    assert window.objective_actions["wgan-gp"].isChecked() and window.dataset_actions["grid25"].isChecked()
+    engine = window.builder.engine
+    qtbot.waitUntil(
+        lambda: engine.shared.read([torch.empty_like(t) for t in engine.tensors], -1) is not None, timeout=30_000
+    )
+    pub = published(window)
+    assert pub.objective == "wgan-gp" and pub.lr_g == pytest.approx(1e-3) and pub.lr_d == pytest.approx(1e-3)
+    assert pub.dataset == "grid25"
+
+    window.confirm = lambda _question: False  # declined: nothing changes
+    assert not window.apply_preset("mode-collapse")
+    assert window.config == preset
+
+
+def test_theory_menu_opens_each_view_once_and_close_closes_them(qtbot, window):
+    from ganviz.ui.panels.digits_panel import DigitsPanel
+    from ganviz.ui.panels.dirac_panel import DiracPanel
+    from ganviz.ui.panels.onedim_panel import OneDimPanel
+
+    theory = next(a.menu() for a in window.menuBar().actions() if a.text().replace("&", "") == "Theory")
+    labels = {a.text().replace("&", ""): a for a in theory.actions() if not a.isSeparator()}
+    opened = {}
+    for key, cls, label in (
+        ("dirac", DiracPanel, "Dirac-GAN game…"),
+        ("onedim", OneDimPanel, "1-D GAN: p, q, D and D*…"),
+        ("digits", DigitsPanel, "Digits: mode collapse on 8×8 images…"),
+    ):
+        labels[label].trigger()
+        view = window.theory_windows[key]
+        assert isinstance(view, cls) and view.isVisible()
+        labels[label].trigger()
+        assert window.theory_windows[key] is view, "a second click raises the same window"
+        opened[key] = view
+    opened["onedim"].start()
+    assert opened["onedim"].running
+    window.close()
+    assert not any(v.isVisible() for v in opened.values())
+    assert not opened["onedim"].running, "closing the main window stops the 1-D view's training"
 
 
 def test_frames_equal_the_trainer_snapshot_and_pause_stops(qtbot, window):
