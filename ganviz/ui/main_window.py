@@ -29,6 +29,7 @@ from ganviz.core.export import ExportError, history_csv
 from ganviz.core.frames import Frame, FrameBuilder
 from ganviz.core.io import check_writable
 from ganviz.core.latent import generate, latent_range, nearest_point, sample_info, segment
+from ganviz.core.memory import limit_heap_fragmentation
 from ganviz.core.objectives import OBJECTIVES
 from ganviz.core.presets import get_preset, list_presets
 from ganviz.core.session import Session, SessionError, load_session
@@ -75,6 +76,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, config: TrainConfig, session: Session | None = None) -> None:
         super().__init__()
+        limit_heap_fragmentation()  # the timeline's snapshots would otherwise pin hundreds of MB of heap
         self.setWindowTitle("ganviz — watch a GAN learn")
         self.resize(1500, 900)
         self.config = config.resolved()
