@@ -1,4 +1,6 @@
-"""Colours shared by the panels (pyqtgraph accepts these strings and tuples)."""
+"""Colours shared by the panels (pyqtgraph accepts these strings and tuples), and the legend row."""
+
+import pyqtgraph as pg
 
 REAL = (255, 140, 0)  # orange, as in gan_toy.py
 FAKE = (30, 90, 200)  # blue
@@ -15,3 +17,13 @@ RKL = (220, 60, 40)
 W1 = (120, 40, 160)
 LEGEND_BRUSH = (255, 255, 255, 210)  # legends stay readable over curves and the heatmap
 PROBE = (200, 0, 120)  # the latent probe and its image path
+
+
+def legend_row(layout: pg.GraphicsLayoutWidget, row: int, columns: int, lines: int = 1) -> pg.LegendItem:
+    """A legend in its own layout row (under its plot): inside the plot it would hide the newest, rightmost data."""
+    legend = pg.LegendItem(colCount=columns, labelTextSize="9pt", horSpacing=14, verSpacing=-6)
+    layout.addItem(legend, row=row, col=0)
+    grid = layout.ci.layout
+    grid.setRowMaximumHeight(row, 22 * lines)
+    grid.setRowStretchFactor(row, 0)
+    return legend

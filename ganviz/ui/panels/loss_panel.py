@@ -9,8 +9,10 @@ from ganviz.core.frames import Frame
 from ganviz.ui import style
 
 
-def _curve(plot: pg.PlotItem, colour, name: str) -> pg.PlotDataItem:
-    item = plot.plot(pen=pg.mkPen(colour, width=1.5), name=name)
+def _curve(plot: pg.PlotItem, colour, legend: pg.LegendItem | None, name: str) -> pg.PlotDataItem:
+    item = plot.plot(pen=pg.mkPen(colour, width=1.5))
+    if legend is not None:
+        legend.addItem(item, name)
     item.setDownsampling(auto=True, method="peak")  # the full history is kept; only the drawing is decimated
     item.setClipToView(True)
     return item
@@ -20,17 +22,17 @@ class LossPanel(pg.GraphicsLayoutWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.losses = self.addPlot(row=0, col=0, title="Losses")
-        self.losses.addLegend(offset=(-8, 8), labelTextSize="9pt", brush=style.LEGEND_BRUSH)
-        self.g_loss = _curve(self.losses, style.G_LOSS, "G loss")
-        self.d_loss = _curve(self.losses, style.D_LOSS, "D loss")
-        self.outputs = self.addPlot(row=1, col=0, title="Discriminator outputs")
-        self.outputs_legend = self.outputs.addLegend(offset=(-8, 8), labelTextSize="9pt", brush=style.LEGEND_BRUSH)
-        self.d_real = _curve(self.outputs, style.D_REAL, "mean D(real)")
-        self.d_fake = _curve(self.outputs, style.D_FAKE, "mean D(fake)")
-        self.estimate = _curve(self.outputs, style.ESTIMATE, "critic estimate E D(x) − E D(G(z))")
+        losses_legend = style.legend_row(self, 1, 2)
+        self.g_loss = _curve(self.losses, style.G_LOSS, losses_legend, "G loss")
+        self.d_loss = _curve(self.losses, style.D_LOSS, losses_legend, "D loss")
+        self.outputs = self.addPlot(row=2, col=0, title="Discriminator outputs")
+        self.outputs_legend = style.legend_row(self, 3, 2, lines=2)
+        self.d_real = _curve(self.outputs, style.D_REAL, self.outputs_legend, "mean D(real)")
+        self.d_fake = _curve(self.outputs, style.D_FAKE, self.outputs_legend, "mean D(fake)")
+        self.estimate = _curve(self.outputs, style.ESTIMATE, None, "critic estimate E D(x) − E D(G(z))")
         self.outputs.setXLink(self.losses)
+        self.outputs.setLabel("bottom", "generator step")  # x-linked to the plot above, which saves the room
         for p in (self.losses, self.outputs):
-            p.setLabel("bottom", "generator step")
             p.showGrid(x=True, y=True, alpha=0.2)
             p.setMenuEnabled(False)
         self._family: str | None = None

@@ -14,16 +14,20 @@ class QualityPanel(pg.GraphicsLayoutWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.modes_plot = self.addPlot(row=0, col=0, title="Modes captured")
-        self.modes_plot.addLegend(offset=(-8, -8), labelTextSize="9pt", brush=style.LEGEND_BRUSH)
-        self.modes = self.modes_plot.plot(pen=pg.mkPen(style.MODES, width=2), name="modes (≥1 sample)")
-        self.robust = self.modes_plot.plot(pen=pg.mkPen(style.ROBUST, width=2), name="robust (≥20)")
+        modes_legend = style.legend_row(self, 1, 2)
+        self.modes = self.modes_plot.plot(pen=pg.mkPen(style.MODES, width=2))
+        self.robust = self.modes_plot.plot(pen=pg.mkPen(style.ROBUST, width=2))
+        modes_legend.addItem(self.modes, "modes (≥ 1 HQ sample)")
+        modes_legend.addItem(self.robust, "robust (≥ 20)")
         self.total = pg.InfiniteLine(angle=0, pen=pg.mkPen((120, 120, 120), style=Qt.DashLine))
         self.modes_plot.addItem(self.total)
-        self.scores_plot = self.addPlot(row=1, col=0, title="Sample quality")
-        self.scores_plot.addLegend(offset=(-8, 8), labelTextSize="9pt", brush=style.LEGEND_BRUSH)
-        self.hq = self.scores_plot.plot(pen=pg.mkPen(style.HQ, width=2), name="HQ fraction")
-        self.rkl = self.scores_plot.plot(pen=pg.mkPen(style.RKL, width=2), name="reverse KL")
-        self.w1 = self.scores_plot.plot(pen=pg.mkPen(style.W1, width=2), name="exact W1")
+        self.scores_plot = self.addPlot(row=2, col=0, title="Sample quality")
+        scores_legend = style.legend_row(self, 3, 3)
+        self.hq = self.scores_plot.plot(pen=pg.mkPen(style.HQ, width=2))
+        self.rkl = self.scores_plot.plot(pen=pg.mkPen(style.RKL, width=2))
+        self.w1 = self.scores_plot.plot(pen=pg.mkPen(style.W1, width=2))
+        for curve, name in ((self.hq, "HQ fraction"), (self.rkl, "reverse KL"), (self.w1, "exact W1")):
+            scores_legend.addItem(curve, name)
         self.modes_plot.setToolTip(
             "Modes captured: modes with ≥ 1 high-quality sample (the published definition, weak on the grid);\n"
             "robust: modes with ≥ 20. A sample is high quality within 3σ of its nearest centre."
@@ -33,12 +37,12 @@ class QualityPanel(pg.GraphicsLayoutWidget):
             "Reverse KL: KL(mode histogram of HQ samples ‖ uniform), ln K = total collapse.\n"
             "Exact W1: earth mover's distance between 500 real and 500 generated samples (POT)."
         )
-        self.bars_plot = self.addPlot(row=2, col=0, title="HQ samples per mode")
+        self.bars_plot = self.addPlot(row=4, col=0, title="HQ samples per mode")
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.8, brush=pg.mkBrush(*style.FAKE, 200))
         self.bars_plot.addItem(self.bars)
         self.bars_plot.setLabel("bottom", "mode index")
+        self.scores_plot.setLabel("bottom", "generator step")  # x-linked to the plot above, which saves the room
         for p in (self.modes_plot, self.scores_plot):
-            p.setLabel("bottom", "generator step")
             p.showGrid(x=True, y=True, alpha=0.2)
         for p in (self.modes_plot, self.scores_plot, self.bars_plot):
             p.setMenuEnabled(False)
