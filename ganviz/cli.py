@@ -338,6 +338,12 @@ def window_parser() -> OneLineParser:
         "--record", metavar="PATH.gif|PATH.mp4", help="with --run-for: record the window to a GIF or MP4 video"
     )
     p.add_argument("--load", metavar="PATH.gvz", help="resume a saved session (its settings replace the flags)")
+    p.add_argument(
+        "--compare",
+        metavar="OBJ1,OBJ2[,...]",
+        help="open the compare window instead: 2 to 4 objectives side by side, same data, seed and initial weights "
+        "(--spectral-norm and --r1 apply to every run; each run takes its objective's optimiser defaults)",
+    )
     return p
 
 
@@ -363,6 +369,19 @@ def window_main(argv: list[str]) -> int:
         config.validate()
     except ConfigError as e:
         return _fail(parser.prog, str(e))
+    if args.compare is not None:
+        from ganviz.core.compare import CompareError, parse_objectives, run_config
+
+        if args.load or args.stats_json or args.record:
+            return _fail(parser.prog, "--compare cannot be combined with --load, --stats-json or --record")
+        try:
+            names = parse_objectives(args.compare)
+        except CompareError as e:
+            return _fail(parser.prog, f"argument --compare: {e}")
+        runs = [run_config(config, n, spectral_norm=config.spectral_norm, r1=config.r1) for n in names]
+        from ganviz.ui.compare_window import run_compare_app
+
+        return run_compare_app(config, runs, run_for=args.run_for, screenshot=args.screenshot)
     session = None
     if args.load:
         from ganviz.core.session import SessionError, load_session

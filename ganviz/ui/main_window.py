@@ -154,6 +154,7 @@ class MainWindow(QMainWindow):
             self.statusBar().addPermanentWidget(label)
         self.session_path: str | None = None
         self.settings = QSettings("ganviz", "ganviz")
+        self.compare_window: QWidget | None = None
         self.theory_windows: dict[str, QWidget] = {}  # separate views (Dirac-GAN, 1-D, digits), made once
         self.recorder: Recorder | None = None
         self._build_menus()
@@ -310,6 +311,13 @@ class MainWindow(QMainWindow):
             )
             for player in ("D", "G")
         }
+        self._action(
+            run,
+            "&Compare runs side by side…",
+            self.show_compare,
+            "Ctrl+Shift+C",
+            tip="2 to 4 objectives on this dataset, seed and initial networks, stepped together",
+        )
         speed = run.addMenu("Speed")
         group = QActionGroup(self)
         for label, rate in SPEEDS:
@@ -787,6 +795,16 @@ class MainWindow(QMainWindow):
         window.raise_()
         return window
 
+    def show_compare(self) -> QWidget:
+        """A compare window for the current dataset, seed and networks (replacing one already open)."""
+        from ganviz.ui.compare_window import open_compare
+
+        if self.compare_window is not None:
+            self.compare_window.close()
+        self.pause()  # the side-by-side runs need the cores
+        self.compare_window = open_compare(self.config, parent=self)
+        return self.compare_window
+
     def apply_preset(self, name: str) -> bool:
         """Replace the run with a preset's settings (new networks, after asking); False if declined."""
         preset = get_preset(name)
@@ -1013,7 +1031,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         self._closing = True
         self.stop_recording()
-        for window in self.theory_windows.values():
-            window.close()
+        for window in (*self.theory_windows.values(), self.compare_window):
+            if window is not None:
+                window.close()
         self._stop_engine()
         super().closeEvent(event)

@@ -29,10 +29,13 @@ before = rss()
 libc.free(p)
 print(before - rss())
 """
+    # glibc tunables in the environment (dask.distributed sets MALLOC_TRIM_THRESHOLD_ in os.environ on import)
+    # switch the dynamic threshold off by themselves; the probe compares against glibc's plain default
+    env = {k: v for k, v in child_env.items() if not k.startswith(("MALLOC_", "GLIBC_TUNABLES"))}
     freed = {
         mode: int(
             subprocess.run(
-                [sys.executable, "-c", probe, mode], env=child_env, capture_output=True, text=True, check=True
+                [sys.executable, "-c", probe, mode], env=env, capture_output=True, text=True, check=True
             ).stdout
         )
         for mode in ("dynamic", "fixed")

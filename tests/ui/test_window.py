@@ -277,3 +277,18 @@ def test_save_and_open_session_resume_the_same_state(qtbot, window, tmp_path, mo
     reference.step(step)
     assert np.array_equal(frame.fakes, reference.snapshot().fakes)
     assert len(frame.history) >= len(session.history["loss"])  # the loss history came back too
+
+
+def test_run_menu_opens_a_comparison_on_this_dataset_and_close_stops_it(qtbot, window):
+    run_menu = next(a.menu() for a in window.menuBar().actions() if a.text().replace("&", "") == "Run")
+    action = next(a for a in run_menu.actions() if a.text().replace("&", "") == "Compare runs side by side…")
+    action.trigger()
+    compare = window.compare_window
+    assert compare is not None and compare.isVisible()
+    assert [r.objective for r in compare.runs] == ["nonsaturating", "wgan-gp"]
+    assert all(r.dataset == TINY.dataset and r.seed == TINY.seed and r.hidden == TINY.hidden for r in compare.runs)
+    engines = [b.engine for b in compare.lock.builders]
+    qtbot.waitUntil(lambda: all(e.alive for e in engines), timeout=30_000)
+    window.close()
+    qtbot.waitUntil(lambda: not any(e.alive for e in engines), timeout=30_000)
+    assert not compare.isVisible()

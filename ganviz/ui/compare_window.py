@@ -1,0 +1,756 @@
+"""Compare window: 2 to 4 runs side by side, same data, seed and initial weights, stepped in lock-step.
+
+Each run gets its own data view (samples over its decision surface) and quality numbers; one shared plot
+shows robust modes and exact W1 against generator step for every run. A driver thread
+(`LockStepWorker`) advances every run by the same number of generator steps, then builds one frame per
+run, so every drawn bundle shows the same step on every run (ganviz.core.compare).
+
+Entry points: `CompareWindow(base, runs=None, parent=None)` or `open_compare(base, runs, parent)`;
+`run_compare_app(...)` runs it as an application of its own (command line, screenshots).
+"""
+
+from __future__ import annotations
+
+import math
+import signal
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QObject, Qt, QThread, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QDockWidget,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ganviz.core.compare import (
+    DEFAULT_R1,
+    MAX_RUNS,
+    MIN_RUNS,
+    RUN_LETTERS,
+    ChunkSizer,
+    CompareError,
+    CompareFrames,
+    LockStep,
+    check_runs,
+    default_runs,
+    fmt_metric,
+    run_config,
+    run_details,
+    run_title,
+)
+from ganviz.core.config import TrainConfig
+from ganviz.core.frames import Frame
+from ganviz.core.objectives import OBJECTIVES, get_objective
+from ganviz.ui import style
+from ganviz.ui.panels.data_panel import DataPanel
+from ganviz.ui.params_dock import FloatEdit
+
+# one colour per run, for its title, its setup box and its curves (none is the data view's orange or blue)
+RUN_COLOURS = [(200, 40, 40), (40, 140, 60), (140, 60, 170), (200, 130, 0)]
+# objectives offered to a newly added run, first unused one wins
+NEW_RUN_ORDER = ("nonsaturating", "wgan-gp", "hinge", "lsgan", "wgan", "minimax")
+PLOT_PERIOD_S = 0.25  # the shared plot repaints its axes on each update (~25 ms): 4 updates a second
+MODES_TIP = (
+    "Modes captured: modes with ≥ 1 high-quality sample (within 3σ of a centre);\n"
+    "robust: modes with ≥ 20 such samples, out of the 2,500 fixed-latent samples."
+)
+HQ_TIP = "HQ: share of the 2,500 fixed-latent samples within 3σ of a centre (a perfect generator: 98.9 %)."
+W1_TIP = "Exact W1: earth mover's distance between 500 real and 500 generated samples, measured once a second."
+DATA_KEY = (
+    f"<span style='color:rgb{style.REAL}'>●</span> real data &nbsp; "
+    f"<span style='color:rgb{style.FAKE}'>●</span> generated G(z) &nbsp; "
+    "<b>- - -</b> decision boundary (D = ½, critic = 0) &nbsp; "
+    "<span style='color:#d4b000'>★</span> argmax D &nbsp;"
+)
+
+
+def colour_hex(i: int) -> str:
+    r, g, b = RUN_COLOURS[i % len(RUN_COLOURS)]
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+# --- the driver thread ----------------------------------------------------------------------------
+
+
+class LockStepWorker(QThread):
+    """Drives a LockStep: while running, chunks of k generator steps on every run (k from a ChunkSizer);
+    while paused, only the single steps asked for. After each chunk one bundle of frames is emitted, never
+    more than one undrawn (the window calls `frame_taken()` once it has drawn it). The next chunk trains
+    while the frames are built and drawn. Never touches a widget."""
+
+    frames_ready = Signal(object)  # a CompareFrames
+    failed = Signal(str)  # a trainer process died or a frame could not be built
+
+    def __init__(self, lock: LockStep, sizer: ChunkSizer | None = None) -> None:
+        super().__init__()
+        self.lock = lock
+        self.sizer = sizer or ChunkSizer()
+        self._mutex = threading.Lock()
+        self._running = False
+        self._pending = 0
+        self._stop = threading.Event()
+        self._taken = threading.Event()
+        self._taken.set()
+        self._force = threading.Event()
+        self._force.set()  # the step-0 bundle comes at once
+        self._frames_s = 0.0  # how long building the last bundle took
+        self._ready = False  # every trainer process has published once
+
+    def set_running(self, on: bool) -> None:
+        with self._mutex:
+            self._running = on
+
+    def step(self, n: int = 1) -> None:
+        """n more generator steps on every run (while paused)."""
+        with self._mutex:
+            self._pending += n
+
+    def frame_taken(self) -> None:
+        self._taken.set()
+
+    def _next_chunk(self) -> tuple[int, bool]:
+        """(steps to take now, whether they come from running rather than single steps)."""
+        with self._mutex:
+            if not self.lock.active:
+                self._pending = 0
+                return 0, False
+            if self._running:
+                return self.sizer.k, True
+            n, self._pending = self._pending, 0
+            return n, False
+
+    def run(self) -> None:
+        try:
+            chunk, running = 0, False  # the chunk in flight, and whether it came from running
+            while not self._stop.is_set():
+                if not self.lock.in_flight:
+                    chunk, running = self._next_chunk()
+                    if not self._ready and chunk == 0 and self.lock.ready():
+                        self._ready = True
+                        self._force.set()  # tell the window the trainers are up
+                    if chunk == 0 and not self._force.is_set():
+                        self._stop.wait(0.01)
+                        continue
+                    self.lock.issue(chunk)
+                if not self.lock.wait(self._stop.is_set):
+                    return
+                if running:
+                    self.sizer.update(chunk, self.lock.chunk_s, self._frames_s)
+                while not self._taken.wait(0.01):  # the previous bundle is still being drawn
+                    if self._stop.is_set():
+                        return
+                self._force.clear()
+                self._taken.clear()
+                done = chunk
+                chunk, running = self._next_chunk()  # starts run by run while the frames are built
+                started = time.perf_counter()
+                bundle = self.lock.frames(chunk=done, then=chunk)
+                self._frames_s = time.perf_counter() - started
+                self.frames_ready.emit(bundle)
+        except Exception:
+            if not self._stop.is_set():
+                self.failed.emit(traceback.format_exc())
+
+    def stop(self, timeout_ms: int = 2000) -> None:
+        """Ends the loop at its next check (a chunk in progress is abandoned; never kill a QThread)."""
+        self._stop.set()
+        if not self.wait(timeout_ms):
+            self.wait(30_000)
+
+
+# --- run setup ------------------------------------------------------------------------------------
+
+
+class RunEditor(QGroupBox):
+    """One run's settings: objective, spectral norm, R1 and learning rates. Applied by a restart."""
+
+    remove_requested = Signal(object)  # this editor
+
+    def __init__(self, base: TrainConfig, config: TrainConfig, parent=None) -> None:
+        super().__init__(parent)
+        self.base, self.origin = base, config.resolved()
+        c = self.origin
+        form = QFormLayout(self)
+        form.setContentsMargins(8, 4, 8, 6)
+        self.objective = QComboBox()
+        for name in OBJECTIVES.names():
+            self.objective.addItem(get_objective(name).label, name)
+            self.objective.setItemData(self.objective.count() - 1, get_objective(name).formula, Qt.ToolTipRole)
+        self.objective.setCurrentIndex(OBJECTIVES.names().index(c.objective))
+        self.objective.setToolTip("This run's loss; its optimiser, betas and critic steps follow the objective")
+        self.spectral_norm = QCheckBox("Spectral norm")
+        self.spectral_norm.setChecked(c.spectral_norm)
+        self.spectral_norm.setToolTip(
+            "Divide every D weight by its largest singular value; starts from the same D weights as the other runs"
+        )
+        self.r1 = QCheckBox("R1")
+        self.r1.setChecked(c.r1 > 0)
+        self.r1.setToolTip("Add the R1 penalty (γ/2) E‖∇D(x)‖² on real data")
+        self.gamma = FloatEdit(c.r1 or base.r1 or DEFAULT_R1, 0.0, 1e4, "R1 γ")
+        self.gamma.setMaximumWidth(56)
+        self.gamma.setEnabled(self.r1.isChecked())
+        self.r1.toggled.connect(self.gamma.setEnabled)
+        self.lr_g = FloatEdit(c.lr_g, 0.0, 10.0, "Generator learning rate")
+        self.lr_d = FloatEdit(c.lr_d, 0.0, 10.0, "Discriminator / critic learning rate")
+        self.remove = QPushButton("Remove")
+        self.remove.setToolTip("Drop this run from the comparison (applied on restart)")
+        self.remove.clicked.connect(lambda: self.remove_requested.emit(self))
+        regs = QHBoxLayout()
+        regs.addWidget(self.spectral_norm)
+        regs.addWidget(self.r1)
+        regs.addWidget(QLabel("γ"))
+        regs.addWidget(self.gamma)
+        form.addRow("Objective", self.objective)
+        form.addRow(regs)
+        form.addRow("LR generator", self.lr_g)
+        form.addRow("LR discriminator", self.lr_d)
+        form.addRow(self.remove)
+        self.objective.currentIndexChanged.connect(self._objective_changed)
+        self.set_index(0)
+
+    def set_index(self, i: int) -> None:
+        self.setTitle(f"Run {RUN_LETTERS[i]}")
+        self.setStyleSheet(
+            f"QGroupBox {{ border: 2px solid {colour_hex(i)}; border-radius: 4px; margin-top: 1.2em; }}"
+            f"QGroupBox::title {{ color: {colour_hex(i)}; font-weight: bold; subcontrol-origin: margin; left: 8px; }}"
+        )
+
+    def _number(self, edit: FloatEdit, what: str) -> float:
+        """The number as typed, also before the field commits it (Ctrl+R while typing)."""
+        try:
+            v = float(edit.text())
+        except ValueError:
+            v = math.nan
+        above_low = v >= edit.low if edit.low_inclusive else v > edit.low
+        if not (math.isfinite(v) and above_low and v <= edit.high):
+            edit.setStyleSheet("background: #ffd0d0")
+            raise CompareError(f"{self.title()}: {what} {edit.text()!r} is not {edit.allowed()}")
+        return v
+
+    def _objective_changed(self) -> None:
+        """A new objective brings its own learning rates (what the optimiser defaults are tuned for)."""
+        d = get_objective(self.objective.currentData()).defaults
+        self.lr_g.set_value(d.lr_g)
+        self.lr_d.set_value(d.lr_d)
+
+    def config(self) -> TrainConfig:
+        """The run as set here; settings this box does not show are kept from the run it started with.
+        CompareError (and the field turns red) when a number is not allowed."""
+        name = self.objective.currentData()
+        r1 = self._number(self.gamma, "R1 γ") if self.r1.isChecked() else 0.0
+        changes = dict(
+            spectral_norm=self.spectral_norm.isChecked(),
+            r1=r1,
+            lr_g=self._number(self.lr_g, "LR generator"),
+            lr_d=self._number(self.lr_d, "LR discriminator"),
+        )
+        if name == self.origin.objective:
+            return self.origin.replace(**changes)
+        return run_config(self.base, name, **changes)
+
+
+class RunSetup(QWidget):
+    """The runs to compare (2 to 4): add, remove, edit, then restart them all from step 0."""
+
+    apply_requested = Signal()  # restart with configs()
+
+    def __init__(self, base: TrainConfig, runs: Sequence[TrainConfig], parent=None) -> None:
+        super().__init__(parent)
+        self.base = base
+        layout = QVBoxLayout(self)
+        shared = QLabel(
+            f"Every run: dataset <b>{base.dataset}</b>, seed {base.seed}, {base.layers} × {base.hidden} networks, "
+            f"batch {base.batch}; the same initial weights, stepped together."
+        )
+        shared.setWordWrap(True)
+        shared.setToolTip("Change these in the main window, then open the comparison again")
+        layout.addWidget(shared)
+        self.box_layout = QVBoxLayout()
+        layout.addLayout(self.box_layout)
+        self.add = QPushButton("Add run")
+        self.add.setToolTip(f"Compare up to {MAX_RUNS} runs (applied on restart)")
+        self.add.clicked.connect(self.add_run)
+        self.apply = QPushButton("Restart runs from step 0")
+        self.apply.setToolTip("Start every run again, as set here, from the same initial weights (Ctrl+R)")
+        self.apply.clicked.connect(self.apply_requested)
+        layout.addWidget(self.add)
+        layout.addWidget(self.apply)
+        layout.addStretch(1)
+        self.editors: list[RunEditor] = []
+        self.set_runs(runs)
+
+    def set_runs(self, runs: Sequence[TrainConfig]) -> None:
+        for e in self.editors:
+            e.setParent(None)
+            e.deleteLater()
+        self.editors = []
+        for r in runs:
+            self._add_editor(r)
+
+    def _add_editor(self, config: TrainConfig) -> None:
+        editor = RunEditor(self.base, config)
+        editor.remove_requested.connect(self.remove_run)
+        self.editors.append(editor)
+        self.box_layout.addWidget(editor)
+        self._renumber()
+
+    def add_run(self) -> None:
+        if len(self.editors) >= MAX_RUNS:
+            return
+        used = {e.objective.currentData() for e in self.editors}
+        name = next((n for n in NEW_RUN_ORDER if n not in used), NEW_RUN_ORDER[0])
+        self._add_editor(run_config(self.base, name))
+
+    def remove_run(self, editor: RunEditor) -> None:
+        if len(self.editors) <= MIN_RUNS:
+            return
+        self.editors.remove(editor)
+        editor.setParent(None)
+        editor.deleteLater()
+        self._renumber()
+
+    def _renumber(self) -> None:
+        for i, e in enumerate(self.editors):
+            e.set_index(i)
+            e.remove.setEnabled(len(self.editors) > MIN_RUNS)
+        self.add.setEnabled(len(self.editors) < MAX_RUNS)
+
+    def configs(self) -> list[TrainConfig]:
+        """The runs as set; CompareError names the first number that is not allowed."""
+        return [e.config() for e in self.editors]
+
+
+# --- views ----------------------------------------------------------------------------------------
+
+
+class RunView(QWidget):
+    """One run: its data view titled with objective and regularisers, its settings and quality numbers."""
+
+    def __init__(self, index: int, config: TrainConfig, parent=None) -> None:
+        super().__init__(parent)
+        self.index, self.config = index, config
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.setSpacing(2)
+        self.title = f"{RUN_LETTERS[index]} · {run_title(config)}"
+        self.panel = DataPanel()
+        self.panel.plot.setTitle(self.title, color=colour_hex(index), size="13pt", bold=True)
+        self.panel.legend.setVisible(False)  # it hid the top-left mode of small views; the window has one key
+        self.panel.setToolTip(f"Run {RUN_LETTERS[index]}: {get_objective(config.objective).formula}")
+        self.details = QLabel(run_details(config))
+        self.details.setStyleSheet("color: #555")
+        self.details.setToolTip("This run's optimiser settings (the data, seed and networks are shared)")
+        self.numbers = QLabel("step 0")
+        self.numbers.setTextFormat(Qt.RichText)
+        self.numbers.setToolTip("\n".join((MODES_TIP, HQ_TIP, W1_TIP)))
+        for label in (self.details, self.numbers):
+            label.setAlignment(Qt.AlignCenter)
+            label.setWordWrap(True)
+        layout.addWidget(self.panel, 1)
+        layout.addWidget(self.details)
+        layout.addWidget(self.numbers)
+        self.frame: Frame | None = None
+
+    def show_frame(self, frame: Frame, diverged: tuple[int, int, str] | None) -> None:
+        if frame is not self.frame:
+            self.panel.show_frame(frame)
+        self.frame = frame
+        self.numbers.setText(quality_line(frame, diverged))
+
+
+def quality_line(frame: Frame, diverged: tuple[int, int, str] | None = None) -> str:
+    """Step, modes, robust modes, HQ % and W1 of a frame, as rich text (red when the run diverged)."""
+    parts = [f"step <b>{frame.step}</b>"]
+    if frame.modes is not None and frame.centres is not None:
+        k = len(frame.centres)
+        parts += [
+            f"modes <b>{fmt_metric(frame.modes['modes'], '.0f')}</b>/{k}",
+            f"robust <b>{fmt_metric(frame.modes['modes_robust'], '.0f')}</b>/{k}",
+            f"HQ <b>{fmt_metric(100 * frame.modes['hq'], '.1f')} %</b>",
+        ]
+    w1 = frame.quality_column("w1")
+    parts.append(f"W1 <b>{fmt_metric(float(w1[-1]) if len(w1) else None, '.3f')}</b>")
+    text = " · ".join(parts)
+    if diverged is not None:
+        detected, restored, suggestion = diverged
+        text += (
+            f"<br><span style='color:#c00000'>diverged (NaN/Inf) at step {detected}: rolled back to step "
+            f"{restored} and stopped. Try: {suggestion}</span>"
+        )
+    return text
+
+
+def status_line(bundle: CompareFrames, running: bool) -> str:
+    if not bundle.ready:
+        return f"starting {len(bundle.frames)} trainer processes…"
+    text = f"{'running' if running else 'paused'} · step {bundle.step} · {bundle.steps_per_s:.0f} steps/s per run"
+    if running:
+        text += f" · {bundle.chunk} step{'s' if bundle.chunk != 1 else ''} per frame"
+    return text
+
+
+class ComparePlot(pg.GraphicsLayoutWidget):
+    """Robust modes and exact W1 against generator step, one curve per run in its colour."""
+
+    def __init__(self, titles: Sequence[str], parent=None) -> None:
+        super().__init__(parent)
+        # one line of legend above both plots, never over a curve (early curves lie along the bottom of the
+        # modes plot, late ones along its top); the W1 curves use the same colours
+        self.legend = pg.LegendItem(labelTextSize="10pt", colCount=max(len(titles), 1))
+        self.addItem(self.legend, row=0, col=0, colspan=2)
+        self.ci.layout.setRowMaximumHeight(0, 28)
+        self.modes_plot = self.addPlot(row=1, col=0, title="Robust modes (≥ 20 HQ samples)")
+        self.w1_plot = self.addPlot(row=1, col=1, title="Exact W1 (lower is better)")
+        self.w1_plot.setXLink(self.modes_plot)
+        self.modes_plot.setToolTip(MODES_TIP)
+        self.w1_plot.setToolTip(W1_TIP)
+        self.modes_plot.setLabel("left", "robust modes")
+        self.w1_plot.setLabel("left", "W1")
+        for p in (self.modes_plot, self.w1_plot):
+            p.setLabel("bottom", "generator step")
+            p.showGrid(x=True, y=True, alpha=0.2)
+            p.setMenuEnabled(False)
+        self.total = pg.InfiniteLine(angle=0, pen=pg.mkPen((120, 120, 120), style=Qt.DashLine))
+        self.modes_plot.addItem(self.total)
+        self.modes: list[pg.PlotDataItem] = []
+        self.w1: list[pg.PlotDataItem] = []
+        for i, title in enumerate(titles):
+            pen = pg.mkPen(RUN_COLOURS[i], width=2)
+            self.modes.append(self.modes_plot.plot(pen=pen, name=title))
+            self.w1.append(self.w1_plot.plot(pen=pen, name=title))
+            self.legend.addItem(self.modes[-1], title)
+        self._rows = [-1] * len(titles)
+        self._dataset: str | None = None
+
+    def show_frames(self, frames: Sequence[Frame]) -> None:
+        first = frames[0]
+        if first.dataset != self._dataset:
+            self._dataset = first.dataset
+            mixture = first.centres is not None
+            self.total.setVisible(mixture)
+            if mixture:
+                k = len(first.centres)
+                self.total.setPos(k)
+                self.modes_plot.setYRange(0, k + 1)
+                self.modes_plot.setTitle(f"Robust modes (≥ 20 HQ samples, of {k})")
+            else:
+                self.modes_plot.setTitle("Robust modes (mixture datasets only)")
+        for i, frame in enumerate(frames):
+            if len(frame.quality) == self._rows[i]:
+                continue
+            self._rows[i] = len(frame.quality)
+            steps = frame.quality_column("step")
+            for curve, name in ((self.modes[i], "modes_robust"), (self.w1[i], "w1")):
+                values = frame.quality_column(name)
+                ok = np.isfinite(values)  # mode metrics need a mixture
+                curve.setData(steps[ok], values[ok])
+
+
+# --- the window -----------------------------------------------------------------------------------
+
+
+class CompareWindow(QMainWindow):
+    """2 to 4 runs of `base`'s dataset, seed and networks, each with its own objective and hyper-parameters
+    (`runs`, default: non-saturating vs WGAN-GP), trained in lock-step. Closing it ends every trainer."""
+
+    frames_drawn = Signal(object)  # the CompareFrames just drawn (tests and automation listen)
+
+    def __init__(self, base: TrainConfig, runs: Sequence[TrainConfig] | None = None, parent=None) -> None:
+        """CompareError when there are not 2 to 4 runs or a run is not a valid config."""
+        super().__init__(parent)
+        self.base = base.resolved()
+        self.runs = check_runs(self.base, default_runs(self.base) if runs is None else runs)
+        self.setWindowTitle(f"ganviz — compare runs · {self.base.dataset} · seed {self.base.seed}")
+        self.resize(1500, 900)
+        self.running = False
+        self.bundle: CompareFrames | None = None
+        self.lock: LockStep | None = None
+        self.worker: LockStepWorker | None = None
+        self.views: list[RunView] = []
+        self.plot: ComparePlot | None = None
+        self._plot_at = -1e9
+        self._closed = False
+        self._seen_divergence: set[int] = set()
+        self._build_actions()
+        self.setup = RunSetup(self.base, self.runs)
+        self.setup.apply_requested.connect(self.restart_from_setup)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)  # wide enough instead (below)
+        scroll.setWidget(self.setup)
+        scroll.setMinimumWidth(self.setup.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width())
+        self.setup_dock = QDockWidget("Runs", self)
+        self.setup_dock.setObjectName("compare_runs_dock")
+        self.setup_dock.setWidget(scroll)
+        self.setup_dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetClosable)
+        self.addDockWidget(Qt.LeftDockWidgetArea, self.setup_dock)
+        self.resizeDocks([self.setup_dock], [290], Qt.Horizontal)
+        self.status = QLabel()
+        self.statusBar().addPermanentWidget(self.status)
+        if parent is not None:  # the main window closes: so does this, with its trainers
+            parent.installEventFilter(self)
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)
+        self._start(self.runs)
+
+    # --- actions ------------------------------------------------------------------------------
+
+    def _action(self, text: str, slot, shortcuts: Sequence, tip: str) -> QAction:
+        act = QAction(text, self)
+        act.setShortcuts([QKeySequence(s) for s in shortcuts])
+        act.setToolTip(tip)
+        act.setStatusTip(tip)
+        act.triggered.connect(slot)
+        self.addAction(act)  # shortcuts work without a menu bar
+        return act
+
+    def _build_actions(self) -> None:
+        self.start_action = self._action(
+            "Start", self.toggle_running, [Qt.Key_Space], "Start or pause every run (Space)"
+        )
+        self.step_action = self._action(
+            "Step", self.step_once, [Qt.Key_S], "Pause, then one generator update on every run (S)"
+        )
+        self.restart_action = self._action(
+            "Restart",
+            self.restart_from_setup,
+            ["Ctrl+R"],
+            "Start the runs set in the Runs panel again from step 0, from the same initial weights (Ctrl+R)",
+        )
+        self.close_action = self._action("Close", self.close, [Qt.Key_Escape, "Ctrl+W"], "Close the comparison (Esc)")
+        toolbar = self.addToolBar("Compare")
+        toolbar.setObjectName("compare_toolbar")
+        toolbar.setMovable(False)
+        for act in (self.start_action, self.step_action, self.restart_action):
+            toolbar.addAction(act)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
+        toolbar.addWidget(spacer)
+        self.key = QLabel(DATA_KEY)
+        self.key.setToolTip("What every data view shows; the colour bar says what its surface is")
+        toolbar.addWidget(self.key)
+
+    def start(self) -> None:
+        self.running = True
+        if self.worker is not None:
+            self.worker.set_running(True)
+        self._sync()
+
+    def pause(self) -> None:
+        self.running = False
+        if self.worker is not None:
+            self.worker.set_running(False)
+        self._sync()
+
+    def toggle_running(self) -> None:
+        self.pause() if self.running else self.start()
+
+    def step_once(self) -> None:
+        """One generator update on every run (pausing first)."""
+        if self.running:
+            self.pause()
+        if self.worker is not None:
+            self.worker.step(1)
+
+    def _sync(self) -> None:
+        self.start_action.setText("Pause" if self.running else "Start")
+
+    # --- runs ---------------------------------------------------------------------------------
+
+    def _start(self, runs: list[TrainConfig]) -> None:
+        self.runs = runs
+        self.lock = LockStep(runs)
+        self._build_views(runs)
+        self._seen_divergence.clear()
+        self.bundle = None
+        self.worker = LockStepWorker(self.lock)
+        self.worker.frames_ready.connect(self._on_frames)
+        self.worker.failed.connect(self._on_failed)
+        self.worker.set_running(self.running)
+        self.worker.start()
+
+    def _stop(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
+            self.worker.frames_ready.disconnect(self._on_frames)
+            self.worker.failed.disconnect(self._on_failed)
+            self.worker = None
+        if self.lock is not None:
+            self.lock.close()
+            self.lock = None
+
+    def restart_from_setup(self) -> bool:
+        """Restart with the runs set in the Runs panel (see `restart`)."""
+        try:
+            runs = self.setup.configs()
+        except CompareError as e:
+            self.statusBar().showMessage(f"Not restarted: {e}")
+            return False
+        return self.restart(runs)
+
+    def restart(self, runs: Sequence[TrainConfig] | None = None) -> bool:
+        """Every run from step 0 again (as `runs` when given); keeps running if it was. False (and the runs
+        untouched) when the runs are not valid."""
+        try:
+            runs = check_runs(self.base, list(runs) if runs is not None else self.runs)
+        except CompareError as e:
+            self.statusBar().showMessage(f"Not restarted: {e}")
+            return False
+        self.setCursor(Qt.WaitCursor)
+        try:
+            self._stop()
+            self._start(runs)
+        finally:
+            self.unsetCursor()
+        self.setup.set_runs(runs)
+        self.statusBar().showMessage(f"Restarted {len(runs)} runs from step 0", 4000)
+        return True
+
+    def _build_views(self, runs: Sequence[TrainConfig]) -> None:
+        """A data view per run, the shared plot under them (replaces the previous ones). Up to 3 side by side;
+        4 in a 2 × 2 grid, where four in a row would squeeze each view below its colour bar's width."""
+        grid = QWidget()
+        layout = QGridLayout(grid)
+        layout.setContentsMargins(0, 0, 0, 0)
+        columns = 2 if len(runs) == 4 else len(runs)
+        self.views = [RunView(i, c) for i, c in enumerate(runs)]
+        for i, v in enumerate(self.views):
+            layout.addWidget(v, i // columns, i % columns)
+        for c in range(columns):
+            layout.setColumnStretch(c, 1)
+        self.plot = ComparePlot([v.title for v in self.views])
+        split = QSplitter(Qt.Vertical)
+        split.addWidget(grid)
+        split.addWidget(self.plot)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
+        split.setSizes([600, 250])
+        self.setCentralWidget(split)  # Qt deletes the previous central widget
+
+    # --- frames -------------------------------------------------------------------------------
+
+    def _on_frames(self, bundle: CompareFrames) -> None:
+        if self.sender() is not self.worker:  # a late bundle from runs that were just replaced
+            return
+        self.bundle = bundle
+        for view, frame, diverged in zip(self.views, bundle.frames, bundle.diverged):
+            view.show_frame(frame, diverged)
+        now = time.perf_counter()
+        if now - self._plot_at >= PLOT_PERIOD_S or not self.running:
+            self._plot_at = now
+            self.plot.show_frames(bundle.frames)
+        self._report_divergences(bundle)
+        self.status.setText(status_line(bundle, self.running))
+        self.frames_drawn.emit(bundle)
+        if self.worker is not None:
+            self.worker.frame_taken()
+
+    def _report_divergences(self, bundle: CompareFrames) -> None:
+        for i, d in enumerate(bundle.diverged):
+            if d is not None and i not in self._seen_divergence:
+                self._seen_divergence.add(i)
+                self.statusBar().showMessage(
+                    f"Run {RUN_LETTERS[i]} diverged at step {d[0]}: rolled back to step {d[1]} and stopped; "
+                    "the other runs go on"
+                )
+        if self.running and all(d is not None for d in bundle.diverged):
+            self.pause()
+
+    def _on_failed(self, message: str) -> None:
+        self.pause()
+        last = message.strip().splitlines()[-1] if message.strip() else "unknown error"
+        self.statusBar().showMessage(f"Training stopped: {last}. Restart to try again.")
+        if self.isVisible() and not self._closed:
+            box = QMessageBox(
+                QMessageBox.Critical, "ganviz: training stopped", f"A trainer stopped:\n{last}", parent=self
+            )
+            box.setDetailedText(message)
+            box.open()
+
+    # --- closing ------------------------------------------------------------------------------
+
+    def shutdown(self) -> None:
+        """Stop the driver and end every trainer process (idempotent)."""
+        self._closed = True
+        self._stop()
+
+    def closeEvent(self, event) -> None:
+        self.shutdown()
+        super().closeEvent(event)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Close and watched is self.parent():
+            self.close()
+        return super().eventFilter(watched, event)
+
+
+def open_compare(base: TrainConfig, runs: Sequence[TrainConfig] | None = None, parent=None) -> CompareWindow:
+    """Open and show a compare window (for a menu action); keep the returned window referenced."""
+    window = CompareWindow(base, runs, parent)
+    window.show()
+    window.raise_()
+    return window
+
+
+def run_compare_app(
+    base: TrainConfig,
+    runs: Sequence[TrainConfig] | None = None,
+    run_for: float | None = None,
+    screenshot: str | None = None,
+) -> int:
+    """The compare window as an application of its own (`ganviz --compare A,B`): with `run_for` it starts at
+    once and quits after that many seconds, saving `screenshot` (a PNG of the window) first. The exit code."""
+    from ganviz.ui.app import display_problem
+
+    problem = display_problem()
+    if problem:
+        print(f"ganviz: cannot open a window: {problem}", file=sys.stderr)
+        return 2
+    pg.setConfigOptions(background="w", foreground="k", imageAxisOrder="row-major", antialias=False)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("ganviz")
+    try:
+        window = CompareWindow(base, runs)
+    except CompareError as e:
+        print(f"ganviz: error: {e}", file=sys.stderr)
+        return 2
+    window.show()
+    # Ctrl+C in the terminal closes the window (and its trainers) cleanly; the timer lets Python see it
+    signal.signal(signal.SIGINT, lambda *_: window.close())
+    tick = QTimer()
+    tick.timeout.connect(lambda: None)
+    tick.start(200)
+    if run_for is not None:
+        window.start()
+
+        def finish() -> None:
+            if screenshot:
+                window.grab().save(screenshot, "PNG")
+            window.close()
+            app.quit()
+
+        QTimer.singleShot(int(run_for * 1000), finish)
+    app.exec()
+    return 0

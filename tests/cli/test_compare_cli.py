@@ -1,0 +1,41 @@
+"""`ganviz --compare A,B[,…]`: bad lists are one line and exit 2; a good one opens the side-by-side window."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from ganviz.cli import main
+
+
+@pytest.mark.parametrize(
+    "argv,expected",
+    [
+        (["--compare", "nonsaturating"], "argument --compare:"),
+        (["--compare", "nonsaturating,bogus"], "argument --compare:"),
+        (["--compare", "minimax,lsgan,hinge,wgan,wgan-gp"], "argument --compare:"),
+        (["--compare", "minimax,lsgan", "--load", "x.gvz"], "--compare cannot be combined with --load"),
+        (["--compare", "minimax,lsgan", "--run-for", "1", "--stats-json", "s.json"], "--compare cannot be combined"),
+    ],
+)
+def test_bad_compare_lists_are_one_line(argv, expected, capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and expected in err and "Traceback" not in err
+
+
+def test_compare_window_runs_and_writes_a_screenshot(tmp_path, child_env):
+    shot = tmp_path / "compare.png"
+    argv = ["--compare", "nonsaturating,lsgan", "--hidden", "16", "--layers", "2", "--batch", "32"]
+    done = subprocess.run(
+        [sys.executable, "-m", "ganviz", *argv, "--run-for", "6", "--screenshot", str(shot)],
+        env=child_env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
