@@ -10,7 +10,7 @@ from PySide6.QtCore import QThread, Signal
 
 from ganviz.core.frames import FrameBuilder
 
-MAX_FPS = 32.0  # ~30 frames a second, with headroom for timer jitter
+MAX_FPS = 36.0  # ~30 frames a second: the cap has headroom because frames that wait on a paint come late
 
 
 class FrameWorker(QThread):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF
 
 from ganviz.core.frames import Frame
 from ganviz.ui import style
@@ -37,7 +37,8 @@ class DataPanel(pg.GraphicsLayoutWidget):
             values=(0.0, 1.0), colorMap=light_colormap("CET-D1A"), interactive=False, width=14
         )
         self.colorbar.setImageItem(self.image, insert_in=self.plot)
-        self.boundary = pg.PlotCurveItem(pen=pg.mkPen(style.BOUNDARY, width=2, style=Qt.DashLine), connect="finite")
+        # solid: a dashed wide pen is re-dashed segment by segment on every paint (the costliest item here)
+        self.boundary = pg.PlotCurveItem(pen=pg.mkPen(style.BOUNDARY, width=1.5), connect="finite", segmentedLineMode="off")
         self.real = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(*style.REAL, 200), name="real data")
         self.fake = ClassScatter(size=4, brush=pg.mkBrush(*style.FAKE, 200), name="generated G(z)")
         self.trails = [
