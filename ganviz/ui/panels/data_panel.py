@@ -38,7 +38,9 @@ class DataPanel(pg.GraphicsLayoutWidget):
         )
         self.colorbar.setImageItem(self.image, insert_in=self.plot)
         # solid: a dashed wide pen is re-dashed segment by segment on every paint (the costliest item here)
-        self.boundary = pg.PlotCurveItem(pen=pg.mkPen(style.BOUNDARY, width=1.5), connect="finite", segmentedLineMode="off")
+        self.boundary = pg.PlotCurveItem(
+            pen=pg.mkPen(style.BOUNDARY, width=1.5), connect="finite", segmentedLineMode="off"
+        )
         self.real = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(*style.REAL, 200), name="real data")
         self.fake = ClassScatter(size=4, brush=pg.mkBrush(*style.FAKE, 200), name="generated G(z)")
         self.trails = [
