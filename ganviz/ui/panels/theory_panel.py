@@ -16,10 +16,14 @@ from ganviz.ui import style
 GAME_OBJECTIVES = ("minimax", "nonsaturating")  # D's loss is the BCE, so V(D, G) = −loss
 
 
+TITLE_SIZE = "10pt"  # the dock is narrow: a plot title's width is the layout's minimum width
+
+
 class TheoryPanel(pg.GraphicsLayoutWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.game = self.addPlot(row=0, col=0, title="Value of the game V(D,G) (estimate)")
+        self.game = self.addPlot(row=0, col=0)
+        self.game.setTitle("Game value V(D,G) (estimate)", size=TITLE_SIZE)
         game_legend = style.legend_row(self, 1, 1, lines=2)
         self.value = self.game.plot(pen=pg.mkPen(style.D_LOSS, width=1.5))
         self.js = self.game.plot(pen=pg.mkPen(style.ESTIMATE, width=1.5))
@@ -29,22 +33,26 @@ class TheoryPanel(pg.GraphicsLayoutWidget):
         self.ref_label = pg.TextItem("−2 ln 2", color=(90, 90, 90), anchor=(0, 1))
         self.game.addItem(self.ref)
         self.game.addItem(self.ref_label)
-        self.w1_plot = self.addPlot(row=2, col=0, title="Critic estimate vs exact W1")
-        w1_legend = style.legend_row(self, 3, 2)
+        self.w1_plot = self.addPlot(row=2, col=0)
+        self.w1_plot.setTitle("Critic estimate vs exact W1", size=TITLE_SIZE)
+        w1_legend = style.legend_row(self, 3, 1, lines=2)  # one column: the dock is narrow
         self.estimate = self.w1_plot.plot(pen=pg.mkPen(style.ESTIMATE, width=1.5))
         self.w1 = self.w1_plot.plot(pen=pg.mkPen(style.W1, width=2, style=Qt.DashLine))
         w1_legend.addItem(self.estimate, "E D(x) − E D(G(z))")
         w1_legend.addItem(self.w1, "exact W1 (POT)")
-        self.grad_plot = self.addPlot(row=4, col=0, title="Mean ‖∇ₓ L_G‖ at the fakes")
+        self.grad_plot = self.addPlot(row=4, col=0)
+        self.grad_plot.setTitle("Mean ‖∇ₓ L_G‖ at the fakes", size=TITLE_SIZE)
         self.grad_plot.setLogMode(y=True)
         self.grad = self.grad_plot.plot(pen=pg.mkPen(style.G_LOSS, width=1.5))
-        self.hist_plot = self.addPlot(row=5, col=0, title="Critic weights")
+        self.hist_plot = self.addPlot(row=5, col=0)
+        self.hist_plot.setTitle("Critic weights", size=TITLE_SIZE)
         self.hist = pg.PlotCurveItem(fillLevel=0, brush=pg.mkBrush(*style.FAKE, 120))
         self.hist_plot.addItem(self.hist)
         self.clip_lines = [pg.InfiniteLine(angle=90, pen=pg.mkPen("r", style=Qt.DashLine)) for _ in range(2)]
         for line in self.clip_lines:
             self.hist_plot.addItem(line)
-        self.sv_plot = self.addPlot(row=6, col=0, title="Largest singular value per D layer")
+        self.sv_plot = self.addPlot(row=6, col=0)
+        self.sv_plot.setTitle("Largest singular value per D layer", size=TITLE_SIZE)
         self.sv = pg.BarGraphItem(x=[], height=[], width=0.6, brush=pg.mkBrush(*style.MODES, 200))
         self.sv_plot.addItem(self.sv)
         self.sv_plot.addItem(pg.InfiniteLine(angle=0, pos=1.0, pen=pg.mkPen((90, 90, 90), style=Qt.DashLine)))
@@ -62,11 +70,11 @@ class TheoryPanel(pg.GraphicsLayoutWidget):
             self.value.setData(steps, v)
             self.js.setData(steps, js_estimate(v))
             self.ref_label.setPos(float(steps[0]), -2 * math.log(2))
-            self.game.setTitle("Value of the game V(D,G) and JS (estimates)")
+            self.game.setTitle("Game value V(D,G) and JS (estimates)", size=TITLE_SIZE)
         else:
             self.value.setData([], [])
             self.js.setData([], [])
-            self.game.setTitle("Value of the game (minimax / non-saturating only)")
+            self.game.setTitle("Game value (minimax, non-saturating only)", size=TITLE_SIZE)
         self.estimate.setData(steps, frame.column("critic_estimate"))
         w1 = frame.quality_column("w1")
         ok = np.isfinite(w1)
