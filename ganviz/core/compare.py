@@ -89,6 +89,12 @@ def run_config(
     ).resolved()
 
 
+def check_count(n: int) -> None:
+    """CompareError unless n is an allowed number of runs."""
+    if not MIN_RUNS <= n <= MAX_RUNS:
+        raise CompareError(f"compare mode shows {MIN_RUNS} to {MAX_RUNS} runs (got {n})")
+
+
 def default_runs(base: TrainConfig) -> list[TrainConfig]:
     """Non-saturating GAN vs WGAN-GP on base's dataset."""
     return [run_config(base, name) for name in DEFAULT_OBJECTIVES]
@@ -101,8 +107,7 @@ def align(base: TrainConfig, run: TrainConfig) -> TrainConfig:
 
 def check_runs(base: TrainConfig, runs: Sequence[TrainConfig]) -> list[TrainConfig]:
     """The runs aligned on base; CompareError when there are not 2 to 4 or one is not a valid config."""
-    if not MIN_RUNS <= len(runs) <= MAX_RUNS:
-        raise CompareError(f"compare mode shows {MIN_RUNS} to {MAX_RUNS} runs (got {len(runs)})")
+    check_count(len(runs))
     try:
         return [align(base, r) for r in runs]
     except ValueError as e:  # ConfigError
@@ -138,8 +143,7 @@ def parse_objectives(text: str) -> list[str]:
     for name in names:
         if name not in OBJECTIVES.names():
             raise CompareError(f"unknown objective {name!r}; choose from: {', '.join(OBJECTIVES.names())}")
-    if not MIN_RUNS <= len(names) <= MAX_RUNS:
-        raise CompareError(f"compare mode shows {MIN_RUNS} to {MAX_RUNS} runs (got {len(names)})")
+    check_count(len(names))
     return names
 
 
@@ -213,8 +217,7 @@ class LockStep:
     slowest run first): a frame is always built while its run is paused at the common step."""
 
     def __init__(self, runs: Sequence[TrainConfig], builder: Callable[..., FrameBuilder] = FrameBuilder) -> None:
-        if not MIN_RUNS <= len(runs) <= MAX_RUNS:
-            raise CompareError(f"compare mode shows {MIN_RUNS} to {MAX_RUNS} runs (got {len(runs)})")
+        check_count(len(runs))
         self.configs = [r.resolved() for r in runs]
         self.builders: list[FrameBuilder] = []
         try:

@@ -22,6 +22,42 @@ def display_problem() -> str | None:
     return None
 
 
+def cannot_open_window() -> str | None:
+    """The one-line message for stderr when no window can open here, or None."""
+    problem = display_problem()
+    if not problem:
+        return None
+    return (
+        f"ganviz: cannot open a window: {problem}. Use `ganviz train ...` for headless training, or "
+        "QT_QPA_PLATFORM=offscreen ganviz --run-for SECONDS --screenshot out.png"
+    )
+
+
+def qt_application():
+    """The QApplication (made once), with the Qt binding and pyqtgraph options every ganviz window uses."""
+    os.environ.setdefault("QT_API", "pyside6")
+    os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+    import pyqtgraph as pg
+    from PySide6.QtWidgets import QApplication
+
+    pg.setConfigOptions(background="w", foreground="k", imageAxisOrder="row-major", antialias=False)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("ganviz")
+    return app
+
+
+def close_on_sigint(window):
+    """Ctrl+C in the terminal closes `window` cleanly. Returns a timer that lets Python see the signal while
+    Qt's event loop runs: the caller keeps a reference to it."""
+    from PySide6.QtCore import QTimer
+
+    signal.signal(signal.SIGINT, lambda *_: window.close())
+    tick = QTimer()
+    tick.timeout.connect(lambda: None)
+    tick.start(200)
+    return tick
+
+
 def _percentile(values: list[float], q: float) -> float | None:
     if not values:
         return None
@@ -37,23 +73,11 @@ def run_app(
     session=None,
     record: str | None = None,
 ) -> int:
-    problem = display_problem()
-    if problem:
-        print(
-            f"ganviz: cannot open a window: {problem}. Use `ganviz train ...` for headless training, or "
-            "QT_QPA_PLATFORM=offscreen ganviz --run-for SECONDS --screenshot out.png",
-            file=sys.stderr,
-        )
+    if message := cannot_open_window():
+        print(message, file=sys.stderr)
         return 2
-    os.environ.setdefault("QT_API", "pyside6")
-    os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
-    import pyqtgraph as pg
+    app = qt_application()
     from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
-
-    pg.setConfigOptions(background="w", foreground="k", imageAxisOrder="row-major", antialias=False)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("ganviz")
 
     from ganviz.core.io import write_atomic
     from ganviz.ui.main_window import MainWindow
@@ -62,11 +86,7 @@ def run_app(
     window.confirm = (lambda _q: True) if run_for is not None else window.confirm
     window.show()
     result = {"code": 0}
-    # Ctrl+C in the terminal closes the window cleanly; the timer lets Python see the signal
-    signal.signal(signal.SIGINT, lambda *_: window.close())
-    tick = QTimer()
-    tick.timeout.connect(lambda: None)
-    tick.start(200)
+    tick = close_on_sigint(window)  # noqa: F841 (kept alive until the event loop ends)
 
     if run_for is not None:
         started = time.perf_counter()

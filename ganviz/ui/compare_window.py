@@ -12,7 +12,6 @@ Entry points: `CompareWindow(base, runs=None, parent=None)` or `open_compare(bas
 from __future__ import annotations
 
 import math
-import signal
 import sys
 import threading
 import time
@@ -722,26 +721,19 @@ def run_compare_app(
 ) -> int:
     """The compare window as an application of its own (`ganviz --compare A,B`): with `run_for` it starts at
     once and quits after that many seconds, saving `screenshot` (a PNG of the window) first. The exit code."""
-    from ganviz.ui.app import display_problem
+    from ganviz.ui.app import cannot_open_window, close_on_sigint, qt_application
 
-    problem = display_problem()
-    if problem:
-        print(f"ganviz: cannot open a window: {problem}", file=sys.stderr)
+    if message := cannot_open_window():
+        print(message, file=sys.stderr)
         return 2
-    pg.setConfigOptions(background="w", foreground="k", imageAxisOrder="row-major", antialias=False)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("ganviz")
+    app = qt_application()
     try:
         window = CompareWindow(base, runs)
     except CompareError as e:
         print(f"ganviz: error: {e}", file=sys.stderr)
         return 2
     window.show()
-    # Ctrl+C in the terminal closes the window (and its trainers) cleanly; the timer lets Python see it
-    signal.signal(signal.SIGINT, lambda *_: window.close())
-    tick = QTimer()
-    tick.timeout.connect(lambda: None)
-    tick.start(200)
+    tick = close_on_sigint(window)  # noqa: F841 (kept alive until the event loop ends; closing ends the trainers)
     if run_for is not None:
         window.start()
 
