@@ -185,8 +185,8 @@ class FrameBuilder:
         self._surface_at = -math.inf
         self._surface_cost = 0.0
         self._surface_cache: tuple = ()
-        # POT takes seconds to import; do it now, off this thread, so no frame waits for it
-        threading.Thread(target=importlib.import_module, args=("ot",), daemon=True).start()
+        # scipy's optimiser (exact W1) takes a second to import; do it now, off this thread, so no frame waits
+        threading.Thread(target=importlib.import_module, args=("scipy.optimize",), daemon=True).start()
 
     @property
     def config(self) -> TrainConfig:

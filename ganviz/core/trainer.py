@@ -58,8 +58,10 @@ class Trainer:
             self.D = make_discriminator(config.hidden, config.layers, config.activation, config.spectral_norm).to(
                 self.device
             )
-        self.opt_g = self._make_optimizer(self.G, config.lr_g)
-        self.opt_d = self._make_optimizer(self.D, config.lr_d)
+        # optimisers are built on first use: the window's mirror of the networks never steps, and building one
+        # imports torch._dynamo (sympy, networkx, scikit-learn: ≈ 125 MB of RSS) into the window process
+        self._optimizers: dict[str, torch.optim.Optimizer] = {}
+        self._pending_optimizer_state: dict[str, dict] = {}
         self.latent_gen = torch.Generator(self.device).manual_seed(self._stream(_LATENT))
         self.data_gen = torch.Generator().manual_seed(self._stream(_DATA))
         self.np_rng = np.random.default_rng(self._stream(_DATA))
@@ -78,6 +80,39 @@ class Trainer:
 
     def _stream(self, k: int) -> int:
         return self.config.seed * 1_000_003 + k
+
+    @property
+    def opt_g(self) -> torch.optim.Optimizer:
+        return self._optimizer("g")
+
+    @opt_g.setter
+    def opt_g(self, optimizer: torch.optim.Optimizer) -> None:
+        self._optimizers["g"] = optimizer
+        self._pending_optimizer_state.pop("g", None)
+
+    @property
+    def opt_d(self) -> torch.optim.Optimizer:
+        return self._optimizer("d")
+
+    @opt_d.setter
+    def opt_d(self, optimizer: torch.optim.Optimizer) -> None:
+        self._optimizers["d"] = optimizer
+        self._pending_optimizer_state.pop("d", None)
+
+    def _optimizer(self, player: str) -> torch.optim.Optimizer:
+        optimizer = self._optimizers.get(player)
+        if optimizer is None:
+            c = self.config
+            model, lr = (self.G, c.lr_g) if player == "g" else (self.D, c.lr_d)
+            optimizer = self._optimizers[player] = self._make_optimizer(model, lr)
+            pending = self._pending_optimizer_state.pop(player, None)
+            if pending is not None:
+                optimizer.load_state_dict(pending)
+                for group in optimizer.param_groups:  # settings changed since the load win, as they would have
+                    group["lr"] = lr
+                    if "betas" in group:
+                        group["betas"] = (c.beta1, c.beta2)
+        return optimizer
 
     def _make_optimizer(self, model: nn.Module, lr: float) -> torch.optim.Optimizer:
         c = self.config
@@ -100,10 +135,9 @@ class Trainer:
         self.config = self.config.replace(
             lr_g=self.config.lr_g if lr_g is None else lr_g, lr_d=self.config.lr_d if lr_d is None else lr_d
         ).resolved()
-        for group in self.opt_g.param_groups:
-            group["lr"] = self.config.lr_g
-        for group in self.opt_d.param_groups:
-            group["lr"] = self.config.lr_d
+        for player, lr in (("g", self.config.lr_g), ("d", self.config.lr_d)):
+            for group in self._optimizers[player].param_groups if player in self._optimizers else ():
+                group["lr"] = lr
 
     def set_dataset(self, name: str) -> None:
         """New real data for the same networks (watch the generator move to it)."""
@@ -144,10 +178,10 @@ class Trainer:
             beta2=self.config.beta2 if beta2 is None else beta2,
         ).resolved()
         if kind != old:
-            self.opt_g = self._make_optimizer(self.G, self.config.lr_g)
-            self.opt_d = self._make_optimizer(self.D, self.config.lr_d)
+            self._optimizers.clear()  # rebuilt fresh on next use
+            self._pending_optimizer_state.clear()
         elif kind == "adam":
-            for opt in (self.opt_g, self.opt_d):
+            for opt in self._optimizers.values():
                 for group in opt.param_groups:
                     group["betas"] = (self.config.beta1, self.config.beta2)
 
@@ -360,8 +394,11 @@ class Trainer:
     def load_state_dict(self, state: dict) -> None:
         self.G.load_state_dict(state["G"])
         self.D.load_state_dict(state["D"])
-        self.opt_g.load_state_dict(state["opt_g"])
-        self.opt_d.load_state_dict(state["opt_d"])
+        for player in ("g", "d"):
+            if player in self._optimizers:
+                self._optimizers[player].load_state_dict(state[f"opt_{player}"])
+            else:
+                self._pending_optimizer_state[player] = state[f"opt_{player}"]
         self.latent_gen.set_state(state["rng"]["latent"])
         self.data_gen.set_state(state["rng"]["data"])
         self.np_rng.bit_generator.state = state["rng"]["numpy"]

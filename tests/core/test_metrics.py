@@ -165,3 +165,16 @@ def test_w1_nan_input_is_nan():
     b = a.copy()
     b[2, 0] = np.nan
     assert math.isnan(wasserstein1(a, b))
+
+
+@pytest.mark.parametrize("n", [1, 7, 300])
+def test_w1_assignment_equals_pot_emd2(n):
+    """Equal sizes go through an optimal assignment; it must be POT's exact emd2, not an approximation."""
+    import ot
+
+    rng = np.random.default_rng(n)
+    a = rng.standard_normal((n, 2))
+    b = rng.standard_normal((n, 2)) * [2.0, 0.5] + [1.0, -1.0]
+    uniform = np.full(n, 1.0 / n)
+    expected = ot.emd2(uniform, uniform, ot.dist(a, b, metric="euclidean"))
+    assert wasserstein1(a, b) == pytest.approx(expected, rel=1e-9, abs=1e-9)
