@@ -40,7 +40,7 @@ QUALITY_COLUMNS = ("step", "modes", "modes_robust", "hq", "rkl", "w1")
 ARROW_SAMPLES = 250  # generator-gradient arrows (and their mean length) at every 10th fake
 SURFACE_LABELS = {
     "prob": ("D(x) = P(real)", "D = ½"),
-    "raw01": ("D(x) (LSGAN target 1 = real)", "D = ½"),
+    "raw01": ("LSGAN D(x) (1 = real)", "D = ½"),
     "critic": ("critic D(x)", "critic = 0"),
 }
 
@@ -181,6 +181,7 @@ class FrameBuilder:
         self._z_fixed_np = self.mirror.z_fixed.cpu().numpy()
         self._z_fixed_np.setflags(write=False)
         self._pad_grid = pad_grid(50, 1.0)
+        self._pad_points: tuple[float, np.ndarray] | None = None
         self._surface_key: tuple | None = None
         self._surface_at = -math.inf
         self._surface_cost = 0.0
@@ -257,9 +258,8 @@ class FrameBuilder:
         if zdim == 2 and latent.axes == (0, 1):  # the pad is the whole latent space: show the fixed batch itself
             pad_points, pad_class = self._z_fixed_np, fake_class
         else:  # a grid in the chosen slice, coloured by where G sends it
-            pad_points = self._pad_grid
-            pad_class, _ = colour_classes(generate(m.G, latent.assemble(pad_points * lim, zdim), m.device), ds)
-            pad_points = pad_points * lim
+            pad_points = self._scaled_pad_grid(lim)
+            pad_class, _ = colour_classes(generate(m.G, latent.assemble(pad_points, zdim), m.device), ds)
         manifold = None
         if self.manifold_cells > 0:
             manifold = manifold_lines(m.G, latent, zdim, lim, self.manifold_cells, m.device)
@@ -299,6 +299,14 @@ class FrameBuilder:
             device=str(m.device),
             build_ms=(time.perf_counter() - t0) * 1e3,
         )
+
+    def _scaled_pad_grid(self, lim: float) -> np.ndarray:
+        """The pad's grid scaled to the prior's range; one array while the range stays (frames share it)."""
+        if self._pad_points is None or self._pad_points[0] != lim:
+            points = (self._pad_grid * lim).astype(np.float32)
+            points.setflags(write=False)
+            self._pad_points = (lim, points)
+        return self._pad_points[1]
 
     def _surface(self, force: bool, fakes: np.ndarray):
         """The heatmap (learned D, estimated D*, or ‖∇ₓD‖), its colour levels, its level-set line and labels;

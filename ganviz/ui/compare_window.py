@@ -355,7 +355,7 @@ class RunView(QWidget):
         self.title = f"{RUN_LETTERS[index]} · {run_title(config)}"
         self.panel = DataPanel()
         self.panel.plot.setTitle(self.title, color=colour_hex(index), size="13pt", bold=True)
-        self.panel.legend.setVisible(False)  # it hid the top-left mode of small views; the window has one key
+        self.panel.ci.removeItem(self.panel.legend)  # small views need the room; the window has one key
         self.panel.setToolTip(f"Run {RUN_LETTERS[index]}: {get_objective(config.objective).formula}")
         self.details = QLabel(run_details(config))
         self.details.setStyleSheet("color: #555")

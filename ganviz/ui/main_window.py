@@ -29,10 +29,10 @@ from ganviz.core.export import ExportError, history_csv
 from ganviz.core.frames import Frame, FrameBuilder
 from ganviz.core.io import check_writable
 from ganviz.core.latent import generate, latent_range, nearest_point, sample_info, segment
-from ganviz.core.memory import limit_heap_fragmentation
 from ganviz.core.objectives import OBJECTIVES
 from ganviz.core.presets import get_preset, list_presets
 from ganviz.core.session import Session, SessionError, load_session
+from ganviz.core.snapshots import SnapshotRing
 from ganviz.ui.export import ExportError as PanelExportError
 from ganviz.ui.export import Recorder, export_panel
 from ganviz.ui.help_pages import ABOUT, objective_page
@@ -76,7 +76,6 @@ class MainWindow(QMainWindow):
 
     def __init__(self, config: TrainConfig, session: Session | None = None) -> None:
         super().__init__()
-        limit_heap_fragmentation()  # the timeline's snapshots would otherwise pin hundreds of MB of heap
         self.setWindowTitle("ganviz — watch a GAN learn")
         self.resize(1500, 900)
         self.config = config.resolved()
@@ -132,7 +131,7 @@ class MainWindow(QMainWindow):
         self.theory_dock.hide()
         self.theory_dock.visibilityChanged.connect(self._theory_visibility)
 
-        self.snapshots: deque[Frame] = deque(maxlen=SNAPSHOTS)
+        self.snapshots = SnapshotRing(SNAPSHOTS)
         self._snapshot_at = -1e9
         self.scrubbed: Frame | None = None  # the stored snapshot on screen, None = live
         self.trail_length = 0
@@ -836,8 +835,11 @@ class MainWindow(QMainWindow):
         self.frame = frame
         last = self.snapshots[-1].step if self.snapshots else -1
         if frame.step != last and (t0 - self._snapshot_at >= SNAPSHOT_PERIOD_S or not frame.running):
-            self.snapshots.append(frame)
+            pinned = self.snapshots.append(frame, pinned=self.scrubbed)
             self._snapshot_at = t0
+            if pinned is not None:  # the snapshot on screen was the oldest: it now has arrays of its own
+                self.scrubbed = pinned
+                self._draw(pinned, side=False)  # the heatmap kept a view of the reused slot
         self.timeline.set_count(len(self.snapshots), following=self.scrubbed is None)
         if self.scrubbed is None:
             self._draw(frame, side=t0 - self._side_panels_at >= SIDE_PANEL_PERIOD_S or not frame.running)
@@ -876,8 +878,9 @@ class MainWindow(QMainWindow):
         if self.scrubbed is None:
             self.timeline.set_text(f"live · step {frame.step} · {n} snapshots")
         else:
-            idx = next((i for i, f in enumerate(self.snapshots) if f is frame), 0)
-            self.timeline.set_text(f"step {frame.step} · snapshot {idx + 1} of {n}")
+            idx = next((i for i, f in enumerate(self.snapshots) if f is frame), -1)
+            where = f"snapshot {idx + 1} of {n}" if idx >= 0 else "older than the stored snapshots"
+            self.timeline.set_text(f"step {frame.step} · {where}")
 
     def _tracks(self, frame: Frame) -> np.ndarray | None:
         """Fixed-batch positions of every 25th fake over the trail's snapshots, ending at `frame`."""
@@ -903,7 +906,9 @@ class MainWindow(QMainWindow):
             self._draw(self.frame)
 
     def _set_capacity(self, n: int) -> None:
-        self.snapshots = deque(self.snapshots, maxlen=n)
+        pinned = self.snapshots.resize(n, pinned=self.scrubbed)
+        if self.scrubbed is not None:
+            self.scrubbed = pinned or self.scrubbed
 
     def _set_trails(self, length: int) -> None:
         self.trail_length = length

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QScrollArea,
     QSpinBox,
     QWidget,
 )
@@ -129,7 +130,12 @@ class ParamsDock(QDockWidget):
         ]
         for label, widget in rows:
             form.addRow(label, widget)
-        self.setWidget(body)
+        # scrollable, so that on a short screen this dock gives way and the latent pad below keeps its size
+        scroll = QScrollArea()
+        scroll.setWidget(body)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.NoFrame)
+        self.setWidget(scroll)
         self.r1_enabled = c.r1 > 0
         self._connect()
 

@@ -170,3 +170,22 @@ def test_scrubbing_shows_the_stored_snapshot_and_memory_is_bounded(qtbot):
     qtbot.waitUntil(lambda: np.array_equal(w.data_panel.fake.positions(), w.frame.fakes), timeout=10_000)
     assert frame.step > shot.step
     w.close()
+
+
+def test_the_snapshot_on_screen_survives_being_dropped_from_the_timeline(qtbot):
+    """Snapshots live in reused ring slots: the one being looked at must keep its data when its slot is reused."""
+    w = make_window(qtbot)
+    w.timeline.capacity.setValue(10)
+    w.start()
+    qtbot.waitUntil(lambda: len(w.snapshots) == 10 and w.frame.step > 0, timeout=40_000)
+    w.scrub_to(0)
+    oldest = w.snapshots[0]
+    fakes, surface = oldest.fakes.copy(), oldest.surface.copy()
+    qtbot.waitUntil(lambda: all(f.step > oldest.step for f in w.snapshots), timeout=20_000)
+    qtbot.wait(600)  # more snapshots: the slot it was stored in has been written again
+    assert w.scrubbed is not oldest and w.scrubbed.step == oldest.step  # its own copy now
+    np.testing.assert_array_equal(w.scrubbed.fakes, fakes)
+    np.testing.assert_array_equal(w.data_panel.fake.positions(), fakes)
+    np.testing.assert_array_equal(w.data_panel.image.image, surface)
+    assert "older than the stored snapshots" in w.timeline.label.text()
+    w.close()

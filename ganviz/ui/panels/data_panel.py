@@ -57,12 +57,15 @@ class DataPanel(pg.GraphicsLayoutWidget):
         self.grad_heads = pg.ScatterPlotItem(size=5, pen=None, brush=pg.mkBrush(20, 20, 20, 220))
         self.argmax = pg.ScatterPlotItem(size=18, symbol="star", pen=pg.mkPen("k", width=1), brush=pg.mkBrush("y"))
         self.argmax.setToolTip("argmax D: where G sends every sample when D is frozen")
-        legend = self.plot.addLegend(offset=(8, 8), labelTextSize="10pt", brush=style.LEGEND_BRUSH)
         for item in (self.manifold, *self.trails, self.boundary, self.real, self.fake, self.path, self.probe):
             self.plot.addItem(item)
         for item in (self.selected, self.arrow, self.grad_arrows, self.grad_heads, self.argmax, self.drawn):
             self.plot.addItem(item)
-        legend.addItem(self.boundary, "D = ½")  # the scatters, being named, joined the legend themselves
+        # under the plot: inside it the legend covered a corner of the heatmap (and samples there)
+        legend = style.legend_row(self, row=1, columns=5)
+        legend.addItem(self.real, "real data")
+        legend.addItem(self.fake, "generated G(z)")
+        legend.addItem(self.boundary, "D = ½")
         legend.addItem(self.argmax, "argmax D")
         self.grad_arrows.setVisible(False)
         self.grad_heads.setVisible(False)

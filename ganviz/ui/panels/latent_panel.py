@@ -70,7 +70,6 @@ class LatentPanel(QWidget):
         self.view.setMenuEnabled(False)
         self.view.hideButtons()
         self.view.setMinimumSize(220, 220)
-        self.view.setToolTip("Drag: probe G(z) in the data view.  Shift+drag: a latent segment and its image path.")
         self.points = ClassScatter(size=4)
         self.probe = pg.ScatterPlotItem(size=16, symbol="+", pen=pg.mkPen(style.PROBE, width=3), brush=None)
         self.segment = pg.PlotCurveItem(pen=pg.mkPen(style.PROBE, width=3))
@@ -176,8 +175,14 @@ class LatentPanel(QWidget):
         a, b = self.slice.axes
         self.view.setLabel("bottom", f"z{a + 1}")
         self.view.setLabel("left", f"z{b + 1}")
-        kind = "fixed latent batch" if self.zdim == 2 else "slice through the other coordinates"
-        self.view.setTitle(f"Latent space ({kind})", size="10pt")
+        # short: a title wider than the dock widens the plot past it and the pad is cut off on the right
+        if self.zdim == 2:
+            title, tip = "Fixed latent batch", "The fixed latent batch, coloured by where G sends each z"
+        else:
+            others = ", ".join(f"z{i + 1}" for i in range(self.zdim) if i not in (a, b))
+            title, tip = "Latent slice", f"A grid in (z{a + 1}, z{b + 1}), with {others} fixed by the sliders below"
+        self.view.setTitle(title, size="10pt")
+        self.view.setToolTip(f"{tip}.\nDrag: probe G(z) in the data view.  Shift+drag: a latent segment and its path.")
 
     def _update_slider_state(self) -> None:
         """Sliders fix the coordinates the pad does not show; the pad's own two are disabled."""

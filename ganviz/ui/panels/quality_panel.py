@@ -35,7 +35,8 @@ class QualityPanel(pg.GraphicsLayoutWidget):
         self.scores_plot.setToolTip(
             "HQ fraction: share of the 2,500 fixed-latent samples within 3σ of a centre (a perfect generator: 0.989).\n"
             "Reverse KL: KL(mode histogram of HQ samples ‖ uniform), ln K = total collapse.\n"
-            "Exact W1: earth mover's distance between 500 real and 500 generated samples (POT)."
+            "Exact W1: earth mover's distance between 500 real and 500 generated samples\n"
+            "(an optimal assignment: the exact transport plan between equal-size samples)."
         )
         self.bars_plot = self.addPlot(row=4, col=0, title="HQ samples per mode")
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.8, brush=pg.mkBrush(*style.FAKE, 200))
@@ -58,9 +59,12 @@ class QualityPanel(pg.GraphicsLayoutWidget):
                 k = len(frame.centres)
                 self.total.setPos(k)
                 self.modes_plot.setYRange(0, k + 1)
+                # three ticks: a short plot's automatic ticks (every 2 of 8) ran into each other
+                self.modes_plot.getAxis("left").setTicks([[(v, str(v)) for v in sorted({0, k // 2, k})]])
                 self.modes_plot.setTitle(f"Modes captured (of {k})")
                 self.bars_plot.setTitle(f"HQ samples per mode ({k} modes)")
             else:
+                self.modes_plot.getAxis("left").setTicks(None)
                 self.modes_plot.setTitle("Modes captured (mixture datasets only)")
                 self.bars_plot.setTitle("HQ samples per mode (mixture datasets only)")
             self.total.setVisible(mixture)

@@ -39,7 +39,7 @@ class TheoryPanel(pg.GraphicsLayoutWidget):
         self.estimate = self.w1_plot.plot(pen=pg.mkPen(style.ESTIMATE, width=1.5))
         self.w1 = self.w1_plot.plot(pen=pg.mkPen(style.W1, width=2, style=Qt.DashLine))
         w1_legend.addItem(self.estimate, "E D(x) − E D(G(z))")
-        w1_legend.addItem(self.w1, "exact W1 (POT)")
+        w1_legend.addItem(self.w1, "exact W1")
         self.grad_plot = self.addPlot(row=4, col=0)
         self.grad_plot.setTitle("Mean ‖∇ₓ L_G‖ at the fakes", size=TITLE_SIZE)
         self.grad_plot.setLogMode(y=True)

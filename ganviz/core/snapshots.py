@@ -1,0 +1,156 @@
+"""The timeline's stored frames, their arrays kept in preallocated rings instead of hundreds of small arrays.
+
+Why: a stored frame lives for minutes while every frame allocates and frees megabytes of temporaries. With
+each snapshot's arrays (20-40 kB each) allocated on their own, glibc places them between those temporaries
+and the heap can never shrink or be reused well: measured, 400 snapshots pinned 440 MB, and fixing glibc's
+mmap threshold instead (to keep temporaries out of the heap) halved the frame builder's speed. Here each
+large per-frame array of a stored frame is copied into one slot of a ring allocated once, so the heap sees
+only the short-lived temporaries and a few small objects per snapshot.
+
+A slot is overwritten when its frame is dropped (the oldest, once the ring is full). A frame that must
+outlive that (the one the timeline shows) is passed as `pinned` and gets its own copies first.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+
+import numpy as np
+
+from ganviz.core.frames import Frame
+
+# the arrays of a frame that are new every frame (or every surface evaluation) and worth a ring
+RING_FIELDS = ("fakes", "fake_class", "surface", "pad_class")
+BOUNDARY = "boundary"  # (x, y) of the level line: varying length, stored in rings of the longest seen
+
+
+class _Ring:
+    """`capacity` slots of arrays of up to `rows` rows of one shape and dtype; a slot's view is read-only."""
+
+    def __init__(self, capacity: int, like: np.ndarray, rows: int) -> None:
+        self.data = np.empty((capacity, rows, *like.shape[1:]), dtype=like.dtype)
+
+    def fits(self, a: np.ndarray) -> bool:
+        return a.dtype == self.data.dtype and a.shape[1:] == self.data.shape[2:] and len(a) <= self.data.shape[1]
+
+    def store(self, slot: int, a: np.ndarray) -> np.ndarray:
+        view = self.data[slot, : len(a)]
+        view[...] = a
+        view = view.view()  # a flag on its own view: the ring itself stays writable
+        view.setflags(write=False)
+        return view
+
+
+class SnapshotRing:
+    """A bounded, ordered store of frames (oldest first) with a deque's reading interface."""
+
+    def __init__(self, capacity: int) -> None:
+        if capacity < 1:
+            raise ValueError(f"capacity must be ≥ 1, got {capacity}")
+        self.capacity = capacity
+        self._frames: list[Frame | None] = [None] * capacity
+        self._start = 0  # slot of the oldest frame
+        self._count = 0
+        self._rings: dict[str, _Ring] = {}
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __bool__(self) -> bool:
+        return self._count > 0
+
+    def _slot(self, index: int) -> int:
+        if index < 0:
+            index += self._count
+        if not 0 <= index < self._count:
+            raise IndexError(f"snapshot {index} of {self._count}")
+        return (self._start + index) % self.capacity
+
+    def __getitem__(self, index: int) -> Frame:
+        frame = self._frames[self._slot(index)]
+        assert frame is not None
+        return frame
+
+    def __iter__(self) -> Iterator[Frame]:
+        for i in range(self._count):
+            yield self[i]
+
+    def index(self, frame: Frame) -> int:
+        """Position of this very frame object (identity, not equality); ValueError if not stored."""
+        for i, f in enumerate(self):
+            if f is frame:
+                return i
+        raise ValueError("frame not stored")
+
+    def clear(self) -> None:
+        self._frames = [None] * self.capacity
+        self._start = self._count = 0
+        self._rings.clear()
+
+    def append(self, frame: Frame, pinned: Frame | None = None) -> Frame | None:
+        """Store a copy of `frame` (its large arrays in the rings); drops the oldest when full.
+
+        When the dropped frame is `pinned`, it is detached (given its own arrays) before its slot is reused,
+        and the detached frame is returned: the caller should use it instead. Otherwise returns None.
+        """
+        slot = (self._start + self._count) % self.capacity
+        detached = None
+        if self._count == self.capacity:
+            dropped = self._frames[slot]
+            if dropped is not None and dropped is pinned:
+                detached = detach(dropped)
+            self._start = (self._start + 1) % self.capacity
+            self._count -= 1
+        self._frames[slot] = self._store(slot, frame)
+        self._count += 1
+        return detached
+
+    def resize(self, capacity: int, pinned: Frame | None = None) -> Frame | None:
+        """Keep the newest `capacity` frames (copied into new rings). Returns what `pinned` is now: its stored
+        copy if kept, a detached copy if dropped (None when `pinned` is None or was not stored)."""
+        if capacity < 1:
+            raise ValueError(f"capacity must be ≥ 1, got {capacity}")
+        frames = list(self)
+        keep = frames[-capacity:]
+        now = detach(pinned) if any(f is pinned for f in frames[: len(frames) - len(keep)]) else None
+        self.capacity = capacity
+        self.clear()  # the old rings live on in `keep` until their frames are stored again
+        for f in keep:
+            self.append(f)
+            if f is pinned:
+                now = self[-1]
+        return now
+
+    def _store(self, slot: int, frame: Frame) -> Frame:
+        changes: dict[str, object] = {}
+        for name in RING_FIELDS:
+            a = getattr(frame, name)
+            if isinstance(a, np.ndarray) and a.ndim >= 1:
+                changes[name] = self._ring_store(name, slot, a)
+        bx, by = frame.boundary
+        changes[BOUNDARY] = (self._ring_store("boundary_x", slot, bx), self._ring_store("boundary_y", slot, by))
+        return dataclasses.replace(frame, **changes)
+
+    def _ring_store(self, key: str, slot: int, a: np.ndarray) -> np.ndarray:
+        ring = self._rings.get(key)
+        if ring is None or not ring.fits(a):
+            # a new shape (new settings) or a longer array: a new ring; stored views keep the old one alive
+            rows = max(len(a), ring.data.shape[1] if ring is not None and ring.data.shape[2:] == a.shape[1:] else 0)
+            ring = self._rings[key] = _Ring(self.capacity, a, max(rows, 1))
+        return ring.store(slot, a)
+
+
+def detach(frame: Frame) -> Frame:
+    """The same frame with its own copies of the arrays a ring may share."""
+
+    def own(a: np.ndarray) -> np.ndarray:
+        copy = a.copy()
+        copy.setflags(write=False)
+        return copy
+
+    changes: dict[str, object] = {
+        name: own(getattr(frame, name)) for name in RING_FIELDS if isinstance(getattr(frame, name), np.ndarray)
+    }
+    changes[BOUNDARY] = tuple(own(a) for a in frame.boundary)
+    return dataclasses.replace(frame, **changes)
