@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import importlib
 import math
-import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -40,7 +40,7 @@ QUALITY_COLUMNS = ("step", "modes", "modes_robust", "hq", "rkl", "w1")
 ARROW_SAMPLES = 250  # generator-gradient arrows (and their mean length) at every 10th fake
 SURFACE_LABELS = {
     "prob": ("D(x) = P(real)", "D = ½"),
-    "raw01": ("LSGAN D(x) (1 = real)", "D = ½"),
+    "raw01": ("LSGAN D(x)", "D = ½"),  # short: small views cut longer colour-bar labels
     "critic": ("critic D(x)", "critic = 0"),
 }
 
@@ -186,8 +186,12 @@ class FrameBuilder:
         self._surface_at = -math.inf
         self._surface_cost = 0.0
         self._surface_cache: tuple = ()
-        # scipy's optimiser (exact W1) takes a second to import; do it now, off this thread, so no frame waits
-        threading.Thread(target=importlib.import_module, args=("scipy.optimize",), daemon=True).start()
+        # exact W1 (an optimal assignment: 20-90 ms, GIL released) runs beside the frame worker: inside a build
+        # it held back one frame a second by that much. Its quality row joins the first frame built after it.
+        self._metrics = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ganviz-metrics")
+        self._quality_job: tuple[list[float], Future] | None = None
+        # scipy's optimiser takes a second to import; do it now, off this thread, so no frame waits for it
+        self._metrics.submit(importlib.import_module, "scipy.optimize")
 
     @property
     def config(self) -> TrainConfig:
@@ -224,21 +228,21 @@ class FrameBuilder:
         if rows is not None:
             est = rows[:, HISTORY_FIELDS.index("d_real")] - rows[:, HISTORY_FIELDS.index("d_fake")]
             self.history.append(np.column_stack([rows, est]))
+        measured = self._take_quality()
         if pub is not None:
             self.running, self.steps_per_s = pub.running, pub.steps_per_s
-        elif not force:
+        elif not (force or measured):
             return None
         m = self.mirror
         fakes = m.fakes()
         ds, obj = m.dataset, m.objective
         stats = mode_stats(fakes, ds.centres, ds.sigma) if ds.is_mixture else None
-        if t0 - self._last_quality >= QUALITY_PERIOD_S and m.step_count != self._last_quality_step:
+        due = t0 - self._last_quality >= QUALITY_PERIOD_S and m.step_count != self._last_quality_step
+        if due and self._quality_job is None:
             self._last_quality, self._last_quality_step = t0, m.step_count
-            w1 = wasserstein1(self._real_points(), fakes, W1_SAMPLES)
             s = stats.as_dict() if stats else {"modes": np.nan, "modes_robust": np.nan, "hq": np.nan, "rkl": np.nan}
-            self.quality.append(
-                np.array([[m.step_count, s["modes"], s["modes_robust"], s["hq"], s["rkl"], w1]], dtype=np.float64)
-            )
+            row = [m.step_count, s["modes"], s["modes_robust"], s["hq"], s["rkl"]]
+            self._quality_job = (row, self._metrics.submit(wasserstein1, self._real_points(), fakes, W1_SAMPLES))
         self.scan_events()
         surface, levels, boundary, surface_step, surface_labels, surface_max = self._surface(force, fakes)
         arrows = None
@@ -299,6 +303,15 @@ class FrameBuilder:
             device=str(m.device),
             build_ms=(time.perf_counter() - t0) * 1e3,
         )
+
+    def _take_quality(self) -> bool:
+        """Append the quality row whose exact W1 has been computed meanwhile; True if there was one."""
+        if self._quality_job is None or not self._quality_job[1].done():
+            return False
+        row, job = self._quality_job
+        self._quality_job = None
+        self.quality.append(np.array([[*row, job.result()]], dtype=np.float64))
+        return True
 
     def _scaled_pad_grid(self, lim: float) -> np.ndarray:
         """The pad's grid scaled to the prior's range; one array while the range stays (frames share it)."""
@@ -366,6 +379,8 @@ class FrameBuilder:
             if self.event_notices:
                 self.engine.notices.append(("event", self.events[-1]))
             self._last_quality_step = min(self._last_quality_step, restored)
+            if self._quality_job is not None and self._quality_job[0][0] > restored:
+                self._quality_job = None  # measured on a step that no longer exists
             self._theory_step = min(self._theory_step, restored)
 
     def save(self, path: str) -> None:
@@ -373,4 +388,5 @@ class FrameBuilder:
         self.engine.send("save", path, {"loss": self.history.view().copy(), "quality": self.quality.view().copy()})
 
     def close(self) -> None:
+        self._metrics.shutdown(wait=False, cancel_futures=True)
         self.engine.close()

@@ -79,7 +79,7 @@ W1_TIP = "Exact W1: earth mover's distance between 500 real and 500 generated sa
 DATA_KEY = (
     f"<span style='color:rgb{style.REAL}'>●</span> real data &nbsp; "
     f"<span style='color:rgb{style.FAKE}'>●</span> generated G(z) &nbsp; "
-    "<b>- - -</b> decision boundary (D = ½, critic = 0) &nbsp; "
+    "<b>——</b> decision boundary (D = ½, critic = 0) &nbsp; "
     "<span style='color:#d4b000'>★</span> argmax D &nbsp;"
 )
 

@@ -58,9 +58,10 @@ class QualityPanel(pg.GraphicsLayoutWidget):
             if mixture:
                 k = len(frame.centres)
                 self.total.setPos(k)
-                self.modes_plot.setYRange(0, k + 1)
-                # three ticks: a short plot's automatic ticks (every 2 of 8) ran into each other
-                self.modes_plot.getAxis("left").setTicks([[(v, str(v)) for v in sorted({0, k // 2, k})]])
+                # two labelled ticks, clear of the ends: this plot is often short, and there the automatic
+                # ticks ran into each other (every 2 of 8) or were dropped for room (all but one of 25)
+                self.modes_plot.setYRange(-0.05 * k, 1.2 * k, padding=0)
+                self.modes_plot.getAxis("left").setTicks([[(v, str(v)) for v in sorted({k // 2, k})]])
                 self.modes_plot.setTitle(f"Modes captured (of {k})")
                 self.bars_plot.setTitle(f"HQ samples per mode ({k} modes)")
             else:
