@@ -76,13 +76,6 @@ class SnapshotRing:
         for i in range(self._count):
             yield self[i]
 
-    def index(self, frame: Frame) -> int:
-        """Position of this very frame object (identity, not equality); ValueError if not stored."""
-        for i, f in enumerate(self):
-            if f is frame:
-                return i
-        raise ValueError("frame not stored")
-
     def clear(self) -> None:
         self._frames = [None] * self.capacity
         self._start = self._count = 0

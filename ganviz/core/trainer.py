@@ -85,19 +85,9 @@ class Trainer:
     def opt_g(self) -> torch.optim.Optimizer:
         return self._optimizer("g")
 
-    @opt_g.setter
-    def opt_g(self, optimizer: torch.optim.Optimizer) -> None:
-        self._optimizers["g"] = optimizer
-        self._pending_optimizer_state.pop("g", None)
-
     @property
     def opt_d(self) -> torch.optim.Optimizer:
         return self._optimizer("d")
-
-    @opt_d.setter
-    def opt_d(self, optimizer: torch.optim.Optimizer) -> None:
-        self._optimizers["d"] = optimizer
-        self._pending_optimizer_state.pop("d", None)
 
     def _optimizer(self, player: str) -> torch.optim.Optimizer:
         optimizer = self._optimizers.get(player)
@@ -135,9 +125,10 @@ class Trainer:
         self.config = self.config.replace(
             lr_g=self.config.lr_g if lr_g is None else lr_g, lr_d=self.config.lr_d if lr_d is None else lr_d
         ).resolved()
-        for player, lr in (("g", self.config.lr_g), ("d", self.config.lr_d)):
-            for group in self._optimizers[player].param_groups if player in self._optimizers else ():
-                group["lr"] = lr
+        lrs = {"g": self.config.lr_g, "d": self.config.lr_d}
+        for player, optimizer in self._optimizers.items():  # one not built yet takes them when it is
+            for group in optimizer.param_groups:
+                group["lr"] = lrs[player]
 
     def set_dataset(self, name: str) -> None:
         """New real data for the same networks (watch the generator move to it)."""

@@ -651,7 +651,9 @@ class CompareWindow(QMainWindow):
     # --- frames -------------------------------------------------------------------------------
 
     def _on_frames(self, bundle: CompareFrames) -> None:
-        if self.sender() is not self.worker:  # a late bundle from runs that were just replaced
+        # a late bundle from runs that were just replaced or closed (a call queued before the disconnect still
+        # arrives, with no sender)
+        if self.worker is None or self.sender() is not self.worker:
             return
         self.bundle = bundle
         for view, frame, diverged in zip(self.views, bundle.frames, bundle.diverged):

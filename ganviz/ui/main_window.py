@@ -830,7 +830,9 @@ class MainWindow(QMainWindow):
 
     def _on_frame(self, frame: Frame) -> None:
         t0 = time.perf_counter()
-        if self.sender() is not self.worker:  # a late frame from an engine that was just replaced
+        # a late frame from an engine that was just replaced or closed (a call queued before the disconnect still
+        # arrives, with no sender)
+        if self.worker is None or self.sender() is not self.worker:
             return
         self.frame = frame
         last = self.snapshots[-1].step if self.snapshots else -1
@@ -885,7 +887,10 @@ class MainWindow(QMainWindow):
     def _tracks(self, frame: Frame) -> np.ndarray | None:
         """Fixed-batch positions of every 25th fake over the trail's snapshots, ending at `frame`."""
         frames = list(self.snapshots)
-        end = next((i for i, f in enumerate(frames) if f is frame), len(frames) - 1) + 1
+        stored = next((i for i, f in enumerate(frames) if f is frame), None)
+        if stored is None and frame is self.scrubbed:  # a snapshot dropped from the timeline: no trail left
+            return None
+        end = (len(frames) - 1 if stored is None else stored) + 1  # the live frame: up to the newest snapshot
         chosen = frames[max(0, end - self.trail_length) : end]
         if len(chosen) < 2 or any(len(f.fakes) != len(frame.fakes) for f in chosen):
             return None
