@@ -36,9 +36,6 @@ class FrameWorker(QThread):
                     if not self._stop.is_set():
                         self.failed.emit(engine.error or f"the trainer process exited (code {engine.process.exitcode})")
                     return
-                # coalesce: never queue a frame behind an undrawn one (short waits keep stop responsive)
-                if not self._taken.wait(0.01):
-                    continue
                 delay = next_at - time.perf_counter()
                 if delay > 0:
                     self._stop.wait(delay)
@@ -49,8 +46,13 @@ class FrameWorker(QThread):
                     self._stop.wait(0.004)
                     continue
                 self._force.clear()
-                self._taken.clear()
                 next_at = started + self.period
+                # built while the GUI drew the last one, sent only once that one is taken: never a frame queued
+                # behind an undrawn one, and building and drawing overlap instead of taking turns
+                while not self._taken.wait(0.01):  # short waits keep stop responsive
+                    if self._stop.is_set():
+                        return
+                self._taken.clear()
                 self.frame_ready.emit(frame)
             except Exception:
                 self.failed.emit(traceback.format_exc())
