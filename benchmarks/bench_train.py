@@ -17,6 +17,7 @@ Run from the repository root:
     python benchmarks/bench_train.py                     # all cases, ~1.5 minutes
     python benchmarks/bench_train.py --quick             # fewer, shorter rounds
     python benchmarks/bench_train.py --cases ns64 gp64 --threads 1
+    python benchmarks/bench_train.py --quick --cases ns64 --batch 1024   # how the step grows with the batch
 """
 
 from __future__ import annotations
@@ -256,6 +257,7 @@ def print_table(results: list[Result]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    global BATCH  # read by both sides when they build and step
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="3 rounds of ~0.7 s blocks instead of 5 of ~2 s")
     parser.add_argument(
@@ -272,11 +274,15 @@ def main(argv: list[str] | None = None) -> int:
         default=0,
         help="torch threads for both sides (default: ganviz's default_threads(hidden))",
     )
+    parser.add_argument("--batch", type=int, default=BATCH, help=f"batch size for both sides (default {BATCH})")
     parser.add_argument("--rounds", type=int, default=None, help="timed rounds per side (default 5, quick 3)")
     parser.add_argument(
         "--block-seconds", type=float, default=None, help="approximate length of one timed block (default 2, quick 0.7)"
     )
     args = parser.parse_args(argv)
+    if args.batch < 1:
+        parser.error(f"--batch must be ≥ 1, got {args.batch}")
+    BATCH = args.batch
     rounds = args.rounds or (3 if args.quick else 5)
     block_s = args.block_seconds or (0.7 if args.quick else 2.0)
     warm_s = 1.0 if args.quick else 3.0
