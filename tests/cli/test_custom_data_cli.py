@@ -6,11 +6,9 @@ import json
 
 import numpy as np
 import pytest
+from cli_helpers import TINY, run_main
 
-from ganviz.cli import main
 from ganviz.core.datasets import DATASETS
-
-TINY = ["--hidden", "16", "--layers", "2", "--batch", "32", "--quiet"]
 
 
 @pytest.fixture(autouse=True)
@@ -19,13 +17,6 @@ def clean_registry():
     yield
     DATASETS._items.clear()
     DATASETS._items.update(before)
-
-
-def run_main(argv: list[str]) -> int:
-    try:
-        return main(argv)
-    except SystemExit as e:
-        return e.code
 
 
 def one_line_error(capsys) -> str:

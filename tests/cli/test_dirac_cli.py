@@ -8,16 +8,9 @@ import sys
 
 import numpy as np
 import pytest
+from cli_helpers import run_main
 
-from ganviz.cli import main
 from ganviz.core.dirac import PAPER_START, simulate
-
-
-def run_main(argv: list[str]) -> int:
-    try:
-        return main(argv)
-    except SystemExit as e:
-        return e.code
 
 
 def dirac_json(capsys, *args: str) -> dict:

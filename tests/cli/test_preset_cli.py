@@ -5,19 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from cli_helpers import TINY, run_main
 
 import ganviz.core.presets as presets
-from ganviz.cli import config_from_args, main, parse_run_args, train_parser, window_parser
+from ganviz.cli import config_from_args, parse_run_args, train_parser, window_parser
 from ganviz.core.presets import preset_config
-
-TINY = ["--hidden", "16", "--layers", "2", "--batch", "32", "--quiet"]
-
-
-def run_main(argv: list[str]) -> int:
-    try:
-        return main(argv)
-    except SystemExit as e:
-        return e.code
 
 
 def config_for(parser, argv):

@@ -8,18 +8,11 @@ import zipfile
 
 import numpy as np
 import pytest
+from cli_helpers import run_main
 
-from ganviz.cli import main
 from ganviz.core.session import load_session
 
 TINY = ["--hidden", "16", "--layers", "2", "--batch", "32", "--quiet", "--seed", "4"]
-
-
-def run_main(argv: list[str]) -> int:
-    try:
-        return main(argv)
-    except SystemExit as e:
-        return e.code
 
 
 def train(*argv: str) -> None:

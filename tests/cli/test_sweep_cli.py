@@ -8,6 +8,7 @@ import io
 import math
 
 import pytest
+from cli_helpers import run_main
 
 from ganviz.cli import main
 from ganviz.core.config import TrainConfig
@@ -29,13 +30,6 @@ lr_d = [1e-3, 5e-3]
 """
 
 PNG = b"\x89PNG\r\n\x1a\n"
-
-
-def run_main(argv: list[str]) -> int:
-    try:
-        return main(argv)
-    except SystemExit as e:
-        return e.code
 
 
 @pytest.fixture(scope="module")

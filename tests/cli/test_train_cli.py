@@ -10,19 +10,9 @@ import sys
 import numpy as np
 import pytest
 import torch
+from cli_helpers import TINY, run_main
 
-from ganviz.cli import main
 from ganviz.core.datasets import get_dataset
-
-TINY = ["--hidden", "16", "--layers", "2", "--batch", "32", "--quiet"]
-
-
-def run_main(argv: list[str]) -> int:
-    """main() in-process; argparse errors raise SystemExit, config errors return the code."""
-    try:
-        return main(argv)
-    except SystemExit as e:
-        return e.code
 
 
 def train(tmp_path, *extra: str, name: str = "run", steps: int = 30) -> tuple[np.ndarray, dict]:
