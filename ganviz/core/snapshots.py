@@ -14,7 +14,7 @@ outlive that (the one the timeline shows) is passed as `pinned` and gets its own
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -76,6 +76,10 @@ class SnapshotRing:
         for i in range(self._count):
             yield self[i]
 
+    def position(self, frame: Frame) -> int | None:
+        """Index of this very frame object (identity, not equality), None when it is not stored."""
+        return next((i for i, f in enumerate(self) if f is frame), None)
+
     def clear(self) -> None:
         self._frames = [None] * self.capacity
         self._start = self._count = 0
@@ -116,14 +120,7 @@ class SnapshotRing:
         return now
 
     def _store(self, slot: int, frame: Frame) -> Frame:
-        changes: dict[str, object] = {}
-        for name in RING_FIELDS:
-            a = getattr(frame, name)
-            if isinstance(a, np.ndarray) and a.ndim >= 1:
-                changes[name] = self._ring_store(name, slot, a)
-        bx, by = frame.boundary
-        changes[BOUNDARY] = (self._ring_store("boundary_x", slot, bx), self._ring_store("boundary_y", slot, by))
-        return dataclasses.replace(frame, **changes)
+        return _with_arrays(frame, lambda key, a: self._ring_store(key, slot, a))
 
     def _ring_store(self, key: str, slot: int, a: np.ndarray) -> np.ndarray:
         ring = self._rings.get(key)
@@ -134,16 +131,22 @@ class SnapshotRing:
         return ring.store(slot, a)
 
 
+def _with_arrays(frame: Frame, put: Callable[[str, np.ndarray], np.ndarray]) -> Frame:
+    """`frame` with each array a ring may hold replaced by `put(key, array)` (key: field, or boundary_x/_y)."""
+    changes: dict[str, object] = {
+        name: put(name, a) for name in RING_FIELDS if isinstance(a := getattr(frame, name), np.ndarray) and a.ndim
+    }
+    bx, by = frame.boundary
+    changes[BOUNDARY] = (put("boundary_x", bx), put("boundary_y", by))
+    return dataclasses.replace(frame, **changes)
+
+
 def detach(frame: Frame) -> Frame:
     """The same frame with its own copies of the arrays a ring may share."""
 
-    def own(a: np.ndarray) -> np.ndarray:
+    def own(_key: str, a: np.ndarray) -> np.ndarray:
         copy = a.copy()
         copy.setflags(write=False)
         return copy
 
-    changes: dict[str, object] = {
-        name: own(getattr(frame, name)) for name in RING_FIELDS if isinstance(getattr(frame, name), np.ndarray)
-    }
-    changes[BOUNDARY] = tuple(own(a) for a in frame.boundary)
-    return dataclasses.replace(frame, **changes)
+    return _with_arrays(frame, own)

@@ -880,14 +880,14 @@ class MainWindow(QMainWindow):
         if self.scrubbed is None:
             self.timeline.set_text(f"live · step {frame.step} · {n} snapshots")
         else:
-            idx = next((i for i, f in enumerate(self.snapshots) if f is frame), -1)
-            where = f"snapshot {idx + 1} of {n}" if idx >= 0 else "older than the stored snapshots"
+            idx = self.snapshots.position(frame)
+            where = "older than the stored snapshots" if idx is None else f"snapshot {idx + 1} of {n}"
             self.timeline.set_text(f"step {frame.step} · {where}")
 
     def _tracks(self, frame: Frame) -> np.ndarray | None:
         """Fixed-batch positions of every 25th fake over the trail's snapshots, ending at `frame`."""
         frames = list(self.snapshots)
-        stored = next((i for i, f in enumerate(frames) if f is frame), None)
+        stored = self.snapshots.position(frame)
         if stored is None and frame is self.scrubbed:  # a snapshot dropped from the timeline: no trail left
             return None
         end = (len(frames) - 1 if stored is None else stored) + 1  # the live frame: up to the newest snapshot

@@ -156,3 +156,11 @@ def test_a_stored_frame_is_the_same_frame_apart_from_where_its_arrays_live():
     for field in dataclasses.fields(Frame):
         if field.name not in ("fakes", "surface", "fake_class", "pad_class", "boundary"):
             assert getattr(stored, field.name) is getattr(original, field.name), field.name
+
+
+def test_position_is_by_identity():
+    ring = SnapshotRing(3)
+    for s in range(4):
+        ring.append(make_frame(s))
+    assert [ring.position(f) for f in ring] == [0, 1, 2]
+    assert ring.position(make_frame(2)) is None  # an equal-looking frame is not the stored one
