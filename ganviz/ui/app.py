@@ -13,17 +13,10 @@ from ganviz.core.config import TrainConfig
 LAUNCHED_AT = time.perf_counter()
 
 
-def display_problem() -> str | None:
-    """Why no window can open here, or None. Checked before Qt, which would abort the process."""
-    if os.environ.get("QT_QPA_PLATFORM"):
-        return None
-    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        return "no display found (DISPLAY and WAYLAND_DISPLAY are unset)"
-    return None
-
-
 def cannot_open_window() -> str | None:
     """The one-line message for stderr when no window can open here, or None."""
+    from ganviz.ui.display import display_problem
+
     problem = display_problem()
     if not problem:
         return None
