@@ -7,8 +7,11 @@ mmap threshold instead (to keep temporaries out of the heap) halved the frame bu
 large per-frame array of a stored frame is copied into one slot of a ring allocated once, so the heap sees
 only the short-lived temporaries and a few small objects per snapshot.
 
-A slot is overwritten when its frame is dropped (the oldest, once the ring is full). A frame that must
-outlive that (the one the timeline shows) is passed as `pinned` and gets its own copies first.
+The whole run stays reachable: once the store is full, each new snapshot replaces the one whose removal leaves
+the smallest gap relative to its age, so recent steps stay dense and older ones thin out roughly geometrically
+(the first snapshot, step 0 or the first after a reset, is always kept). A slot is overwritten when its frame
+is dropped. A frame that must outlive that (the one the timeline shows) is passed as `pinned` and gets its own
+copies first.
 """
 
 from __future__ import annotations
@@ -42,30 +45,45 @@ class _Ring:
         return view
 
 
+def thinning_victim(steps: list[int] | np.ndarray, now: int) -> int:
+    """Index of the snapshot to drop from `steps` (ascending) before one at step `now` is added.
+
+    The first and the newest are kept; of the others, the one whose removal opens the smallest gap relative to
+    its age (steps[i+1] − steps[i−1]) / (now − steps[i]). Repeated, this keeps gaps about proportional to age:
+    dense near the live end, sparse towards step 0. With fewer than three snapshots the oldest goes."""
+    s = np.asarray(steps, dtype=np.float64)
+    if len(s) < 3:
+        return 0
+    gaps = np.abs(s[2:] - s[:-2])
+    ages = np.maximum(np.abs(now - s[1:-1]), 1.0)
+    return 1 + int(np.argmin(gaps / ages))  # argmin takes the first (oldest) of equal costs
+
+
 class SnapshotRing:
-    """A bounded, ordered store of frames (oldest first) with a deque's reading interface."""
+    """A bounded, ordered store of frames (oldest first) with a deque's reading interface, thinned with age."""
 
     def __init__(self, capacity: int) -> None:
         if capacity < 1:
             raise ValueError(f"capacity must be ≥ 1, got {capacity}")
         self.capacity = capacity
         self._frames: list[Frame | None] = [None] * capacity
-        self._start = 0  # slot of the oldest frame
-        self._count = 0
+        self._order: list[int] = []  # slots, oldest frame first
+        self._free = list(range(capacity - 1, -1, -1))
         self._rings: dict[str, _Ring] = {}
 
     def __len__(self) -> int:
-        return self._count
+        return len(self._order)
 
     def __bool__(self) -> bool:
-        return self._count > 0
+        return bool(self._order)
 
     def _slot(self, index: int) -> int:
+        count = len(self._order)
         if index < 0:
-            index += self._count
-        if not 0 <= index < self._count:
-            raise IndexError(f"snapshot {index} of {self._count}")
-        return (self._start + index) % self.capacity
+            index += count
+        if not 0 <= index < count:
+            raise IndexError(f"snapshot {index} of {count}")
+        return self._order[index]
 
     def __getitem__(self, index: int) -> Frame:
         frame = self._frames[self._slot(index)]
@@ -73,8 +91,13 @@ class SnapshotRing:
         return frame
 
     def __iter__(self) -> Iterator[Frame]:
-        for i in range(self._count):
-            yield self[i]
+        for slot in self._order:
+            frame = self._frames[slot]
+            assert frame is not None
+            yield frame
+
+    def steps(self) -> list[int]:
+        return [f.step for f in self]
 
     def position(self, frame: Frame) -> int | None:
         """Index of this very frame object (identity, not equality), None when it is not stored."""
@@ -82,35 +105,41 @@ class SnapshotRing:
 
     def clear(self) -> None:
         self._frames = [None] * self.capacity
-        self._start = self._count = 0
+        self._order = []
+        self._free = list(range(self.capacity - 1, -1, -1))
         self._rings.clear()
 
     def append(self, frame: Frame, pinned: Frame | None = None) -> Frame | None:
-        """Store a copy of `frame` (its large arrays in the rings); drops the oldest when full.
+        """Store a copy of `frame` (its large arrays in the rings); when full, first drops the snapshot that
+        `thinning_victim` picks.
 
         When the dropped frame is `pinned`, it is detached (given its own arrays) before its slot is reused,
         and the detached frame is returned: the caller should use it instead. Otherwise returns None.
         """
-        slot = (self._start + self._count) % self.capacity
         detached = None
-        if self._count == self.capacity:
+        if not self._free:
+            slot = self._order.pop(thinning_victim(self.steps(), frame.step))
             dropped = self._frames[slot]
             if dropped is not None and dropped is pinned:
                 detached = detach(dropped)
-            self._start = (self._start + 1) % self.capacity
-            self._count -= 1
+            self._frames[slot] = None
+            self._free.append(slot)
+        slot = self._free.pop()
         self._frames[slot] = self._store(slot, frame)
-        self._count += 1
+        self._order.append(slot)
         return detached
 
     def resize(self, capacity: int, pinned: Frame | None = None) -> Frame | None:
-        """Keep the newest `capacity` frames (copied into new rings). Returns what `pinned` is now: its stored
-        copy if kept, a detached copy if dropped (None when `pinned` is None or was not stored)."""
+        """Keep `capacity` frames, thinned as `append` thins them (copied into new rings). Returns what `pinned`
+        is now: its stored copy if kept, a detached copy if dropped (None when `pinned` is None or not stored)."""
         if capacity < 1:
             raise ValueError(f"capacity must be ≥ 1, got {capacity}")
         frames = list(self)
-        keep = frames[-capacity:]
-        now = detach(pinned) if any(f is pinned for f in frames[: len(frames) - len(keep)]) else None
+        keep = list(frames)
+        now_step = keep[-1].step + 1 if keep else 0
+        while len(keep) > capacity:
+            del keep[thinning_victim([f.step for f in keep], now_step)]
+        now = detach(pinned) if any(f is pinned for f in frames) and not any(f is pinned for f in keep) else None
         self.capacity = capacity
         self.clear()  # the old rings live on in `keep` until their frames are stored again
         for f in keep:

@@ -839,7 +839,7 @@ class MainWindow(QMainWindow):
         if frame.step != last and (t0 - self._snapshot_at >= SNAPSHOT_PERIOD_S or not frame.running):
             pinned = self.snapshots.append(frame, pinned=self.scrubbed)
             self._snapshot_at = t0
-            if pinned is not None:  # the snapshot on screen was the oldest: it now has arrays of its own
+            if pinned is not None:  # the snapshot on screen was thinned out: it now has arrays of its own
                 self.scrubbed = pinned
                 self._draw(pinned, side=False)  # the heatmap kept a view of the reused slot
         self.timeline.set_count(len(self.snapshots), following=self.scrubbed is None)
@@ -881,7 +881,7 @@ class MainWindow(QMainWindow):
             self.timeline.set_text(f"live · step {frame.step} · {n} snapshots")
         else:
             idx = self.snapshots.position(frame)
-            where = "older than the stored snapshots" if idx is None else f"snapshot {idx + 1} of {n}"
+            where = "no longer stored (thinned out)" if idx is None else f"snapshot {idx + 1} of {n}"
             self.timeline.set_text(f"step {frame.step} · {where}")
 
     def _tracks(self, frame: Frame) -> np.ndarray | None:

@@ -155,8 +155,10 @@ def test_scrubbing_shows_the_stored_snapshot_and_memory_is_bounded(qtbot):
     w.timeline.capacity.setValue(10)
     w.start()
     qtbot.waitUntil(lambda: len(w.snapshots) == 10 and w.frame.step > 0, timeout=40_000)
-    frame_where(qtbot, w, lambda f: len(w.snapshots) == 10 and w.snapshots[0].step > 1)
-    assert len(w.snapshots) == 10  # full buffer: the oldest are dropped
+    first = w.snapshots[0].step
+    frame_where(qtbot, w, lambda f: len(w.snapshots) == 10 and w.snapshots[1].step > first + 1)
+    assert len(w.snapshots) == 10  # full buffer: thinned, the first snapshot kept
+    assert w.snapshots[0].step == first
     w.scrub_to(2)
     shot = w.snapshots[2]
     assert w.scrubbed is shot
@@ -178,14 +180,14 @@ def test_the_snapshot_on_screen_survives_being_dropped_from_the_timeline(qtbot):
     w.timeline.capacity.setValue(10)
     w.start()
     qtbot.waitUntil(lambda: len(w.snapshots) == 10 and w.frame.step > 0, timeout=40_000)
-    w.scrub_to(0)
-    oldest = w.snapshots[0]
+    w.scrub_to(1)  # the first is always kept; the second is the next to be thinned out
+    oldest = w.snapshots[1]
     fakes, surface = oldest.fakes.copy(), oldest.surface.copy()
-    qtbot.waitUntil(lambda: all(f.step > oldest.step for f in w.snapshots), timeout=20_000)
+    qtbot.waitUntil(lambda: all(f.step != oldest.step for f in w.snapshots), timeout=20_000)
     qtbot.wait(600)  # more snapshots: the slot it was stored in has been written again
     assert w.scrubbed is not oldest and w.scrubbed.step == oldest.step  # its own copy now
     np.testing.assert_array_equal(w.scrubbed.fakes, fakes)
     np.testing.assert_array_equal(w.data_panel.fake.positions(), fakes)
     np.testing.assert_array_equal(w.data_panel.image.image, surface)
-    assert "older than the stored snapshots" in w.timeline.label.text()
+    assert "no longer stored (thinned out)" in w.timeline.label.text()
     w.close()

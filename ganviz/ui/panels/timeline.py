@@ -16,7 +16,10 @@ class Timeline(QWidget):
         super().__init__(parent)
         self.slider = QSlider(Qt.Horizontal)
         self.slider.setRange(0, 0)
-        self.slider.setToolTip("Scrub back through stored snapshots; training continues meanwhile")
+        self.slider.setToolTip(
+            "Scrub back through the run, to its first step; recent snapshots are dense, older ones thinned out. "
+            "Training continues meanwhile"
+        )
         self.slider.sliderMoved.connect(self.scrubbed.emit)
         self.slider.valueChanged.connect(lambda v: self.slider.isSliderDown() or self.scrubbed.emit(v))
         self.label = QLabel("live")
@@ -30,7 +33,7 @@ class Timeline(QWidget):
         self.capacity.setValue(capacity)
         self.capacity.setPrefix("keep ")
         self.capacity.setSuffix(" snapshots")
-        self.capacity.setToolTip("How many snapshots the timeline keeps (about 70 kB each)")
+        self.capacity.setToolTip("How many snapshots the timeline keeps (about 70 kB each), spread over the whole run")
         self.capacity.valueChanged.connect(self.capacity_changed.emit)
         self.trails = QCheckBox("Trails")
         self.trails.setToolTip("Fading trails of 100 generated samples over the last snapshots")
