@@ -48,6 +48,14 @@ from ganviz.ui.worker import FrameWorker
 FRAME_LOG = 20_000
 SNAPSHOTS = 400  # timeline capacity (≈ 70 kB each)
 SNAPSHOT_PERIOD_S = 0.25
+# the status bar's permanent fields and the widest text each shows
+STATUS_WIDEST = {
+    "step": "running · step 9,999,999",
+    "rate": "99,999 steps/s",
+    "fps": "99 frames/s",
+    "device": "device cuda:0",
+    "objective": "",  # the longest objective label, looked up when the window is built
+}
 TRAIL_STRIDE = 25  # trails follow every 25th of the 2,500 fixed-batch samples
 SESSION_FILTER = "ganviz sessions (*.gvz);;All files (*)"
 SIDE_PANEL_PERIOD_S = 0.25
@@ -148,8 +156,12 @@ class MainWindow(QMainWindow):
         self.timeline.capacity_changed.connect(self._set_capacity)
         self.timeline.trails_changed.connect(self._set_trails)
 
-        self.status_labels = {k: QLabel() for k in ("step", "rate", "fps", "device", "objective")}
-        for label in self.status_labels.values():
+        self.status_labels = {k: QLabel() for k in STATUS_WIDEST}
+        labels = [OBJECTIVES.get(n).label for n in OBJECTIVES.names()]
+        for key, label in self.status_labels.items():
+            # as wide as the widest text it will hold: a long message never squeezes "123 steps/s" to "123 steps/"
+            widest = max(labels, key=len) if key == "objective" else STATUS_WIDEST[key]
+            label.setMinimumWidth(label.fontMetrics().horizontalAdvance(widest) + 8)
             self.statusBar().addPermanentWidget(label)
         self.session_path: str | None = None
         self.settings = QSettings("ganviz", "ganviz")

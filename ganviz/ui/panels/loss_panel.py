@@ -61,25 +61,64 @@ class LossPanel(pg.GraphicsLayoutWidget):
             self.estimate.setData(steps, frame.column("critic_estimate"))
 
     def show_events(self, events: tuple) -> None:
-        """A marked vertical line on the loss plot per event (diverged, coverage drop, confident D, …)."""
+        """A labelled vertical line on the loss plot per group of events (diverged, coverage drop, confident
+        D, …); a burst of one kind is one line, "D ≥ 99 % ×12", whose tooltip lists the steps."""
         if events == self._events:
             return
         self._events = events
         for line in self._markers:
             self.losses.removeItem(line)
         self._markers = []
-        for step, kind, text in events[-50:]:  # the latest 50 keep the plot readable
+        for group in group_events(events):
+            step, kind, _ = group[0]
             colour = EVENT_COLOURS.get(kind, (90, 90, 90))
+            label = EVENT_LABELS.get(kind, kind) + (f" ×{len(group)}" if len(group) > 1 else "")
             line = pg.InfiniteLine(
                 pos=step,
                 angle=90,
                 pen=pg.mkPen(colour, width=1.5, style=Qt.DashLine),
-                label=EVENT_LABELS.get(kind, kind),
+                label=label,
                 labelOpts={"position": 0.92, "color": colour, "rotateAxis": (1, 0), "anchors": [(0, 0), (0, 0)]},
             )
-            line.setToolTip(f"step {step}: {text}")
+            shown = [f"step {s}: {text}" for s, _, text in group[:MAX_TOOLTIP_LINES]]
+            if len(group) > MAX_TOOLTIP_LINES:
+                shown.append(f"… and {len(group) - MAX_TOOLTIP_LINES} more, up to step {group[-1][0]}")
+            line.setToolTip("\n".join(shown))
+            line.setAcceptHoverEvents(True)
             self.losses.addItem(line)
             self._markers.append(line)
+
+
+MAX_MARKERS = 12  # lines on the loss plot; more were an unreadable comb of overlapping labels
+MAX_TOOLTIP_LINES = 8
+
+
+def group_events(events: tuple | list, max_groups: int = MAX_MARKERS) -> list[list[tuple]]:
+    """Events (step, kind, text), in step order, merged into at most `max_groups` groups of one kind each.
+
+    Consecutive events of a kind closer than 1/40 of the run's span join one group; if that still leaves more
+    than `max_groups`, the newest groups are kept (a divergence is always kept: it explains the rest)."""
+    ordered = sorted(events, key=lambda e: e[0])
+    if not ordered:
+        return []
+    span = max(ordered[-1][0] - ordered[0][0], 1)
+    gap = span / 40
+    groups: list[list[tuple]] = []
+    last_of_kind: dict[str, list[tuple]] = {}
+    for event in ordered:
+        step, kind, _ = event
+        group = last_of_kind.get(kind)
+        if group is not None and step - group[-1][0] <= gap:
+            group.append(event)
+        else:
+            group = [event]
+            groups.append(group)
+            last_of_kind[kind] = group
+    if len(groups) > max_groups:
+        diverged = [g for g in groups if g[0][1] == "diverged"][-max_groups // 2 :]
+        rest = [g for g in groups if g[0][1] != "diverged"][-(max_groups - len(diverged)) :]
+        groups = sorted(diverged + rest, key=lambda g: g[0][0])
+    return groups
 
 
 EVENT_COLOURS = {

@@ -50,6 +50,7 @@ class QualityPanel(pg.GraphicsLayoutWidget):
         self.scores_plot.setXLink(self.modes_plot)
         self._dataset: str | None = None
         self._rows = -1
+        self._modes_title = "Modes captured"
 
     def show_frame(self, frame: Frame) -> None:
         mixture = frame.centres is not None
@@ -62,11 +63,11 @@ class QualityPanel(pg.GraphicsLayoutWidget):
                 # ticks ran into each other (every 2 of 8) or were dropped for room (all but one of 25)
                 self.modes_plot.setYRange(-0.05 * k, 1.2 * k, padding=0)
                 self.modes_plot.getAxis("left").setTicks([[(v, str(v)) for v in sorted({k // 2, k})]])
-                self.modes_plot.setTitle(f"Modes captured (of {k})")
+                self._modes_title = f"Modes captured (of {k})"
                 self.bars_plot.setTitle(f"HQ samples per mode ({k} modes)")
             else:
                 self.modes_plot.getAxis("left").setTicks(None)
-                self.modes_plot.setTitle("Modes captured (mixture datasets only)")
+                self._modes_title = "Modes captured (mixture datasets only)"
                 self.bars_plot.setTitle("HQ samples per mode (mixture datasets only)")
             self.total.setVisible(mixture)
             self.bars.setOpts(x=np.zeros(0), height=np.zeros(0))
@@ -85,3 +86,27 @@ class QualityPanel(pg.GraphicsLayoutWidget):
                 values = frame.quality_column(name)
                 ok = np.isfinite(values)  # rKL is undefined with no HQ sample; mode metrics need a mixture
                 curve.setData(steps[ok], values[ok])
+            modes, scores = readout(frame)
+            # the latest values in the titles: a short plot still shows its numbers
+            self.modes_plot.setTitle(f"{self._modes_title}{modes}")
+            self.scores_plot.setTitle(f"Sample quality{scores}")
+
+
+def _latest(frame: Frame, name: str) -> float | None:
+    if not len(frame.quality):
+        return None
+    value = float(frame.quality_column(name)[-1])
+    return value if np.isfinite(value) else None
+
+
+def readout(frame: Frame) -> tuple[str, str]:
+    """Title suffixes with the newest quality row: ': 7 · robust 6' and ': HQ 0.52 · rKL 0.10 · W1 0.213'
+    (empty before the first row; a metric that is undefined, like the modes of a non-mixture, is left out)."""
+    modes, robust = _latest(frame, "modes"), _latest(frame, "modes_robust")
+    modes_text = f": {modes:.0f} · robust {robust:.0f}" if modes is not None and robust is not None else ""
+    parts = [
+        f"{label} {value:{fmt}}"
+        for label, name, fmt in (("HQ", "hq", ".2f"), ("rKL", "rkl", ".2f"), ("W1", "w1", ".3f"))
+        if (value := _latest(frame, name)) is not None
+    ]
+    return modes_text, (": " + " · ".join(parts)) if parts else ""

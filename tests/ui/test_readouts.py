@@ -1,0 +1,88 @@
+"""Numbers a person can read: the quality plots' latest values, grouped event markers, an unclipped status bar."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+pytest.importorskip("PySide6")
+
+from ganviz.core.config import TrainConfig  # noqa: E402
+from ganviz.ui.main_window import MainWindow  # noqa: E402
+from ganviz.ui.panels.loss_panel import MAX_MARKERS, LossPanel, group_events  # noqa: E402
+from ganviz.ui.panels.quality_panel import QualityPanel  # noqa: E402
+from tests.frame_factory import make_frame  # noqa: E402
+
+RING8_CENTRES = np.stack([np.cos(np.arange(8) * np.pi / 4), np.sin(np.arange(8) * np.pi / 4)], axis=1) * 2
+
+
+def _title(plot) -> str:
+    return plot.titleLabel.text
+
+
+def test_quality_titles_show_the_latest_row(qtbot):
+    panel = QualityPanel()
+    qtbot.addWidget(panel)
+    # step, modes, modes_robust, hq, rkl, w1
+    quality = np.array([[100, 3, 1, 0.2, 1.5, 0.9], [200, 7, 6, 0.523, 0.104, 0.2134]])
+    frame = dataclasses.replace(make_frame(200), quality=quality, centres=RING8_CENTRES, mode_counts=np.ones(8))
+    panel.show_frame(frame)
+    assert "Modes captured (of 8): 7 · robust 6" in _title(panel.modes_plot)
+    assert "HQ 0.52 · rKL 0.10 · W1 0.213" in _title(panel.scores_plot)
+    # rKL undefined (no HQ sample) and no mixture: those numbers are left out, the rest stay
+    other = np.array([[300, np.nan, np.nan, 0.0, np.nan, 1.25]])
+    panel.show_frame(dataclasses.replace(make_frame(300), dataset="moons", quality=other, centres=None))
+    assert _title(panel.modes_plot).startswith("Modes captured (mixture datasets only)")
+    assert "robust" not in _title(panel.modes_plot)
+    assert "HQ 0.00 · W1 1.250" in _title(panel.scores_plot) and "rKL" not in _title(panel.scores_plot)
+
+
+def test_a_burst_of_events_is_one_labelled_marker_with_the_steps_in_its_tooltip(qtbot):
+    events = [(s, "d_confident", f"D was right at step {s}") for s in range(0, 1000, 10)]
+    events += [(500, "diverged", "NaN in D's loss"), (20, "coverage_drop", "8 → 5 modes")]
+    panel = LossPanel()
+    qtbot.addWidget(panel)
+    panel.show_events(tuple(events))
+    labels = [line.label.textItem.toPlainText() for line in panel._markers]
+    assert 3 <= len(panel._markers) <= MAX_MARKERS, labels
+    assert "diverged" in labels and "modes −3" in labels
+    bursts = [t for t in labels if t.startswith("D ≥ 99 % ×")]
+    assert bursts and sum(int(t.split("×")[1]) for t in bursts) == 100  # every event counted once
+    tips = [line.toolTip() for line in panel._markers]
+    assert any("step 0: D was right at step 0" in t and "more, up to step" in t for t in tips)
+
+
+def test_group_events_keeps_apart_what_is_far_apart_and_bounds_the_count():
+    events = [(0, "d_confident", ""), (5, "d_confident", ""), (5000, "d_confident", ""), (2500, "diverged", "")]
+    groups = group_events(events)
+    assert [[e[0] for e in g] for g in groups] == [[0, 5], [2500], [5000]]
+    kinds = ("coverage_drop", "d_confident", "critic_grad_exploded")
+    many = [(s * 1000, kinds[s % 3], "") for s in range(30)] + [(50, "diverged", "")]  # 31 separate groups
+    assert len(group_events(many, max_groups=100)) == 31
+    bounded = group_events(many, max_groups=6)
+    assert len(bounded) == 6
+    assert any(g[0][1] == "diverged" for g in bounded)  # the divergence is never the one left out
+    assert [g[0][0] for g in bounded][-5:] == [25_000, 26_000, 27_000, 28_000, 29_000]  # the newest are kept
+
+
+def test_status_fields_are_never_squeezed_by_a_long_message(qtbot):
+    w = MainWindow(TrainConfig(hidden=16, layers=2, batch=32, seed=1))
+    w.confirm = lambda _q: True
+    qtbot.addWidget(w)
+    w.resize(1024, 700)
+    w.show()
+    qtbot.waitExposed(w)
+    w.statusBar().showMessage("Saved /a/rather/long/path/to/a/session/file/that/goes/on/and/on/run.gvz at step 12")
+    s = w.status_labels
+    s["step"].setText("running · step 123456")
+    s["rate"].setText("1234 steps/s")
+    s["fps"].setText("30 frames/s")
+    s["device"].setText("device cpu")
+    s["objective"].setText("WGAN (weight clipping)")
+    qtbot.waitUntil(lambda: all(label.width() > 0 for label in s.values()), timeout=5_000)
+    for key, label in s.items():
+        need = label.fontMetrics().horizontalAdvance(label.text())
+        assert label.width() >= need, f"{key}: {label.width()} px for {label.text()!r} ({need} px)"
+    w.close()
