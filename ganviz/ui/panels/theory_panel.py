@@ -16,6 +16,7 @@ from ganviz.ui import style
 GAME_OBJECTIVES = ("minimax", "nonsaturating")  # D's loss is the BCE, so V(D, G) = −loss
 
 
+ROW_UNBOUNDED = 16_777_215  # QWIDGETSIZE_MAX: the default maximum of a layout row
 TITLE_SIZE = "10pt"  # the dock is narrow: a plot title's width is the layout's minimum width
 
 
@@ -23,8 +24,8 @@ class TheoryPanel(pg.GraphicsLayoutWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.game = self.addPlot(row=0, col=0)
-        self.game.setTitle("Game value V(D,G) (estimate)", size=TITLE_SIZE)
-        game_legend = style.legend_row(self, 1, 1, lines=2)
+        self.game.setTitle("Game value V(D,G) and JS (estimates)", size=TITLE_SIZE)
+        self.game_legend = game_legend = style.legend_row(self, 1, 1, lines=2)
         self.value = self.game.plot(pen=pg.mkPen(style.D_LOSS, width=1.5))
         self.js = self.game.plot(pen=pg.mkPen(style.ESTIMATE, width=1.5))
         game_legend.addItem(self.value, "V = E log D(x) + E log(1−D(G(z)))")
@@ -35,7 +36,7 @@ class TheoryPanel(pg.GraphicsLayoutWidget):
         self.game.addItem(self.ref_label)
         self.w1_plot = self.addPlot(row=2, col=0)
         self.w1_plot.setTitle("Critic estimate vs exact W1", size=TITLE_SIZE)
-        w1_legend = style.legend_row(self, 3, 1, lines=2)  # one column: the dock is narrow
+        self.w1_legend = w1_legend = style.legend_row(self, 3, 1, lines=2)  # one column: the dock is narrow
         self.estimate = self.w1_plot.plot(pen=pg.mkPen(style.ESTIMATE, width=1.5))
         self.w1 = self.w1_plot.plot(pen=pg.mkPen(style.W1, width=2, style=Qt.DashLine))
         w1_legend.addItem(self.estimate, "E D(x) − E D(G(z))")
@@ -62,23 +63,45 @@ class TheoryPanel(pg.GraphicsLayoutWidget):
             p.showGrid(x=True, y=True, alpha=0.2)
         for p in (self.game, self.w1_plot, self.grad_plot, self.hist_plot, self.sv_plot):
             p.setMenuEnabled(False)
+        # what is hidden for this objective, and why (a plot whose quantity does not apply takes no room)
+        self.note = self.addLabel("", row=7, col=0, size="8pt", color=(90, 90, 90), justify="left")
+        self._objective: tuple[str, str] | None = None
+
+    def _show(self, plot: pg.PlotItem, legend: pg.LegendItem, plot_row: int, visible: bool) -> None:
+        grid = self.ci.layout
+        for item, row, tallest in ((plot, plot_row, ROW_UNBOUNDED), (legend, plot_row + 1, 44)):
+            item.setVisible(visible)
+            # a grid layout keeps a hidden item's room: squeeze the item and its row to nothing instead
+            item.setMinimumHeight(-1 if visible else 0)  # -1: back to the item's own minimum
+            item.setMaximumHeight(tallest if visible else 0)
+            grid.setRowMaximumHeight(row, tallest if visible else 0)
+
+    def _apply_objective(self, objective: str, family: str) -> None:
+        game, critic = objective in GAME_OBJECTIVES, family == "wgan"
+        self._show(self.game, self.game_legend, 0, game)
+        self._show(self.w1_plot, self.w1_legend, 2, critic)
+        hidden = []
+        if not game:
+            hidden.append("game value V(D,G): minimax and non-saturating only (their D loss is V's BCE)")
+        if not critic:
+            hidden.append("critic W1 estimate: WGAN family only (a GAN's D is not a 1-Lipschitz critic)")
+        self.note.setText("<br>".join(f"Not shown: {h}" for h in hidden))
 
     def show_frame(self, frame: Frame, clip: float | None) -> None:
+        if self._objective != (frame.objective, frame.family):
+            self._objective = (frame.objective, frame.family)
+            self._apply_objective(frame.objective, frame.family)
         steps = frame.column("step")
-        if frame.objective in GAME_OBJECTIVES and len(steps):
+        if self.game.isVisible() and len(steps):
             v = game_value(frame.column("d_loss"))
             self.value.setData(steps, v)
             self.js.setData(steps, js_estimate(v))
             self.ref_label.setPos(float(steps[0]), -2 * math.log(2))
-            self.game.setTitle("Game value V(D,G) and JS (estimates)", size=TITLE_SIZE)
-        else:
-            self.value.setData([], [])
-            self.js.setData([], [])
-            self.game.setTitle("Game value (minimax, non-saturating only)", size=TITLE_SIZE)
-        self.estimate.setData(steps, frame.column("critic_estimate"))
-        w1 = frame.quality_column("w1")
-        ok = np.isfinite(w1)
-        self.w1.setData(frame.quality_column("step")[ok], w1[ok])
+        if self.w1_plot.isVisible():
+            self.estimate.setData(steps, frame.column("critic_estimate"))
+            w1 = frame.quality_column("w1")
+            ok = np.isfinite(w1)
+            self.w1.setData(frame.quality_column("step")[ok], w1[ok])
         t = frame.theory
         positive = t[:, 1] > 0
         self.grad.setData(t[positive, 0], t[positive, 1])
