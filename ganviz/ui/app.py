@@ -77,6 +77,8 @@ def run_app(
 
     window = MainWindow(config, session)
     window.confirm = (lambda _q: True) if run_for is not None else window.confirm
+    if run_for is not None:  # automation: quitting at the end must not wait on a question
+        window.confirm_discard = lambda _q: True
     window.show()
     result = {"code": 0}
     tick = close_on_sigint(window)  # noqa: F841 (kept alive until the event loop ends)

@@ -9,8 +9,9 @@ from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDockWidget,
     QFileDialog,
     QLabel,
@@ -89,6 +90,10 @@ class MainWindow(QMainWindow):
         self.config = config.resolved()
         # ask before replacing the networks; tests and automation swap this for a stub
         self.confirm: Callable[[str], bool] = self._ask
+        # asked before Reset, Open and Quit throw away unsaved steps; tests and automation replace it
+        self.confirm_discard: Callable[[str], bool] = self._ask_discard
+        self._saved_step = 0  # the step last written to (or read from) a session file
+        self._trained_step = 0  # the step of the current engine's latest frame
         self.running = False
         self.frame: Frame | None = None
         # per drawn frame, bounded (~10 min at 30 frames/s): time drawn, step shown, build + draw cost
@@ -303,7 +308,11 @@ class MainWindow(QMainWindow):
             run, "S&tep one generator update", self.step_once, Qt.Key_S, tip="Pause, then one generator update (S)"
         )
         reset_action = self._action(
-            run, "&Reset", lambda: self.reset(), "Ctrl+R", tip="New networks from the seed (Ctrl+R)"
+            run,
+            "&Reset",
+            lambda: self.discard_ok("Reset") and self.reset(),
+            "Ctrl+R",
+            tip="New networks from the seed (Ctrl+R)",
         )
         toolbar = self.addToolBar("Run")
         toolbar.setObjectName("run_toolbar")
@@ -410,6 +419,7 @@ class MainWindow(QMainWindow):
 
     def _start_engine(self, config: TrainConfig, state: dict | None = None, history: dict | None = None) -> None:
         self.builder = FrameBuilder(config, state, history)
+        self._trained_step = int(state["step"]) if state else 0
         self._setup_latent(self.builder.mirror.config)
         self.builder.arrows_on = self.arrows_action.isChecked()
         self.builder.critic_stats_on = self.theory_dock.isVisible()
@@ -556,7 +566,9 @@ class MainWindow(QMainWindow):
         self.send(name, *args)
 
     def _rebuild_change(self, changes: dict) -> None:
-        if self.confirm("This change needs new networks: training restarts from step 0. Reset now?"):
+        if self.confirm(
+            f"This change needs new networks: training restarts from step 0.{self._unsaved_note()} Reset now?"
+        ):
             self.reset(self.config.replace(**changes))
         else:
             self.params.show_config(self.config)
@@ -574,6 +586,7 @@ class MainWindow(QMainWindow):
             self.unsetCursor()
         self.params.show_config(self.config)
         self.running = False
+        self._saved_step = 0
         if was_running:
             self.start()
         self._sync_menus()
@@ -601,7 +614,7 @@ class MainWindow(QMainWindow):
 
     def _open_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open session", "", SESSION_FILTER)
-        if path:
+        if path and self.discard_ok("Opening a session"):
             self.open_session(path)
 
     def open_session(self, path: str) -> bool:
@@ -619,11 +632,14 @@ class MainWindow(QMainWindow):
         self.session_path = path
         self.params.show_config(self.config)
         self._sync_menus()
-        self._remember(path)
+        self._remember(path, session.step)
         self.statusBar().showMessage(f"Opened {path} at step {session.step}")
         return True
 
-    def _remember(self, path: str) -> None:
+    def _remember(self, path: str, step: int | None = None) -> None:
+        """`path` first in the recent files; `step`: the run is saved up to there."""
+        if step is not None:
+            self._saved_step = step
         recent = [p for p in (self.settings.value("recent", []) or []) if p != path]
         self.settings.setValue("recent", [path, *recent][:8])
 
@@ -631,7 +647,9 @@ class MainWindow(QMainWindow):
         self.recent_menu.clear()
         recent = self.settings.value("recent", []) or []
         for path in recent:
-            self.recent_menu.addAction(path, lambda p=path: self.open_session(p))
+            self.recent_menu.addAction(
+                path, lambda p=path: self.discard_ok("Opening a session") and self.open_session(p)
+            )
         if not recent:
             self.recent_menu.addAction("(none)").setEnabled(False)
 
@@ -641,7 +659,7 @@ class MainWindow(QMainWindow):
             kind, payload = notices.popleft()
             if kind == "saved":
                 path, step = payload
-                self._remember(path)
+                self._remember(path, step)
                 self.statusBar().showMessage(f"Saved {path} at step {step}")
             elif kind == "save_failed":
                 path, why = payload
@@ -819,12 +837,43 @@ class MainWindow(QMainWindow):
     def apply_preset(self, name: str) -> bool:
         """Replace the run with a preset's settings (new networks, after asking); False if declined."""
         preset = get_preset(name)
-        if not self.confirm(f"Load the preset “{preset.title}”? Training restarts from step 0 with new networks."):
+        question = f"Load the preset “{preset.title}”? Training restarts from step 0 with new networks."
+        if not self.confirm(question + self._unsaved_note()):
             return False
         self.reset(preset.config)
         length = f" Suggested length: {preset.steps:,} steps." if preset.steps else ""
         self.statusBar().showMessage(f"Preset {preset.title}.{length}", 15_000)
         return True
+
+    def unsaved_steps(self) -> int:
+        """Generator steps trained since the run was last saved or opened (0 for a fresh run)."""
+        return max(self._trained_step - self._saved_step, 0)
+
+    def _unsaved_note(self) -> str:
+        n = self.unsaved_steps()
+        return f" The {n:,} unsaved steps are lost." if n else ""
+
+    def discard_ok(self, action: str) -> bool:
+        """True when `action` may throw the run away: nothing unsaved, or the person says so (asked once)."""
+        n = self.unsaved_steps()
+        if not n or self.settings.value("ask_before_discarding", True, type=bool) is False:
+            return True
+        return self.confirm_discard(
+            f"{action} discards this run's {n:,} unsaved steps. Discard them? (File → Save, Ctrl+S, keeps them.)"
+        )
+
+    def _ask_discard(self, question: str) -> bool:
+        if QGuiApplication.platformName() == "offscreen":
+            return True  # nobody can answer a dialog nobody sees: automation must never block on one
+        box = QMessageBox(QMessageBox.Question, "ganviz", question, QMessageBox.Discard | QMessageBox.Cancel, self)
+        box.setDefaultButton(QMessageBox.Cancel)
+        dont_ask = QCheckBox("Don't ask again")
+        dont_ask.setToolTip("Reset, Open and Quit then discard unsaved steps without asking")
+        box.setCheckBox(dont_ask)
+        discard = box.exec() == QMessageBox.Discard
+        if discard and dont_ask.isChecked():
+            self.settings.setValue("ask_before_discarding", False)
+        return discard
 
     def _ask(self, question: str) -> bool:
         answer = QMessageBox.question(self, "ganviz", question, QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
@@ -847,6 +896,7 @@ class MainWindow(QMainWindow):
         if self.worker is None or self.sender() is not self.worker:
             return
         self.frame = frame
+        self._trained_step = frame.step
         last = self.snapshots[-1].step if self.snapshots else -1
         if frame.step != last and (t0 - self._snapshot_at >= SNAPSHOT_PERIOD_S or not frame.running):
             pinned = self.snapshots.append(frame, pinned=self.scrubbed)
@@ -1051,6 +1101,9 @@ class MainWindow(QMainWindow):
             box.open()
 
     def closeEvent(self, event) -> None:
+        if not getattr(self, "_closing", False) and not self.discard_ok("Quitting"):
+            event.ignore()
+            return
         self._closing = True
         self.stop_recording()
         for window in (*self.theory_windows.values(), self.compare_window):
