@@ -335,6 +335,28 @@ def _check_state(state: dict, config: TrainConfig) -> None:
     )
 
 
+def _check_finite(state: dict) -> None:
+    """A state with NaN/Inf weights (or optimiser moments) cannot train on: say so, not fail later."""
+    for player in ("G", "D", "opt_g", "opt_d"):
+        for name, value in _tensors(state[player]):
+            if value.is_floating_point() and not bool(torch.isfinite(value).all()):
+                raise SessionError(
+                    f"the saved state holds NaN or Inf ({player} {name}): the run had diverged before it was "
+                    "saved, so it cannot resume; open an earlier session"
+                )
+
+
+def _tensors(tree, prefix: str = ""):
+    """(dotted name, tensor) for every tensor in a nest of dicts."""
+    items = tree.items() if isinstance(tree, dict) else ()
+    for key, value in items:
+        name = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, torch.Tensor):
+            yield name, value
+        else:
+            yield from _tensors(value, name)
+
+
 def _open(path: Path) -> zipfile.ZipFile:
     try:
         with open(path, "rb") as f:
@@ -402,6 +424,7 @@ def load_session(path: str | os.PathLike) -> Session:
     _require(isinstance(step, int) and not isinstance(step, bool) and step >= 0, "step is not an integer ≥ 0")
     _require(meta["device"] in ("cpu", "cuda"), f"unknown device {meta['device']!r}")
     _check_state(state, config)
+    _check_finite(state)
     _require(all(isinstance(v, np.ndarray) for v in history.values()), "history is not a set of arrays")
     _require(points is None or isinstance(points, np.ndarray), "dataset_points is not an array")
     state = {"config": dict(config_dict), "step": step, **state}
