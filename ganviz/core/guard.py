@@ -148,7 +148,7 @@ def train_guarded(
     every: int = CHECKPOINT_EVERY,
 ) -> Divergence | None:
     """`steps` generator steps, checked for NaN/Inf every `chunk` steps (one host sync each). None when
-    all went well; else the trainer is rolled back to a finite checkpoint (≤ 2·`every` steps back) and the
+    all went well; else the trainer is rolled back to a finite checkpoint (about 2·`every` steps back) and the
     divergence is returned, with no further steps. `progress(done)` after each finite chunk."""
     guard = DivergenceGuard(trainer, every)
     if not guard.checkpoints:  # the starting state is already broken: nothing to train from
