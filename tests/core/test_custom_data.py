@@ -299,3 +299,24 @@ def test_window_trainer_process_resumes_a_csv_session_without_its_file(tmp_path)
             assert torch.equal(mine, theirs)
     finally:
         engine.close()
+
+
+def test_bad_stored_points_are_refused_in_one_line(tmp_path):
+    import io
+    import zipfile
+
+    from ganviz.core.session import SessionError
+
+    t, saved, _, _ = _csv_run(tmp_path)
+    _forget(t.config.dataset)
+    bad = tmp_path / "bad.gvz"
+    with zipfile.ZipFile(saved) as zin, zipfile.ZipFile(bad, "w") as zout:
+        for name in zin.namelist():
+            data = zin.read(name)
+            if name == "dataset_points.npy":
+                buf = io.BytesIO()
+                np.save(buf, np.array([[0.0, np.nan], [1.0, 1.0]], np.float32))
+                data = buf.getvalue()
+            zout.writestr(name, data)
+    with pytest.raises(SessionError, match="bad dataset_points: .*finite"):
+        load_session(bad)
