@@ -176,9 +176,18 @@ def _fail(prog: str, message: str) -> int:
 
 # --- ganviz train ---------------------------------------------------------------------------------
 
+EXIT_DIVERGED = 3  # training hit NaN/Inf: rolled back, outputs hold the last finite state
+TRAIN_EPILOG = (
+    "exit status: 0 done; 2 bad flags, config or --load file; 3 training diverged (NaN/Inf): rolled back to a "
+    "finite checkpoint and stopped, the outputs hold that state and the metrics JSON says diverged_at and "
+    "rolled_back_to; 130 interrupted (nothing written)"
+)
+
 
 def train_parser() -> OneLineParser:
-    p = OneLineParser(prog="ganviz train", description="Train a GAN headless and write samples and metrics.")
+    p = OneLineParser(
+        prog="ganviz train", description="Train a GAN headless and write samples and metrics.", epilog=TRAIN_EPILOG
+    )
     add_run_arguments(p)
     p.set_defaults(dataset=None, objective=None)  # None = not given: with --load the session's own is kept
     p.add_argument("--steps", type=nonneg_int, default=2000, metavar="N", help="generator updates (2000)")
@@ -275,22 +284,25 @@ def train_main(argv: list[str]) -> int:
         if args.objective is not None:
             trainer.set_objective(args.objective)
         config = trainer.config
+    from ganviz.core.guard import divergence_fields, train_guarded
+
     progress = Progress(args.steps, not args.quiet)
     chunk = max(1, min(100, args.steps // 200 or 1))
+    start = trainer.step_count
     t0 = time.perf_counter()
-    try:
-        done = 0
-        while done < args.steps:
-            n = min(chunk, args.steps - done)
-            trainer.step(n)
-            done += n
-            progress.update(done)
+    try:  # NaN/Inf checked every chunk: on a blow-up, back to a finite checkpoint and stop
+        diverged = train_guarded(trainer, args.steps, chunk, progress.update)
     except KeyboardInterrupt:
         progress.close()
         print(f"{prog}: interrupted at step {trainer.step_count}; nothing written", file=sys.stderr)
         return 130
     wall = time.perf_counter() - t0
     progress.close()
+    trained = (trainer.step_count if diverged is None else diverged.detected) - start
+    if diverged is not None:
+        print(f"{prog}: {diverged.message()}", file=sys.stderr)
+        if not diverged.rolled_back:  # nothing finite to write
+            return EXIT_DIVERGED
 
     snap = trainer.snapshot()
     metrics = {
@@ -299,12 +311,13 @@ def train_main(argv: list[str]) -> int:
         "seed": config.seed,
         "steps": trainer.step_count,
         "wall_s": wall,
-        "steps_per_s": trainer.step_count / wall if wall > 0 else None,
+        "steps_per_s": trained / wall if wall > 0 else None,
         "device": str(trainer.device),
         **trainer.evaluate(snap.fakes),
         "g_loss": snap.g_loss,
         "d_loss": snap.d_loss,
         "config": trainer.config.__dict__,
+        **divergence_fields(diverged),  # a diverged run's outputs hold the state rolled back to (steps = its step)
     }
     metrics = {k: _json_safe(v) for k, v in metrics.items()}
     if args.samples_out:
@@ -318,7 +331,7 @@ def train_main(argv: list[str]) -> int:
     if not args.quiet:
         shown = {k: v for k, v in metrics.items() if k in ("modes", "modes_robust", "hq", "rkl", "w1", "steps_per_s")}
         print(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in shown.items()))
-    return 0
+    return 0 if diverged is None else EXIT_DIVERGED
 
 
 # --- ganviz (the window) ----------------------------------------------------------------------

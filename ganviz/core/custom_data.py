@@ -255,6 +255,7 @@ def points_dataset(
         sampler=_points_sampler(pts, spread),
         extent=square_extent(pts, spread),
         description=description or f"{len(pts):,} stored points + N(0, {spread:.3g}²) noise",
+        points=pts,
     )
 
 
@@ -293,6 +294,26 @@ def register_csv(
         name, points, label=f"{file.name} ({len(points):,} points)", description=f"{file}: {note or 'CSV data'}"
     )
     return name, note
+
+
+def stored_dataset(name: str, points) -> Dataset | None:
+    """The dataset a session stored for a ``csv:`` name, from its points (the file is not read: it may
+    have moved or changed since); None for other names ("custom" is in the config, built-ins have no points).
+
+    The name is also registered, when this process does not know it yet, so that validating the config
+    does not go to the file; a name already registered (the file loaded here) keeps its entry, and
+    the trainer uses the dataset returned here, not that entry.
+    """
+    if not name.startswith(CSV_PREFIX):
+        return None
+    pts = check_points(points, "the session's dataset points", MAX_POINTS)
+    file = Path(name[len(CSV_PREFIX) :])
+    ds = points_dataset(
+        pts, name, label=f"{file.name} ({len(pts):,} points)", description=f"{file}: points stored in the session"
+    )
+    if name not in DATASETS:
+        DATASETS.register(name)(ds)
+    return ds
 
 
 def custom_dataset(points: Sequence[Sequence[float]] | np.ndarray, spread: float | None = None) -> Dataset:

@@ -28,6 +28,7 @@ class Dataset:
     centres: np.ndarray | None = None  # (K, 2) for isotropic mixtures, used by the mode metrics
     sigma: float | None = None  # per-coordinate std of every mixture component
     description: str = ""
+    points: np.ndarray | None = field(default=None, repr=False)  # a CSV's or drawing's stored points (sessions)
 
     @property
     def is_mixture(self) -> bool:

@@ -147,7 +147,7 @@ class SharedState:
 
 class _ChildLoop:
     def __init__(self, config: TrainConfig, shared: SharedState, commands, results, state: dict | None) -> None:
-        self.trainer = Trainer(config)
+        self.trainer = Trainer(config, (state or {}).get("dataset_points"))  # a session's CSV points, if any
         if state is not None:
             self.trainer.load_state_dict(state)
         self.shared, self.commands, self.results = shared, commands, results
@@ -315,7 +315,7 @@ class TrainerProcess:
     def __init__(self, config: TrainConfig, state: dict | None = None) -> None:
         """`state`: a Trainer.state_dict() to resume from (a loaded session), else fresh from the seed."""
         self.config = config.resolved()
-        self.mirror = Trainer(self.config)
+        self.mirror = Trainer(self.config, (state or {}).get("dataset_points"))
         if state is not None:
             self.mirror.load_state_dict(copy.deepcopy(state))
         self.mirror.D.eval()  # reading D must never run spectral norm's power iteration

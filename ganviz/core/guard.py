@@ -7,12 +7,17 @@ generator steps (two are kept). On a failed check the trainer is rolled back to 
 newer one is < `every` steps before the blow-up and may already be on its way there): both networks, both
 optimisers' state, the random streams and the step count, while the current settings (learning rates,
 betas, objective) stay as they are now.
+
+Headless runs (`ganviz train`, sweep runs) use the same guard through `train_guarded`: check after each
+chunk of steps, and on a blow-up roll back and stop, so that nothing NaN is written as if it were a result.
 """
 
 from __future__ import annotations
 
 import copy
 from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import torch
 
@@ -95,3 +100,70 @@ class DivergenceGuard:
                     group["betas"] = (c.beta1, c.beta2)
         self.checked_step = t.step_count
         return t.step_count
+
+
+# --- headless runs --------------------------------------------------------------------------------
+
+LOSS_KEYS = ("g_loss", "d_loss", "penalty", "d_real", "d_fake")
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """A headless run that blew up, and the finite state it was rolled back to."""
+
+    detected: int  # the first checked step with NaN/Inf in a loss or weight
+    last_finite: int | None  # the last checked step that was all finite: the blow-up lies after it
+    restored: int  # the step of the state kept
+    rolled_back: bool  # False: no finite state to go back to (a start that was already broken)
+    suggestion: str
+
+    def message(self) -> str:
+        """One line for stderr."""
+        seen = f"NaN/Inf in the losses or weights at step {self.detected}"
+        if self.last_finite is not None and self.last_finite < self.detected:
+            seen += f" (all finite at step {self.last_finite})"
+        kept = f"rolled back to step {self.restored}" if self.rolled_back else "no finite state to roll back to"
+        return f"diverged: {seen}; {kept}; try to {self.suggestion}"
+
+
+def divergence_fields(d: Divergence | None) -> dict[str, int | None]:
+    """The keys a metrics JSON or a sweep result gets: the step where NaN/Inf was found and the step of the
+    state kept (both None for a run that went well)."""
+    if d is None:
+        return {"diverged_at": None, "rolled_back_to": None}
+    return {"diverged_at": d.detected, "rolled_back_to": d.restored if d.rolled_back else None}
+
+
+def last_losses(trainer: Trainer) -> torch.Tensor | None:
+    """The last step's losses and D means, still on the device (no host sync here)."""
+    values = [trainer._last[k].detach().float().reshape(()) for k in LOSS_KEYS if k in trainer._last]
+    return torch.stack(values) if values else None
+
+
+def train_guarded(
+    trainer: Trainer,
+    steps: int,
+    chunk: int = 100,
+    progress: Callable[[int], None] | None = None,
+    every: int = CHECKPOINT_EVERY,
+) -> Divergence | None:
+    """`steps` generator steps, checked for NaN/Inf every `chunk` steps (one host sync each). None when
+    all went well; else the trainer is rolled back to a finite checkpoint (about 2·`every` steps back) and the
+    divergence is returned, with no further steps. `progress(done)` after each finite chunk."""
+    guard = DivergenceGuard(trainer, every)
+    if not guard.checkpoints:  # the starting state is already broken: nothing to train from
+        step = trainer.step_count
+        return Divergence(step, None, step, False, suggestion(trainer))
+    done = 0
+    while done < steps:
+        last_finite = guard.checked_step
+        n = min(chunk, steps - done)
+        trainer.step(n)
+        done += n
+        found = guard.check(last_losses(trainer))
+        if found is not None:
+            detected, restored, text = found
+            return Divergence(detected, last_finite, restored, True, text)
+        if progress is not None:
+            progress(done)
+    return None

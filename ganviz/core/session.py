@@ -1,9 +1,10 @@
 """Sessions: a training run saved to one `.gvz` file and loaded back to resume bit for bit.
 
 A session holds the trainer's whole state (config, step, G and D weights, spectral-norm vectors, both
-optimisers, the three random streams, the fixed latent batch) and, optionally, the window's loss
-history and a set of dataset points to show. Loading it into a fresh `Trainer` and training on gives
-exactly the numbers the original run would have given (same device type, same torch build).
+optimisers, the three random streams, the fixed latent batch), optionally the window's loss history,
+and the points of a CSV or drawn dataset (loading never reads the CSV file again: it may have moved or
+changed). Loading it into a fresh `Trainer` and training on gives exactly the numbers the original run
+would have given (same device type, same torch build).
 
 File format ("ganviz-session", format_version 1)
 ------------------------------------------------
@@ -23,7 +24,7 @@ pickle anywhere, only JSON and `.npy` arrays read with `np.load(allow_pickle=Fal
       "state": {"G": {...}, "D": {...}, "opt_g": {...}, "opt_d": {...},
                 "rng": {"latent": T, "data": T, "numpy": {...}}, "z_fixed": T},
       "history": {"g_loss": A, ...},         # may be {}
-      "dataset_points": A                    # or null
+      "dataset_points": A                    # float32 (n, 2): a CSV's or drawing's points, else null
     }
 
 Values in the tree are plain JSON, except these tagged objects:
@@ -61,6 +62,7 @@ import torch
 
 from ganviz import __version__
 from ganviz.core.config import ConfigError, TrainConfig, resolve_device
+from ganviz.core.custom_data import CustomDataError, stored_dataset
 from ganviz.core.io import write_atomic
 from ganviz.core.trainer import Trainer
 
@@ -181,14 +183,11 @@ def _put(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
     zf.writestr(info, data, compresslevel=1)
 
 
-def save_session(
-    path: str | os.PathLike,
-    trainer: Trainer,
-    history: dict[str, np.ndarray] | None = None,
-    dataset_points: np.ndarray | None = None,
-) -> None:
-    """Write `trainer`'s state (and optional history / points) to `path`, atomically."""
+def save_session(path: str | os.PathLike, trainer: Trainer, history: dict[str, np.ndarray] | None = None) -> None:
+    """Write `trainer`'s state (and optional history) to `path`, atomically. The points of a CSV or drawn
+    dataset go in too: the session resumes on them even when the file has moved or changed."""
     state = trainer.state_dict()
+    dataset_points = trainer.dataset.points
     config, step = state.pop("config"), state.pop("step")
     members = _Members()
     history = {} if history is None else history
@@ -208,7 +207,7 @@ def save_session(
         "history": {k: _encode(np.asarray(v), ("history", k), members) for k, v in history.items()},
         "dataset_points": None
         if dataset_points is None
-        else _encode(np.asarray(dataset_points), ("dataset_points",), members),
+        else _encode(np.asarray(dataset_points, np.float32), ("dataset_points",), members),
     }
     meta_bytes = json.dumps(meta, indent=1, allow_nan=False).encode("utf-8")
 
@@ -336,6 +335,28 @@ def _check_state(state: dict, config: TrainConfig) -> None:
     )
 
 
+def _check_finite(state: dict) -> None:
+    """A state with NaN/Inf weights (or optimiser moments) cannot train on: say so, not fail later."""
+    for player in ("G", "D", "opt_g", "opt_d"):
+        for name, value in _tensors(state[player]):
+            if value.is_floating_point() and not bool(torch.isfinite(value).all()):
+                raise SessionError(
+                    f"the saved state holds NaN or Inf ({player} {name}): the run had diverged before it was "
+                    "saved, so it cannot resume; open an earlier session"
+                )
+
+
+def _tensors(tree, prefix: str = ""):
+    """(dotted name, tensor) for every tensor in a nest of dicts."""
+    items = tree.items() if isinstance(tree, dict) else ()
+    for key, value in items:
+        name = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, torch.Tensor):
+            yield name, value
+        else:
+            yield from _tensors(value, name)
+
+
 def _open(path: Path) -> zipfile.ZipFile:
     try:
         with open(path, "rb") as f:
@@ -392,16 +413,23 @@ def load_session(path: str | os.PathLike) -> Session:
         raise SessionError(f"bad config: unknown setting {', '.join(unknown)}")
     try:
         config = TrainConfig(**config_dict)
+        if isinstance(points, np.ndarray) and isinstance(config.dataset, str):
+            stored_dataset(config.dataset, points)  # a csv: name is known from its points, never from its file
         config.validate()
     except ConfigError as e:
         raise SessionError(f"bad config: {e}") from None
+    except CustomDataError as e:
+        raise SessionError(f"bad dataset_points: {e}") from None
     step = meta["step"]
     _require(isinstance(step, int) and not isinstance(step, bool) and step >= 0, "step is not an integer ≥ 0")
     _require(meta["device"] in ("cpu", "cuda"), f"unknown device {meta['device']!r}")
     _check_state(state, config)
+    _check_finite(state)
     _require(all(isinstance(v, np.ndarray) for v in history.values()), "history is not a set of arrays")
     _require(points is None or isinstance(points, np.ndarray), "dataset_points is not an array")
     state = {"config": dict(config_dict), "step": step, **state}
+    if points is not None:  # travels with the state into every Trainer made from it (window child included)
+        state["dataset_points"] = points
     return Session(
         state=state,
         config=config,

@@ -149,24 +149,31 @@ def expand_grid(grid: dict[str, list]) -> list[dict]:
 
 
 def run_job(job: Job) -> dict:
-    """Train one configuration headless and return its row of results (no file output)."""
+    """Train one configuration headless and return its row of results (no file output).
+
+    A run that hits NaN/Inf is rolled back to a finite checkpoint and stopped (ganviz.core.guard): its
+    metrics are that state's, "steps" is its step and "diverged_at" the step where NaN/Inf was found
+    (None for a run that went well)."""
     import torch
 
+    from ganviz.core.guard import divergence_fields, train_guarded
     from ganviz.core.trainer import Trainer
 
     config = TrainConfig(**job.config)
     torch.set_num_threads(config.threads or 1)
     trainer = Trainer(config)
     t0 = time.perf_counter()
-    trainer.step(job.steps)
+    diverged = train_guarded(trainer, job.steps)
     wall = time.perf_counter() - t0
+    trained = trainer.step_count if diverged is None else diverged.detected
     metrics = trainer.evaluate(trainer.snapshot().fakes)
     return {
         **{m: metrics.get(m) for m in METRICS},
         "steps": trainer.step_count,
         "wall_s": wall,
-        "steps_per_s": trainer.step_count / wall if wall > 0 else None,
+        "steps_per_s": trained / wall if wall > 0 else None,
         "seed": config.seed,
+        **divergence_fields(diverged),
     }
 
 

@@ -45,12 +45,18 @@ class Snapshot:
 
 
 class Trainer:
-    def __init__(self, config: TrainConfig) -> None:
+    def __init__(self, config: TrainConfig, points: np.ndarray | None = None) -> None:
+        """`points`: the data a session stored for a ``csv:`` dataset, used instead of reading the file."""
+        stored = None
+        if points is not None:  # before validation, which would otherwise read the file
+            from ganviz.core.custom_data import stored_dataset
+
+            stored = stored_dataset(config.dataset, points)
         config = config.resolved()
         self.config = config
         self.device = resolve_device(config.device)
         torch.set_num_threads(config.threads)  # process-wide, set deliberately (see default_threads)
-        self.dataset: Dataset = dataset_for(config.dataset, config.custom_points, config.custom_spread)
+        self.dataset: Dataset = stored or dataset_for(config.dataset, config.custom_points, config.custom_spread)
         self.objective: Objective = get_objective(config.objective)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(config.seed * 7919 + _INIT)
@@ -399,7 +405,8 @@ class Trainer:
 
     @classmethod
     def from_state_dict(cls, state: dict) -> Trainer:
-        trainer = cls(TrainConfig(**state["config"]))
+        """A loaded session's state may carry "dataset_points" (ganviz.core.session)."""
+        trainer = cls(TrainConfig(**state["config"]), state.get("dataset_points"))
         trainer.load_state_dict(state)
         return trainer
 

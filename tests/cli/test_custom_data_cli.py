@@ -84,3 +84,17 @@ def test_record_flag_is_checked_before_any_window(argv, expected, capsys, monkey
     monkeypatch.chdir(tmp_path)
     assert run_main(argv) == 2
     assert expected in one_line_error(capsys)
+
+
+def test_load_resumes_a_csv_session_after_the_file_is_gone(tmp_path):
+    csv = tmp_path / "pts.csv"
+    csv.write_text("x,y\n-1,0\n1,0\n0,1\n0,-1\n")
+    a, b = tmp_path / "a.gvz", tmp_path / "b.gvz"
+    assert run_main(["train", *TINY, "--dataset", f"csv:{csv}", "--steps", "10", "--save", str(a)]) == 0
+    csv.unlink()
+    DATASETS._items.pop(f"csv:{csv}")  # as in a new process: only the session knows the points now
+    assert run_main(["train", *TINY, "--load", str(a), "--steps", "5", "--save", str(b)]) == 0
+    from ganviz.core.session import load_session
+
+    s = load_session(b)
+    assert s.step == 15 and s.config.dataset == f"csv:{csv}" and len(s.dataset_points) == 4

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import pickle
 import zipfile
@@ -90,12 +91,18 @@ def _bad_file(kind: str, saved, tmp_path):
     elif kind == "truncated":
         data = saved.read_bytes()
         path.write_bytes(data[: len(data) // 2])
-    elif kind in ("pickle", "old-format"):
+    elif kind in ("pickle", "old-format", "nan-weights"):
         with zipfile.ZipFile(saved) as zin, zipfile.ZipFile(path, "w") as zout:
             for name in zin.namelist():
                 data = zin.read(name)
                 if kind == "pickle" and name == "state/G/0.weight.npy":
                     data = pickle.dumps(Boom(str(tmp_path / "pwned")))
+                if kind == "nan-weights" and name == "state/G/0.weight.npy":  # a run saved after it blew up
+                    weights = np.load(io.BytesIO(data))
+                    weights[0, 0] = np.nan
+                    buf = io.BytesIO()
+                    np.save(buf, weights)
+                    data = buf.getvalue()
                 if kind == "old-format" and name == "meta.json":
                     data = json.dumps({**json.loads(data), "format_version": 0}).encode()
                 zout.writestr(name, data)
@@ -107,6 +114,7 @@ BAD_FILES = {
     "truncated": "truncated or corrupt",
     "pickle": "not a plain .npy array",
     "old-format": "format 0, this version reads 1",
+    "nan-weights": "the saved state holds NaN or Inf (G 0.weight): the run had diverged",
     "missing": "No such file",
 }
 

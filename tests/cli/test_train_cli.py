@@ -206,3 +206,37 @@ def test_bad_input_in_a_real_process(bad, tmp_path, child_env):
     _assert_one_line_error(r.returncode, r.stderr)
     assert r.stdout == ""
     assert list(tmp_path.iterdir()) == []
+
+
+# --- a run that blows up (issue 14 item 6) -----------------------------------------------------------
+
+BLOW_UP = ["--objective", "lsgan", "--optimizer", "sgd", "--lr-g", "10", "--lr-d", "10"]  # NaN within a few steps
+
+
+def test_diverged_run_rolls_back_writes_finite_outputs_and_exits_3(tmp_path, capsys):
+    from ganviz.core.session import load_session
+
+    samples, metrics, session = tmp_path / "s.npy", tmp_path / "m.json", tmp_path / "s.gvz"
+    outputs = ["--samples-out", str(samples), "--metrics-out", str(metrics), "--save", str(session)]
+    rc = run_main(["train", "--steps", "300", *TINY, *BLOW_UP, *outputs])
+    err = capsys.readouterr().err
+    assert rc == 3
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("ganviz train: diverged: NaN/Inf") and "rolled back to step" in err
+    m = json.loads(metrics.read_text())
+    assert isinstance(m["diverged_at"], int) and 0 < m["diverged_at"] <= 300
+    assert m["steps"] == m["rolled_back_to"] < m["diverged_at"]
+    assert math.isfinite(m["w1"]) and m["modes"] is not None
+    assert np.isfinite(np.load(samples)).all()
+    assert load_session(session).step == m["rolled_back_to"]  # loads: its weights are finite
+
+
+def test_run_that_goes_well_says_so_in_its_metrics(tmp_path):
+    _, m = train(tmp_path, steps=5)
+    assert m["diverged_at"] is None and m["rolled_back_to"] is None
+
+
+def test_help_documents_the_exit_codes(capsys):
+    assert run_main(["train", "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "3 training diverged (NaN/Inf)" in out

@@ -219,3 +219,104 @@ def test_fast_and_line_by_line_parsers_agree(tmp_path, sep):
     assert fast is not None
     np.testing.assert_array_equal(fast, slow)
     np.testing.assert_allclose(fast, values, rtol=1e-6)
+
+
+# --- sessions hold their data (issue 14 item 5) -----------------------------------------------------
+
+
+def _csv_run(tmp_path):
+    """A run on a CSV file, saved at step 20: (trainer, session path, csv path, the file's points)."""
+    rng = np.random.default_rng(3)
+    pts = rng.normal(size=(40, 2)).astype(np.float32)
+    path = write(tmp_path, "x,y\n" + "".join(f"{x!r},{y!r}\n" for x, y in pts.tolist()))
+    t = Trainer(TrainConfig(dataset=csv_name(path), **TINY))
+    t.step(20)
+    save_session(tmp_path / "run.gvz", t)
+    return t, tmp_path / "run.gvz", path, pts
+
+
+def _forget(name: str) -> None:
+    """What a fresh process knows of a csv: name: nothing (it would read the file again)."""
+    DATASETS._items.pop(name, None)
+
+
+@pytest.mark.parametrize("change", ["deleted", "edited", "edited and loaded again"])
+def test_csv_session_resumes_on_its_stored_points(tmp_path, change):
+    t, saved, path, pts = _csv_run(tmp_path)
+    name = t.config.dataset
+    _forget(name)
+    if change == "deleted":
+        path.unlink()
+    else:
+        path.write_text("x,y\n5,5\n6,6\n7,5\n")
+        if change == "edited and loaded again":
+            register_csv(path)  # this process now knows the new file under the same name
+    session = load_session(saved)
+    assert session.dataset_points.dtype == np.float32 and np.array_equal(session.dataset_points, pts)
+    r = session.make_trainer()
+    assert r.config.dataset == name and r.step_count == 20
+    t.step(30)
+    r.step(30)
+    assert np.array_equal(t.fakes(), r.fakes())  # bit for bit: the same data stream on the same points
+    assert torch.equal(t.real_batch(64), r.real_batch(64))
+
+
+def test_drawn_session_stores_its_points_as_an_array(tmp_path):
+    pts = as_config_points([[0.5, 0.5], [-0.5, 0.25], [0.0, -1.0]])
+    t = Trainer(TrainConfig(dataset="custom", custom_points=pts, **TINY))
+    save_session(tmp_path / "drawn.gvz", t)
+    stored = load_session(tmp_path / "drawn.gvz").dataset_points
+    assert stored.dtype == np.float32 and np.array_equal(stored, np.array(pts, np.float32))
+
+
+def test_builtin_dataset_session_stores_no_points(tmp_path):
+    save_session(tmp_path / "ring.gvz", Trainer(TrainConfig(**TINY)))
+    assert load_session(tmp_path / "ring.gvz").dataset_points is None
+
+
+def test_window_trainer_process_resumes_a_csv_session_without_its_file(tmp_path):
+    """The window's engine: the mirror here and the spawned child (a fresh process) both train on the points."""
+    import time
+
+    from ganviz.core.engine import TrainerProcess, state_tensors
+
+    t, saved, path, pts = _csv_run(tmp_path)
+    _forget(t.config.dataset)
+    path.unlink()
+    session = load_session(saved)
+    engine = TrainerProcess(session.config, session.state)
+    try:
+        assert np.array_equal(engine.mirror.dataset.points, pts)
+        engine.send("step", 5)
+        deadline = time.monotonic() + 90  # bounded; a spawn takes a few seconds
+        while engine.mirror.step_count < 25 and time.monotonic() < deadline:
+            engine.poll()
+            assert engine.error is None, engine.error
+            time.sleep(0.02)
+        assert engine.mirror.step_count == 25
+        t.step(5)
+        for mine, theirs in zip(engine.tensors, state_tensors(t)):  # the child trained on the same points
+            assert torch.equal(mine, theirs)
+    finally:
+        engine.close()
+
+
+def test_bad_stored_points_are_refused_in_one_line(tmp_path):
+    import io
+    import zipfile
+
+    from ganviz.core.session import SessionError
+
+    t, saved, _, _ = _csv_run(tmp_path)
+    _forget(t.config.dataset)
+    bad = tmp_path / "bad.gvz"
+    with zipfile.ZipFile(saved) as zin, zipfile.ZipFile(bad, "w") as zout:
+        for name in zin.namelist():
+            data = zin.read(name)
+            if name == "dataset_points.npy":
+                buf = io.BytesIO()
+                np.save(buf, np.array([[0.0, np.nan], [1.0, 1.0]], np.float32))
+                data = buf.getvalue()
+            zout.writestr(name, data)
+    with pytest.raises(SessionError, match="bad dataset_points: .*finite"):
+        load_session(bad)

@@ -99,3 +99,44 @@ def test_engine_pauses_and_rolls_back_a_real_divergence():
         assert [e for e in frame.events if e[1] == "diverged"][0][0] == detected
     finally:
         builder.close()
+
+
+# --- headless runs: `ganviz train` and sweep runs (issue 14 item 6) --------------------------------
+
+
+def test_train_guarded_rolls_back_and_stops_on_a_blow_up():
+    from ganviz.core.guard import train_guarded
+
+    t = Trainer(TrainConfig(**TINY, **SGD))
+    assert train_guarded(t, 60, chunk=10, every=20) is None and t.step_count == 60
+    t.set_learning_rates(10.0, 10.0)  # plain SGD at lr 10: NaN within a few steps
+    d = train_guarded(t, 500, chunk=10, every=20)
+    assert d is not None and d.rolled_back
+    assert 60 < d.detected < 500 and d.last_finite is not None and d.last_finite < d.detected
+    assert 60 <= d.restored < d.detected and t.step_count == d.restored  # stopped there, not trained on
+    assert torch.isfinite(flat(t)).all() and np.isfinite(t.fakes()).all()
+    assert f"at step {d.detected}" in d.message() and f"rolled back to step {d.restored}" in d.message()
+    assert "\n" not in d.message() and "lower the learning rates (now G 10, D 10" in d.message()
+
+
+def test_train_guarded_changes_nothing_in_a_run_that_goes_well():
+    from ganviz.core.guard import train_guarded
+
+    a, b = Trainer(TrainConfig(**TINY)), Trainer(TrainConfig(**TINY))
+    done = []
+    assert train_guarded(a, 45, chunk=10, progress=done.append, every=20) is None
+    b.step(45)
+    assert done == [10, 20, 30, 40, 45] and torch.equal(flat(a), flat(b))
+    assert torch.equal(a.latent_batch(4), b.latent_batch(4)) and torch.equal(a.real_batch(4), b.real_batch(4))
+
+
+def test_sweep_run_job_reports_divergence_and_finite_metrics():
+    from ganviz.core.sweep import Job, run_job
+
+    config = dict(TINY, objective="lsgan", optimizer="sgd", lr_g=10.0, lr_d=10.0)
+    res = run_job(Job(index=0, values={}, config=config, steps=300))
+    assert res["diverged_at"] is not None and 0 < res["diverged_at"] <= 300
+    assert res["steps"] == res["rolled_back_to"] < res["diverged_at"]
+    assert math.isfinite(res["w1"]) and math.isfinite(res["modes"])  # the rolled-back state's, not NaN
+    fine = run_job(Job(index=1, values={}, config=dict(TINY), steps=20))
+    assert fine["diverged_at"] is None and fine["steps"] == 20

@@ -117,7 +117,7 @@ def test_same_state_gives_the_same_bytes(tmp_path):
     assert (tmp_path / "a.gvz").read_bytes() == (tmp_path / "b.gvz").read_bytes()
 
 
-def test_history_and_dataset_points_round_trip(tmp_path):
+def test_history_round_trips(tmp_path):
     t = tiny()
     history = {
         "g_loss": np.linspace(0.0, 1.0, 7),
@@ -127,15 +127,13 @@ def test_history_and_dataset_points_round_trip(tmp_path):
         "__tensor__": np.zeros(2, dtype=np.float32),  # a name that looks like a tag is still a name
         "empty": np.zeros((0, 2), dtype=np.float32),
     }
-    points = np.random.default_rng(0).normal(size=(300, 2)).astype(np.float32)
-    save_session(tmp_path / "s.gvz", t, history=history, dataset_points=points)
+    save_session(tmp_path / "s.gvz", t, history=history)
     s = load_session(tmp_path / "s.gvz")
     assert list(s.history) == list(history)
     for name, want in history.items():
         got = s.history[name]
         assert got.dtype == want.dtype and got.shape == want.shape, name
         assert np.array_equal(got, want, equal_nan=want.dtype.kind == "f"), name
-    assert s.dataset_points.dtype == np.float32 and np.array_equal(s.dataset_points, points)
 
 
 def test_object_history_is_refused_at_save(tmp_path):
