@@ -274,8 +274,8 @@ def train_parser() -> OneLineParser:
     p.add_argument(
         "--load",
         metavar="PATH.gvz",
-        help="resume a saved session: its config is used (--dataset and --objective given here override it), "
-        "--steps more generator updates",
+        help="resume a saved session: its config is used (--dataset and --objective given here override it; other "
+        "settings that differ from the session's are refused), --steps more generator updates",
     )
     p.add_argument("--save", metavar="PATH.gvz", help="save the session at the end, to resume with --load")
     p.add_argument("--samples-out", metavar="PATH.npy", help="final 2500 fixed-latent samples, float32 (2500, 2)")
@@ -436,7 +436,9 @@ def window_parser() -> OneLineParser:
     p.add_argument(
         "--record", metavar="PATH.gif|PATH.mp4", help="with --run-for: record the window to a GIF or MP4 video"
     )
-    p.add_argument("--load", metavar="PATH.gvz", help="resume a saved session (its settings replace the flags)")
+    p.add_argument(
+        "--load", metavar="PATH.gvz", help="resume a saved session (flags that differ from its settings are refused)"
+    )
     p.add_argument(
         "--compare",
         metavar="OBJ1,OBJ2[,...]",
