@@ -9,11 +9,15 @@ import json
 import math
 import sys
 import time
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from ganviz import __version__
 
+if TYPE_CHECKING:
+    from ganviz.core.config import Bound
+
 ALLOWED_DEVICES = ("auto", "cpu", "cuda")
+MAX_RUN_FOR_S = 7 * 24 * 3600  # a week; QTimer takes int milliseconds, so 3,000,000 s overflowed after start
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -42,6 +46,31 @@ positive_float = _number(float, 0.0, False, "a number > 0")
 nonneg_float = _number(float, 0.0, True, "a number ≥ 0")
 positive_int = _number(int, 1, True, "an integer ≥ 1")
 nonneg_int = _number(int, 0, True, "an integer ≥ 0")
+
+
+def bounded(bound: Bound):
+    """An argparse type for a number in `bound`; the one-line error says the allowed range."""
+
+    def parse(text: str):
+        try:
+            value = int(text) if bound.integer else float(text)
+        except ValueError:  # also a string of more than 4300 digits
+            value = None
+        if value is None or not bound.holds(value):
+            raise argparse.ArgumentTypeError(f"{text!r} is not {bound.describe()}")
+        return value
+
+    return parse
+
+
+def setting(field: str, low: float | None = None):
+    """The argparse type of a TrainConfig setting: its range from config.BOUNDS (`low`: a higher floor)."""
+    import dataclasses
+
+    from ganviz.core.config import BOUNDS
+
+    bound = BOUNDS[field]
+    return bounded(bound if low is None else dataclasses.replace(bound, low=low))
 
 
 def _choice(names: list[str], what: str):
@@ -90,17 +119,17 @@ def add_run_arguments(p: argparse.ArgumentParser, *, defaults_for_window: bool =
         help="default: nonsaturating",
     )
     p.add_argument("--spectral-norm", action="store_true", help="spectral normalisation of every D layer")
-    p.add_argument("--r1", type=nonneg_float, default=0.0, metavar="GAMMA", help="R1 penalty γ (0 = off)")
-    p.add_argument("--clip", type=positive_float, default=0.01, metavar="C", help="WGAN weight clip c (0.01)")
-    p.add_argument("--gp-lambda", type=positive_float, default=0.1, metavar="L", help="WGAN-GP λ (0.1)")
-    p.add_argument("--n-critic", type=positive_int, metavar="K", help="D steps per G step (objective default)")
-    p.add_argument("--seed", type=nonneg_int, default=0, metavar="S")
-    p.add_argument("--hidden", type=positive_int, default=128, metavar="W", help="hidden units per layer (128)")
-    p.add_argument("--layers", type=positive_int, default=3, metavar="L", help="hidden layers (3)")
-    p.add_argument("--zdim", type=positive_int, default=2, metavar="Z", help="latent dimension (2)")
-    p.add_argument("--batch", type=positive_int, default=256, metavar="B", help="batch size (256)")
-    p.add_argument("--lr-g", type=positive_float, metavar="X", help="generator learning rate")
-    p.add_argument("--lr-d", type=positive_float, metavar="X", help="discriminator learning rate")
+    p.add_argument("--r1", type=setting("r1"), default=0.0, metavar="GAMMA", help="R1 penalty γ (0 = off)")
+    p.add_argument("--clip", type=setting("clip"), default=0.01, metavar="C", help="WGAN weight clip c (0.01)")
+    p.add_argument("--gp-lambda", type=setting("gp_lambda"), default=0.1, metavar="L", help="WGAN-GP λ (0.1)")
+    p.add_argument("--n-critic", type=setting("n_critic"), metavar="K", help="D steps per G step (objective default)")
+    p.add_argument("--seed", type=setting("seed"), default=0, metavar="S")
+    p.add_argument("--hidden", type=setting("hidden"), default=128, metavar="W", help="hidden units per layer (128)")
+    p.add_argument("--layers", type=setting("layers"), default=3, metavar="L", help="hidden layers (3)")
+    p.add_argument("--zdim", type=setting("zdim"), default=2, metavar="Z", help="latent dimension (2)")
+    p.add_argument("--batch", type=setting("batch"), default=256, metavar="B", help="batch size (256)")
+    p.add_argument("--lr-g", type=setting("lr_g"), metavar="X", help="generator learning rate")
+    p.add_argument("--lr-d", type=setting("lr_d"), metavar="X", help="discriminator learning rate")
     p.add_argument("--optimizer", type=_choice(["adam", "rmsprop", "sgd"], "optimizer"))
     p.add_argument("--activation", type=_choice(["relu", "leaky_relu", "tanh", "elu"], "activation"), default="relu")
     p.add_argument("--prior", type=_choice(["uniform", "normal"], "prior"), default="uniform")
@@ -108,7 +137,9 @@ def add_run_arguments(p: argparse.ArgumentParser, *, defaults_for_window: bool =
         "--update", type=_choice(["alt", "sim"], "update"), default="alt", help="alternating or simultaneous"
     )
     p.add_argument("--device", type=_choice(list(ALLOWED_DEVICES), "device"), default="auto")
-    p.add_argument("--threads", type=positive_int, metavar="T", help="torch threads (chosen for the model size)")
+    p.add_argument(
+        "--threads", type=setting("threads", low=1), metavar="T", help="torch threads (chosen for the model size)"
+    )
     from ganviz.core.presets import preset_names
 
     p.add_argument(
@@ -119,12 +150,11 @@ def add_run_arguments(p: argparse.ArgumentParser, *, defaults_for_window: bool =
     )
 
 
-def parse_run_args(parser: argparse.ArgumentParser, argv: list[str]) -> tuple[argparse.Namespace, set[str] | None]:
-    """parse_args, and with --preset the dests given explicitly on the command line (else None): a second
-    parse into a namespace pre-filled with a marker, which argparse leaves alone for options not given."""
+def parse_run_args(parser: argparse.ArgumentParser, argv: list[str]) -> tuple[argparse.Namespace, set[str]]:
+    """parse_args, and the dests given explicitly on the command line (for --preset's overrides, --load's
+    conflicts and the notes on ignored flags): a second parse into a namespace pre-filled with a marker,
+    which argparse leaves alone for options not given."""
     args = parser.parse_args(argv)
-    if getattr(args, "preset", None) is None:
-        return args, None
     unset = object()
     marked = argparse.Namespace(**{a.dest: unset for a in parser._actions if a.dest != argparse.SUPPRESS})
     with contextlib.redirect_stderr(io.StringIO()):  # notes printed by type functions were shown once already
@@ -174,6 +204,62 @@ def _fail(prog: str, message: str) -> int:
     return 2
 
 
+# --- flags that a run would not use ------------------------------------------------------------
+# One rule each, here rather than in the commands:
+# * a flag of config.OBJECTIVE_ONLY (--clip, --gp-lambda) given to objectives that ignore it: a note;
+# * --compare: every run takes its objective's optimiser defaults (compare.run_config), so COMPARE_IGNORES: a note;
+# * --load continues the session under its own config: of the settings given with it, LOAD_APPLIES are applied to
+#   the loaded run (train: Trainer.set_dataset / set_objective), and any other that differs from the session's
+#   value is refused (exit 2), since the run would silently be another than the one asked for.
+COMPARE_IGNORES = ("optimizer", "lr_g", "lr_d", "n_critic")
+LOAD_APPLIES = {"ganviz train": ("dataset", "objective"), "ganviz": ()}
+
+
+def _flag(parser: argparse.ArgumentParser, dest: str) -> str:
+    return next(a.option_strings[-1] for a in parser._actions if a.dest == dest)
+
+
+def unused_flag_notes(
+    parser: argparse.ArgumentParser, explicit: set[str], objectives: list[str], compare: bool = False
+) -> list[str]:
+    """One line per explicitly given flag that the run (or every compared run) does not use."""
+    from ganviz.core.config import unused_by
+
+    notes = []
+    for action in parser._actions:
+        dest = action.dest
+        if dest not in explicit:
+            continue
+        if compare and dest in COMPARE_IGNORES:
+            notes.append(f"{_flag(parser, dest)} is ignored with --compare: each run takes its objective's defaults")
+        reasons = [unused_by(name).get(dest) for name in objectives]
+        if reasons and all(reasons):
+            notes.append(f"{_flag(parser, dest)} has no effect with {', '.join(objectives)}: {reasons[0]}")
+    return notes
+
+
+def _print_notes(notes: list[str]) -> None:
+    for note in notes:
+        print(f"ganviz: note: {note}", file=sys.stderr)
+
+
+def load_conflict(parser: argparse.ArgumentParser, args: argparse.Namespace, explicit: set[str], config) -> str | None:
+    """Why the flags given with --load do not fit the loaded session's config, or None (LOAD_APPLIES above)."""
+    from ganviz.core.config import TrainConfig
+
+    applies = LOAD_APPLIES[parser.prog]
+    for action in parser._actions:
+        dest = action.dest
+        if dest not in explicit or dest in applies or dest not in TrainConfig.__dataclass_fields__:
+            continue
+        given, saved = getattr(args, dest), getattr(config, dest)
+        if given != saved:
+            flag = _flag(parser, dest) + ("" if action.nargs == 0 else f" {given}")
+            kept = f" ({parser.prog} applies only {', '.join('--' + d for d in applies)})" if applies else ""
+            return f"{flag} cannot be used with --load: the session has {dest} = {saved} and keeps its settings{kept}"
+    return None
+
+
 # --- ganviz train ---------------------------------------------------------------------------------
 
 EXIT_DIVERGED = 3  # training hit NaN/Inf: rolled back, outputs hold the last finite state
@@ -190,12 +276,15 @@ def train_parser() -> OneLineParser:
     )
     add_run_arguments(p)
     p.set_defaults(dataset=None, objective=None)  # None = not given: with --load the session's own is kept
-    p.add_argument("--steps", type=nonneg_int, default=2000, metavar="N", help="generator updates (2000)")
+    from ganviz.core.config import MAX_STEPS, Bound
+
+    steps = bounded(Bound(0, MAX_STEPS, integer=True))
+    p.add_argument("--steps", type=steps, default=2000, metavar="N", help="generator updates (2000)")
     p.add_argument(
         "--load",
         metavar="PATH.gvz",
-        help="resume a saved session: its config is used (--dataset and --objective given here override it), "
-        "--steps more generator updates",
+        help="resume a saved session: its config is used (--dataset and --objective given here override it; other "
+        "settings that differ from the session's are refused), --steps more generator updates",
     )
     p.add_argument("--save", metavar="PATH.gvz", help="save the session at the end, to resume with --load")
     p.add_argument("--samples-out", metavar="PATH.npy", help="final 2500 fixed-latent samples, float32 (2500, 2)")
@@ -253,6 +342,8 @@ def train_main(argv: list[str]) -> int:
             config = session.config
         except SessionError as e:
             return _fail(prog, f"cannot load {args.load}: {e}")
+        if problem := load_conflict(parser, args, explicit, config):
+            return _fail(prog, problem)
     else:
         from ganviz.core.config import TrainConfig
 
@@ -261,6 +352,7 @@ def train_main(argv: list[str]) -> int:
         try:
             config = config_from_args(args, explicit)
             config.validate()
+            _print_notes(unused_flag_notes(parser, explicit, [config.objective]))
             if args.preset is not None and "steps" not in explicit:
                 from ganviz.core.presets import get_preset
 
@@ -338,19 +430,28 @@ def train_main(argv: list[str]) -> int:
 
 
 def window_parser() -> OneLineParser:
+    from ganviz.core.config import Bound
+
     p = OneLineParser(
         prog="ganviz",
         description="Watch a GAN learn, live. `ganviz train --help` for the headless trainer.",
     )
     p.add_argument("--version", action="version", version=f"ganviz {__version__}")
     add_run_arguments(p)
-    p.add_argument("--run-for", type=positive_float, metavar="SECONDS", help="start at once, quit after SECONDS")
+    p.add_argument(
+        "--run-for",
+        type=bounded(Bound(0, MAX_RUN_FOR_S, open_low=True)),
+        metavar="SECONDS",
+        help="start at once, quit after SECONDS (at most a week)",
+    )
     p.add_argument("--screenshot", metavar="PATH.png", help="with --run-for: PNG of the whole window before quitting")
     p.add_argument("--stats-json", metavar="PATH.json", help="with --run-for: training and drawing statistics")
     p.add_argument(
         "--record", metavar="PATH.gif|PATH.mp4", help="with --run-for: record the window to a GIF or MP4 video"
     )
-    p.add_argument("--load", metavar="PATH.gvz", help="resume a saved session (its settings replace the flags)")
+    p.add_argument(
+        "--load", metavar="PATH.gvz", help="resume a saved session (flags that differ from its settings are refused)"
+    )
     p.add_argument(
         "--compare",
         metavar="OBJ1,OBJ2[,...]",
@@ -391,6 +492,7 @@ def window_main(argv: list[str]) -> int:
             names = parse_objectives(args.compare)
         except CompareError as e:
             return _fail(parser.prog, f"argument --compare: {e}")
+        _print_notes(unused_flag_notes(parser, explicit, names, compare=True))
         runs = [run_config(config, n, spectral_norm=config.spectral_norm, r1=config.r1) for n in names]
         from ganviz.ui.compare_window import run_compare_app
 
@@ -401,10 +503,13 @@ def window_main(argv: list[str]) -> int:
 
         try:
             session = load_session(args.load)
+            if problem := load_conflict(parser, args, explicit, session.config):
+                return _fail(parser.prog, problem)
             session.make_trainer()  # the state must fit its config and this device
         except SessionError as e:
             return _fail(parser.prog, f"cannot load {args.load}: {e}")
         config = session.config
+    _print_notes(unused_flag_notes(parser, explicit, [config.objective]))
     from ganviz.ui.app import run_app
 
     extra = {"record": args.record} if args.record else {}  # run_app(record=PATH): the window, recorded

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 
-from ganviz.cli import OneLineParser, _choice, _fail, nonneg_float, nonneg_int, positive_float
+from ganviz.cli import OneLineParser, _choice, _fail, bounded, setting
+from ganviz.core.config import Bound
 
-
-def _finite_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
-    return value
+# The simulation's own ranges (its penalties share the trainer's, config.BOUNDS): a million steps take
+# under a minute of CPU and 16 MB of trajectory; starts and step sizes far past these only overflow to inf.
+DIRAC_STEPS = Bound(0, 1_000_000, integer=True)
+DIRAC_LR = Bound(0.0, 10.0, open_low=True)
+DIRAC_START = Bound(-1e4, 1e4)
 
 
 def _json_safe(value: float) -> float | None:
@@ -43,20 +39,20 @@ def dirac_parser() -> OneLineParser:
     )
     p.add_argument(
         "--r1",
-        type=nonneg_float,
+        type=setting("r1"),
         default=0.0,
         metavar="GAMMA",
         help="R1 penalty (γ/2)ψ², ganviz's definition (default 0 = off); equals the notebook's GAN_GradPenalty(reg=γ)",
     )
     p.add_argument(
         "--clip",
-        type=positive_float,
+        type=setting("clip"),
         metavar="C",
         help=f"wgan only: ψ ← clip(ψ, −C, C) after each D step (default {DIRAC_CLIP:g}, the notebook's WGAN(clip=1))",
     )
     p.add_argument(
         "--gp-lambda",
-        type=positive_float,
+        type=setting("gp_lambda"),
         metavar="L",
         help=(
             f"wgan-gp only: penalty L(|ψ| − 1)² (default {DIRAC_GP_LAMBDA:g}); the notebook's WGAN_GP(reg=r) "
@@ -72,11 +68,11 @@ def dirac_parser() -> OneLineParser:
             "notebook's altgd, science.md §5.3's alt column); alt-dfirst: D step first (the trainer's order)"
         ),
     )
-    p.add_argument("--steps", type=nonneg_int, default=500, metavar="N", help="gradient steps (default 500)")
-    p.add_argument("--lr", type=positive_float, default=0.2, metavar="H", help="step size h (default 0.2)")
+    p.add_argument("--steps", type=bounded(DIRAC_STEPS), default=500, metavar="N", help="gradient steps (default 500)")
+    p.add_argument("--lr", type=bounded(DIRAC_LR), default=0.2, metavar="H", help="step size h (default 0.2)")
     p.add_argument(
         "--start",
-        type=_finite_float,
+        type=bounded(DIRAC_START),
         nargs=2,
         default=[1.0, 1.0],
         metavar=("THETA", "PSI"),

@@ -23,6 +23,68 @@ class ConfigError(ValueError):
 
 
 @dataclass(frozen=True)
+class Bound:
+    """The allowed range of one numeric setting: [low, high], or (low, high] with open_low."""
+
+    low: float
+    high: float
+    integer: bool = False
+    open_low: bool = False  # a rate or a weight of 0 means nothing: it must be > low
+
+    def holds(self, value: object) -> bool:
+        if isinstance(value, bool) or not isinstance(value, int if self.integer else (int, float)):
+            return False
+        return (value > self.low if self.open_low else value >= self.low) and value <= self.high
+
+    def describe(self) -> str:
+        def text(v: float) -> str:
+            return str(v) if isinstance(v, int) else f"{v:g}"
+
+        kind = "an integer" if self.integer else "a number"
+        return f"{kind} {'>' if self.open_low else '≥'} {text(self.low)} and ≤ {text(self.high)}"
+
+
+# Every numeric setting's allowed range: TrainConfig.validate (sessions, presets, sweeps, the window) and the
+# command-line flags (ganviz.cli) both read this table. The upper bounds match the window's fields
+# (ui/params_dock.py); past them a run only exhausts memory or time. Seeds: the trainer seeds torch generators
+# with seed * 1_000_003 + k, which torch takes only below 2**63 (18446744073709 overflowed); 2**31 - 1, the
+# window's seed box (a Qt int), keeps that below 2**52.
+BOUNDS: dict[str, Bound] = {
+    "seed": Bound(0, 2**31 - 1, integer=True),
+    "hidden": Bound(1, 4096, integer=True),
+    "layers": Bound(1, 16, integer=True),
+    "zdim": Bound(1, 256, integer=True),
+    "batch": Bound(1, 65536, integer=True),
+    "n_critic": Bound(1, 100, integer=True),
+    "threads": Bound(0, 256, integer=True),  # 0 = chosen for the model size (default_threads)
+    "lr_g": Bound(0.0, 10.0, open_low=True),
+    "lr_d": Bound(0.0, 10.0, open_low=True),
+    "clip": Bound(0.0, 100.0, open_low=True),
+    "gp_lambda": Bound(0.0, 1e4, open_low=True),
+    "r1": Bound(0.0, 1e4),
+}
+MAX_STEPS = 100_000_000  # generator updates of one headless run (`ganviz train --steps`): days even for tiny nets
+
+# Settings only some objectives read, and what those do: (Objective attribute, phrase). Every other setting
+# applies to every objective: R1 too (Trainer._d_forward adds it to any D loss), and n_critic (Trainer.step runs
+# k D steps whatever the loss). The command line notes a flag of this table given to an objective that ignores it.
+OBJECTIVE_ONLY: dict[str, tuple[str, str]] = {
+    "clip": ("clips_weights", "clips weights"),
+    "gp_lambda": ("uses_gradient_penalty", "has a gradient penalty"),
+}
+
+
+def unused_by(objective: str) -> dict[str, str]:
+    """The settings `objective` ignores, each with the reason: {"clip": "only wgan clips weights", ...}."""
+    unused = {}
+    for field, (attribute, phrase) in OBJECTIVE_ONLY.items():
+        if not getattr(get_objective(objective), attribute):
+            users = [name for name in OBJECTIVES.names() if getattr(get_objective(name), attribute)]
+            unused[field] = f"only {', '.join(users)} {phrase}"
+    return unused
+
+
+@dataclass(frozen=True)
 class TrainConfig:
     dataset: str = "ring8"
     objective: str = "nonsaturating"
@@ -79,10 +141,6 @@ class TrainConfig:
             if not isinstance(value, kind) or isinstance(value, bool) or value < low:
                 raise ConfigError(f"{field} must be an integer ≥ {low} (got {value!r})")
 
-        def positive(field: str, value) -> None:
-            if value is not None and not (isinstance(value, (int, float)) and value > 0 and value < float("inf")):
-                raise ConfigError(f"{field} must be a number > 0 (got {value!r})")
-
         self._validate_dataset()
         choice("objective", self.objective, OBJECTIVES.names())
         choice("activation", self.activation, list(ACTIVATIONS))
@@ -91,24 +149,14 @@ class TrainConfig:
         choice("device", self.device, DEVICES)
         if self.optimizer is not None:
             choice("optimizer", self.optimizer, OPTIMIZERS)
-        at_least("seed", self.seed, 0)
-        at_least("hidden", self.hidden, 1)
-        at_least("layers", self.layers, 1)
-        at_least("zdim", self.zdim, 1)
-        at_least("batch", self.batch, 1)
-        at_least("threads", self.threads, 0)
+        for field, bound in BOUNDS.items():
+            value = getattr(self, field)
+            if not (value is None and field in _NONE_MEANS_DEFAULT or bound.holds(value)):
+                raise ConfigError(f"{field} must be {bound.describe()} (got {value!r})")
         at_least("n_fixed", self.n_fixed, 1)
-        if self.n_critic is not None:
-            at_least("n_critic", self.n_critic, 1)
-        positive("lr_g", self.lr_g)
-        positive("lr_d", self.lr_d)
-        positive("clip", self.clip)
-        positive("gp_lambda", self.gp_lambda)
         for name, beta in (("beta1", self.beta1), ("beta2", self.beta2)):
             if beta is not None and not (0.0 <= beta < 1.0):
                 raise ConfigError(f"{name} must be in [0, 1) (got {beta!r})")
-        if not (self.r1 >= 0.0 and self.r1 < float("inf")):
-            raise ConfigError(f"r1 must be a number ≥ 0 (got {self.r1!r})")
         if self.device == "cuda" and not torch.cuda.is_available():
             raise ConfigError("device 'cuda' was asked for but no CUDA GPU is visible; use --device cpu or auto")
 
@@ -139,6 +187,9 @@ class TrainConfig:
                 f"dataset {self.dataset!r} is not allowed; choose one of: {', '.join(DATASETS.names())}, "
                 "or csv:PATH (a file of x, y points)"
             )
+
+
+_NONE_MEANS_DEFAULT = frozenset({"lr_g", "lr_d", "n_critic"})  # None: the objective's default (resolved)
 
 
 def default_threads(hidden: int) -> int:

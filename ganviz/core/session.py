@@ -367,7 +367,7 @@ def _open(path: Path) -> zipfile.ZipFile:
         raise SessionError("not a ganviz session (empty file)")
     try:
         return zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as e:  # NIE: a bad version byte
         if head.startswith(b"PK"):
             raise SessionError(f"truncated or corrupt file ({e})") from None
         raise SessionError("not a ganviz session (not a zip archive)") from None

@@ -36,7 +36,7 @@ def test_a_flag_given_with_its_default_value_still_overrides():
 
 def test_without_preset_nothing_changes():
     args, explicit = parse_run_args(window_parser(), ["--r1", "0.5"])
-    assert explicit is None and config_from_args(args).r1 == 0.5
+    assert explicit == {"r1"} and config_from_args(args, explicit).r1 == 0.5
     assert config_for(window_parser(), []) == config_from_args(window_parser().parse_args([]))
 
 
