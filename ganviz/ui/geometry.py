@@ -47,7 +47,11 @@ def visible_plots(window: QWidget) -> list[dict]:
         while owner is not None and owner is not window and not owner.objectName():
             owner = owner.parentWidget()
         panel = owner.objectName() if owner is not None and owner is not window else panel
-        plots = [i for i in view.scene().items() if isinstance(i, pg.PlotItem) and i.isVisible()]
+        plots = [
+            i
+            for i in view.scene().items()
+            if isinstance(i, pg.PlotItem) and not isinstance(i, pg.ColorBarItem) and i.isVisible()  # a colour bar is
+        ]  # part of its plot
         for n, plot in enumerate(sorted(plots, key=lambda p: (p.sceneBoundingRect().y(), p.sceneBoundingRect().x()))):
             rect = view.mapFromScene(plot.sceneBoundingRect()).boundingRect()
             on_window = QRect(view.mapTo(window, rect.topLeft()), rect.size()).intersected(shown)

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
-    QSplitter,
     QToolBar,
     QWidget,
 )
@@ -49,6 +48,7 @@ from ganviz.ui.worker import FrameWorker
 FRAME_LOG = 20_000
 SNAPSHOTS = 400  # timeline capacity (≈ 70 kB each)
 SNAPSHOT_PERIOD_S = 0.25
+METRICS_SPLIT_HEIGHT = 980  # px of window height from which Losses and Quality fit one above the other
 # the status bar's permanent fields and the widest text each shows
 STATUS_WIDEST = {
     "step": "running · step 9,999,999",
@@ -108,15 +108,12 @@ class MainWindow(QMainWindow):
         self.data_panel = DataPanel()
         self.loss_panel = LossPanel()
         self.quality_panel = QualityPanel()
-        right = QSplitter(Qt.Vertical)
-        right.addWidget(self.loss_panel)
-        right.addWidget(self.quality_panel)
-        right.setSizes([400, 500])
-        main = QSplitter(Qt.Horizontal)
-        main.addWidget(self.data_panel)
-        main.addWidget(right)
-        main.setSizes([800, 550])
-        self.setCentralWidget(main)
+        self.setCentralWidget(self.data_panel)
+        # the metric panels in docks of their own: one above the other on a tall window, tabs on a short one,
+        # so that no plot is squeezed below a readable height (see _arrange_metric_docks)
+        self.loss_dock = self._panel_dock("Losses", "loss_dock", self.loss_panel)
+        self.quality_dock = self._panel_dock("Quality", "quality_dock", self.quality_panel)
+        self._metrics_split: bool | None = None
         self.params = ParamsDock(self.config, self)
         self.addDockWidget(Qt.LeftDockWidgetArea, self.params)
         self.params.live.connect(self._live_change)
@@ -141,6 +138,9 @@ class MainWindow(QMainWindow):
         self.theory_dock.setObjectName("theory_dock")
         self.theory_dock.setWidget(self.theory_panel)
         self.addDockWidget(Qt.RightDockWidgetArea, self.theory_dock)
+        # a window of its own beside this one (it can be docked back): docked by default it took the data view's
+        # room, and its five plots need a column's full height
+        self.theory_dock.setFloating(True)
         self.theory_dock.hide()
         self.theory_dock.visibilityChanged.connect(self._theory_visibility)
 
@@ -358,8 +358,8 @@ class MainWindow(QMainWindow):
                 view, label, lambda on, k=key: self.set_layer_visible(k, on), checkable=True, checked=True
             )
         view.addSeparator()
-        for panel, label in ((self.loss_panel, "Loss panel"), (self.quality_panel, "Quality panel")):
-            self._action(view, label, panel.setVisible, checkable=True, checked=True)
+        for dock, label in ((self.loss_dock, "Loss panel"), (self.quality_dock, "Quality panel")):
+            self._action(view, label, dock.setVisible, checkable=True, checked=True)
         surface = view.addMenu("Surface shows")
         group = QActionGroup(self)
         for mode, label, tip in (
@@ -519,10 +519,45 @@ class MainWindow(QMainWindow):
             self.builder.arrows_on = on
             self.worker.request_frame()
 
+    def _panel_dock(self, title: str, name: str, panel: QWidget) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(panel)
+        dock.setTitleBarWidget(QWidget())  # the plots carry their own titles: the room goes to the plots
+        self.addDockWidget(Qt.RightDockWidgetArea, dock)
+        return dock
+
+    def _arrange_metric_docks(self) -> None:
+        """Losses above Quality when the window is tall enough for five readable plots, else tabs; the right
+        column's width follows the window's, so the data view keeps the larger share."""
+        split = self.height() >= METRICS_SPLIT_HEIGHT
+        if split == self._metrics_split:
+            return
+        first = self._metrics_split is None
+        self._metrics_split = split
+        if split:
+            self.splitDockWidget(self.loss_dock, self.quality_dock, Qt.Vertical)
+            self.resizeDocks([self.loss_dock, self.quality_dock], [42, 58], Qt.Vertical)
+        else:
+            self.tabifyDockWidget(self.loss_dock, self.quality_dock)
+            self.loss_dock.raise_()
+        if first:
+            width = min(max(int(0.3 * self.width()), 300), 560)
+            self.resizeDocks([self.loss_dock], [width], Qt.Horizontal)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._arrange_metric_docks()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._arrange_metric_docks()
+        if not getattr(self, "_theory_placed", False):
+            self._theory_placed = True  # beside the main window, as tall as it, the first time it is shown
+            top_right = self.frameGeometry().topRight()
+            self.theory_dock.setGeometry(top_right.x() + 4, top_right.y() + 30, 420, max(self.height(), 760))
+
     def _theory_visibility(self, visible: bool) -> None:
-        if visible and not getattr(self, "_theory_sized", False):
-            self._theory_sized = True
-            self.resizeDocks([self.theory_dock], [380], Qt.Horizontal)
         if self.builder is not None:
             self.builder.critic_stats_on = visible
             if visible and self.worker is not None:

@@ -1,0 +1,70 @@
+"""The main window's layout at the sizes people use: every visible plot keeps a readable size, none overlap,
+and a theory panel never takes the data view's room (issue 13 B2, B3)."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("PySide6")
+
+from ganviz.core.config import TrainConfig  # noqa: E402
+from ganviz.ui.geometry import overlaps, visible_plots  # noqa: E402
+from ganviz.ui.main_window import METRICS_SPLIT_HEIGHT, MainWindow  # noqa: E402
+
+MIN_W, MIN_H = 200, 120
+
+
+@pytest.fixture
+def window(qtbot):
+    w = MainWindow(TrainConfig(hidden=16, layers=2, batch=32, seed=1, dataset="ring8"))
+    w.confirm = w.confirm_discard = lambda _q: True
+    qtbot.addWidget(w)
+    yield w
+    w.close()
+
+
+def shown_at(qtbot, w, width: int, height: int) -> list[dict]:
+    w.resize(width, height)
+    w.show()
+    qtbot.waitExposed(w)
+    qtbot.waitUntil(lambda: w.frame is not None, timeout=60_000)  # titles and ranges of a real frame
+    qtbot.wait(100)
+    return visible_plots(w)
+
+
+def assert_readable(plots: list[dict]) -> None:
+    small = [(p["name"], p["rect"]) for p in plots if p["rect"][2] < MIN_W or p["rect"][3] < MIN_H]
+    assert not small, f"plots below {MIN_W}×{MIN_H}: {small}"
+    assert not overlaps(plots)
+
+
+@pytest.mark.parametrize("size", [(1024, 700), (1280, 720), (1600, 1000)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_every_visible_plot_is_readable(qtbot, window, size):
+    plots = shown_at(qtbot, window, *size)
+    names = {p["name"] for p in plots}
+    assert {"Samples and decision surface", "Losses", "Fixed latent batch"} <= names
+    assert_readable(plots)
+    split = size[1] >= METRICS_SPLIT_HEIGHT
+    assert ("Sample quality" in names) == split  # one above the other when tall, else a tab away
+    if split:
+        assert any(n.startswith("Modes captured") for n in names) and any(n.startswith("HQ samples") for n in names)
+    if not split:
+        window.quality_dock.raise_()
+        qtbot.wait(100)
+        after = visible_plots(window)
+        shown = [p["name"] for p in after]
+        for prefix in ("Modes captured", "Sample quality", "HQ samples per mode"):
+            assert any(n.startswith(prefix) for n in shown), shown
+        assert "Losses" not in shown
+        assert_readable(after)
+
+
+def test_the_theory_panel_does_not_take_the_data_views_room(qtbot, window):
+    plots = shown_at(qtbot, window, 1280, 720)
+    data_before = next(p["rect"] for p in plots if p["name"] == "Samples and decision surface")
+    window.theory_dock.toggleViewAction().trigger()
+    qtbot.waitUntil(lambda: window.theory_panel.isVisible(), timeout=5_000)
+    qtbot.wait(100)
+    data_after = next(p["rect"] for p in visible_plots(window) if p["name"] == "Samples and decision surface")
+    assert data_after == data_before
+    assert window.theory_dock.isFloating() and window.theory_dock.height() >= 700  # room for its plots
