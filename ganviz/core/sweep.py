@@ -14,13 +14,16 @@ A spec is a TOML file:
 Runs go to worker processes (ProcessPoolExecutor, spawn context, 1 torch thread each) or to an existing Dask
 distributed cluster. The results are one CSV row per run and a heatmap of the mean (robust) mode count over
 the first two grid axes other than `seed`, averaged over the rest. No Qt here; matplotlib only with Agg.
+Keeping results.csv current while a sweep runs, and resuming one, is ganviz.core.sweep_results.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import itertools
+import json
 import math
 import os
 import time
@@ -49,6 +52,13 @@ class Job:
     values: dict  # grid key -> value for this run
     config: dict  # TrainConfig keyword arguments
     steps: int
+
+    @property
+    def key(self) -> str:
+        """A short hash of everything that defines the run (its whole config and its length): how a resumed
+        sweep recognises a finished run wherever it now sits in the grid."""
+        text = json.dumps({**self.config, "steps": self.steps}, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 @dataclass(frozen=True)
@@ -171,7 +181,13 @@ def run_job(job: Job) -> dict:
 
 
 def _init_worker() -> None:
+    import signal
+
     import torch
+
+    # Ctrl+C on a terminal reaches the whole process group: the parent stops the workers (run_local), so a
+    # worker must not die of it on its own in the middle of returning a result
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     torch.set_num_threads(1)
     try:
@@ -183,48 +199,144 @@ def _init_worker() -> None:
 # --- running many --------------------------------------------------------------------------------
 
 Report = Callable[[Job, dict, int, int], None]  # job, its row, number done, total
+WORKER_DIED = "its worker process died twice while running it (killed, or out of memory?)"
 
 
-def run_local(jobs: list[Job], workers: int | None = None, report: Report | None = None) -> dict[int, dict]:
-    """Every job in a pool of `workers` spawned processes (default: all cores); results by job index."""
+def run_local(
+    jobs: list[Job], workers: int | None = None, report: Report | None = None, fn: Callable[[Job], dict] = run_job
+) -> dict[int, dict]:
+    """Every job, `fn(job)`, in a pool of `workers` spawned processes (default: all cores); results by index.
+
+    At most `workers` jobs are in the pool at a time, so when a worker process dies (killed, out of memory)
+    the jobs that may have been on it are known: the pool is rebuilt and those run again, once; a job whose
+    worker dies a second time gets an error row. On any exception out of here (KeyboardInterrupt, a signal
+    handler's, an error in `report`) every worker is terminated first: shutdown() alone would wait for the
+    running jobs, and a sweep's runs take minutes.
+    """
     import concurrent.futures as cf
-    import multiprocessing
+    from concurrent.futures.process import BrokenProcessPool
 
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
     results: dict[int, dict] = {}
-    ctx = multiprocessing.get_context("spawn")
-    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker) as pool:
-        futures = {pool.submit(run_job, job): job for job in jobs}
-        try:
-            for future in cf.as_completed(futures):
-                job = futures[future]
-                results[job.index] = _result(future.exception, future.result, job)
-                if report:
-                    report(job, results[job.index], len(results), len(jobs))
-        except BaseException:
-            for f in futures:
-                f.cancel()
-            raise
+    deaths: dict[int, int] = {}  # job index -> times a worker died while it was in the pool
+    queue = list(reversed(jobs))  # pop() gives grid order; a retried job goes back on the end
+    running: dict[cf.Future, Job] = {}
+    pool = _new_pool(workers)
+
+    def finish(future: cf.Future, job: Job) -> None:
+        results[job.index] = _result(future.exception, future.result, job)
+        if report:
+            report(job, results[job.index], len(results), len(jobs))
+
+    try:
+        while queue or running:
+            try:
+                while queue and len(running) < workers:
+                    job = queue.pop()
+                    running[pool.submit(fn, job)] = job
+                done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
+                broken = any(isinstance(f.exception(), BrokenProcessPool) for f in done)
+            except BrokenProcessPool:  # from submit(): the pool broke since the last wait
+                broken = True
+            if not broken:
+                for future in done:
+                    finish(future, running.pop(future))
+                continue
+            pool.shutdown(wait=True)  # a broken pool has already terminated its workers; every future is set
+            for future, job in list(running.items()):
+                del running[future]
+                if not isinstance(future.exception(), BrokenProcessPool):
+                    finish(future, job)
+                elif (died := deaths.get(job.index, 0) + 1) < 2:
+                    deaths[job.index] = died
+                    queue.append(job)
+                else:
+                    results[job.index] = {"error": WORKER_DIED, "seed": job.config["seed"]}
+                    if report:
+                        report(job, results[job.index], len(results), len(jobs))
+            pool = _new_pool(workers)
+    except BaseException:
+        _terminate(pool)
+        raise
+    pool.shutdown(wait=True)
     return results
 
 
-def connect_dask(address: str, timeout: float = 30.0):
-    """A dask.distributed Client for the scheduler at `address`; ConnectionError (one line) when it cannot
-    be reached or dask is missing."""
+def _new_pool(workers: int):
+    import concurrent.futures as cf
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker)
+
+
+def _terminate(pool) -> None:
+    """Stop every worker of `pool` now, running jobs included, and reap them (no process is left behind)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # shutdown() drops the dict
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(5)
+        if process.is_alive():
+            process.kill()
+            process.join(5)
+
+
+DASK_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx")
+CONNECT_TIMEOUT = 10.0
+
+
+def check_scheduler_address(address: str) -> str:
+    """`address` when it has a form a Dask client takes (SCHEME://HOST:PORT, or HOST:PORT meaning tcp), else
+    ValueError saying what is allowed: checked before connecting, which would otherwise retry a nonsense
+    address until its timeout and then print a traceback."""
+    from urllib.parse import urlsplit
+
+    allowed = f"give SCHEME://HOST:PORT with SCHEME one of {', '.join(DASK_SCHEMES)} (or HOST:PORT for tcp)"
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if parts.scheme not in DASK_SCHEMES or not parts.hostname or port is None or parts.path or parts.query:
+        raise ValueError(f"{address!r} is not a Dask scheduler address; {allowed}, e.g. tcp://10.0.0.5:8786")
+    return address
+
+
+def connect_dask(address: str, timeout: float = CONNECT_TIMEOUT):
+    """A dask.distributed Client for the scheduler at `address`; ConnectionError (one line) when the address
+    is malformed, it cannot be reached within `timeout` seconds, or dask is missing."""
+    try:
+        check_scheduler_address(address)
+    except ValueError as e:
+        raise ConnectionError(str(e)) from None
     try:
         from dask.distributed import Client
     except ImportError as e:
         raise ConnectionError(f"--scheduler needs dask[distributed] ({e})") from None
     try:
         return Client(address, timeout=timeout, set_as_default=False)
-    except (OSError, TimeoutError) as e:
+    except Exception as e:  # OSError, TimeoutError, or whatever the comm layer raises: one line, not a trace
         raise ConnectionError(
-            f"cannot connect to the Dask scheduler at {address}: {' '.join(str(e).split())}"
+            f"cannot connect to the Dask scheduler at {address} within {timeout:g} s: {' '.join(str(e).split())}"
         ) from None
 
 
-def run_dask(jobs: list[Job], client, report: Report | None = None) -> dict[int, dict]:
-    """Every job on a Dask distributed cluster through `client` (closed at the end); results by job index."""
+def run_dask(
+    jobs: list[Job],
+    client,
+    report: Report | None = None,
+    note: Callable[[str], None] | None = None,
+    note_every: float = 10.0,
+) -> dict[int, dict]:
+    """Every job on a Dask distributed cluster through `client` (closed at the end); results by job index.
+
+    While runs are pending and the scheduler has no worker, `note` gets a line saying so, at most every
+    `note_every` seconds: a cluster whose workers are gone would otherwise wait in silence. On any exception
+    out of here the pending runs are cancelled on the cluster.
+    """
     from dask.distributed import as_completed
 
     results: dict[int, dict] = {}
@@ -232,11 +344,22 @@ def run_dask(jobs: list[Job], client, report: Report | None = None) -> dict[int,
         futures = [client.submit(run_job, job, pure=False) for job in jobs]
         by_key = {f.key: job for f, job in zip(futures, jobs)}
         try:
-            for future in as_completed(futures, loop=client.loop):
-                job = by_key[future.key]
-                results[job.index] = _result(future.exception, future.result, job)
-                if report:
-                    report(job, results[job.index], len(results), len(jobs))
+            pending = as_completed(futures, loop=client.loop)
+            last_note = -math.inf
+            while not pending.is_empty():
+                batch = pending.next_batch(block=False)
+                for future in batch:
+                    job = by_key[future.key]
+                    results[job.index] = _result(future.exception, future.result, job)
+                    if report:
+                        report(job, results[job.index], len(results), len(jobs))
+                if batch:
+                    continue
+                now = time.monotonic()
+                if note and now - last_note >= note_every and not client.scheduler_info()["workers"]:
+                    note(f"waiting: the Dask scheduler has no worker ({len(jobs) - len(results)} runs to go)")
+                    last_note = now
+                time.sleep(0.1)  # as_completed offers no wait with a timeout that leaves the iterator usable
         except BaseException:
             client.cancel(futures)
             raise
@@ -257,7 +380,7 @@ def _result(exception: Callable, result: Callable, job: Job) -> dict:
 
 def csv_columns(spec: Spec) -> list[str]:
     axes = [k for k in spec.grid if k not in ("seed", "steps")]
-    return ["run", *axes, "seed", "steps", *METRICS, "wall_s", "steps_per_s", "error"]
+    return ["run", *axes, "seed", "steps", *METRICS, "wall_s", "steps_per_s", "diverged_at", "error", "config_id"]
 
 
 def _cell(value: object) -> object:
@@ -274,7 +397,9 @@ def rows(spec: Spec, results: dict[int, dict]) -> list[dict]:
         row = {"run": job.index, **{k: v for k, v in job.values.items() if k not in ("seed", "steps")}}
         row.update(seed=job.config["seed"], steps=res.get("steps", job.steps))
         row.update({k: res.get(k) for k in (*METRICS, "wall_s", "steps_per_s")})
+        row["diverged_at"] = res.get("diverged_at")  # the step of the divergence guard's first alarm, if any
         row["error"] = res.get("error", "")
+        row["config_id"] = job.key
         out.append(row)
     return out
 
@@ -347,7 +472,12 @@ def summary_text(spec: Spec, table: list[dict]) -> str:
     widths = [max(len(line[k]) for line in lines) for k in range(len(header))]
     body = "\n".join("  ".join(c.rjust(w) for c, w in zip(line, widths)) for line in lines)
     failed = sum(1 for r in table if r.get("error"))
-    return f"{title}\n{body}" + (f"\n{failed} run(s) failed; see the error column" if failed else "")
+    diverged = sum(1 for r in table if _finite(r.get("diverged_at")))
+    return (
+        f"{title}\n{body}"
+        + (f"\n{failed} run(s) failed; see the error column" if failed else "")
+        + (f"\n{diverged} run(s) diverged; see the diverged_at column" if diverged else "")
+    )
 
 
 def heatmap_png(spec: Spec, table: list[dict]) -> bytes:
@@ -438,5 +568,7 @@ def describe_result(row: dict) -> str:
     ]
     if not parts and _finite(row.get("w1")):
         parts.append(f"w1={row['w1']:.3g}")
+    if _finite(row.get("diverged_at")):
+        parts.append(f"diverged at step {row['diverged_at']}")
     wall = row.get("wall_s")
     return " ".join(parts) + (f" ({wall:.1f} s)" if _finite(wall) else "")
