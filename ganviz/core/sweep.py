@@ -181,13 +181,7 @@ def run_job(job: Job) -> dict:
 
 
 def _init_worker() -> None:
-    import signal
-
     import torch
-
-    # Ctrl+C on a terminal reaches the whole process group: the parent stops the workers (run_local), so a
-    # worker must not die of it on its own in the middle of returning a result
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     torch.set_num_threads(1)
     try:
@@ -201,27 +195,51 @@ def _init_worker() -> None:
 Report = Callable[[Job, dict, int, int], None]  # job, its row, number done, total
 WORKER_DIED = "its worker process died twice while running it (killed, or out of memory?)"
 
+_starts = None  # in a local worker process: where it says which job it starts (run_local's pool)
+
+
+def _init_pool_worker(starts) -> None:
+    import signal
+
+    global _starts
+    _starts = starts
+    # Ctrl+C on a terminal reaches the whole process group: the parent stops the workers (run_local), so a
+    # worker must not die of it on its own in the middle of returning a result
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _init_worker()
+
+
+def _call(fn: Callable[[Job], dict], job: Job) -> dict:
+    """fn(job) in a pool worker, after telling the parent this process runs it: when a worker dies, the
+    parent charges the death to that job only, not to the others running beside it."""
+    _starts.put((os.getpid(), job.index))
+    return fn(job)
+
 
 def run_local(
     jobs: list[Job], workers: int | None = None, report: Report | None = None, fn: Callable[[Job], dict] = run_job
 ) -> dict[int, dict]:
     """Every job, `fn(job)`, in a pool of `workers` spawned processes (default: all cores); results by index.
 
-    At most `workers` jobs are in the pool at a time, so when a worker process dies (killed, out of memory)
-    the jobs that may have been on it are known: the pool is rebuilt and those run again, once; a job whose
-    worker dies a second time gets an error row. On any exception out of here (KeyboardInterrupt, a signal
-    handler's, an error in `report`) every worker is terminated first: shutdown() alone would wait for the
-    running jobs, and a sweep's runs take minutes.
+    When a worker process dies (killed, out of memory) the pool breaks and every job in it fails: the pool
+    is rebuilt and those jobs run again. The job that was on the dead worker (each worker reports which job
+    it starts) is charged with the death; a job charged twice gets an error row instead of a third try.
+    At most `workers` jobs are in the pool at a time, so the queued ones are not disturbed by a death, and
+    when the dead worker cannot be told apart, all jobs that were in the pool are charged. On any exception
+    out of here (KeyboardInterrupt, a signal handler's, an error in `report`) every worker is terminated
+    first: shutdown() alone would wait for the running jobs, and a sweep's runs take minutes.
     """
     import concurrent.futures as cf
+    import signal
     from concurrent.futures.process import BrokenProcessPool
 
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
     results: dict[int, dict] = {}
-    deaths: dict[int, int] = {}  # job index -> times a worker died while it was in the pool
+    deaths: dict[int, int] = {}  # job index -> times its worker died under it
     queue = list(reversed(jobs))  # pop() gives grid order; a retried job goes back on the end
     running: dict[cf.Future, Job] = {}
-    pool = _new_pool(workers)
+    pool, starts = _new_pool(workers)
+    on: dict[int, int] = {}  # worker pid -> the job it started last
 
     def finish(future: cf.Future, job: Job) -> None:
         results[job.index] = _result(future.exception, future.result, job)
@@ -233,8 +251,9 @@ def run_local(
             try:
                 while queue and len(running) < workers:
                     job = queue.pop()
-                    running[pool.submit(fn, job)] = job
+                    running[pool.submit(_call, fn, job)] = job
                 done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
+                _drain(starts, on)  # often: a full pipe would block the workers
                 broken = any(isinstance(f.exception(), BrokenProcessPool) for f in done)
             except BrokenProcessPool:  # from submit(): the pool broke since the last wait
                 broken = True
@@ -242,19 +261,26 @@ def run_local(
                 for future in done:
                     finish(future, running.pop(future))
                 continue
-            pool.shutdown(wait=True)  # a broken pool has already terminated its workers; every future is set
+            processes = dict(getattr(pool, "_processes", None) or {})  # shutdown() drops the dict
+            pool.shutdown(wait=True)  # a broken pool terminates its other workers; every future is set then
+            _drain(starts, on)
+            # the dead worker is the one that did not end by the pool's own terminate() (SIGTERM)
+            culprits = {on.get(pid) for pid, p in processes.items() if p.exitcode not in (None, -signal.SIGTERM)}
             for future, job in list(running.items()):
                 del running[future]
                 if not isinstance(future.exception(), BrokenProcessPool):
                     finish(future, job)
-                elif (died := deaths.get(job.index, 0) + 1) < 2:
-                    deaths[job.index] = died
+                    continue
+                if job.index in culprits or None in culprits or not culprits:
+                    deaths[job.index] = deaths.get(job.index, 0) + 1
+                if deaths.get(job.index, 0) < 2:
                     queue.append(job)
                 else:
                     results[job.index] = {"error": WORKER_DIED, "seed": job.config["seed"]}
                     if report:
                         report(job, results[job.index], len(results), len(jobs))
-            pool = _new_pool(workers)
+            pool, starts = _new_pool(workers)
+            on = {}
     except BaseException:
         _terminate(pool)
         raise
@@ -263,11 +289,22 @@ def run_local(
 
 
 def _new_pool(workers: int):
+    """A pool of spawned workers, and the queue on which they say which job they start."""
     import concurrent.futures as cf
     import multiprocessing
 
     ctx = multiprocessing.get_context("spawn")
-    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker)
+    starts = ctx.SimpleQueue()
+    pool = cf.ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=_init_pool_worker, initargs=(starts,)
+    )
+    return pool, starts
+
+
+def _drain(starts, on: dict[int, int]) -> None:
+    while not starts.empty():
+        pid, index = starts.get()
+        on[pid] = index
 
 
 def _terminate(pool) -> None:
@@ -330,8 +367,10 @@ def run_dask(
     report: Report | None = None,
     note: Callable[[str], None] | None = None,
     note_every: float = 10.0,
+    fn: Callable[[Job], dict] = run_job,
 ) -> dict[int, dict]:
-    """Every job on a Dask distributed cluster through `client` (closed at the end); results by job index.
+    """Every job, `fn(job)`, on a Dask distributed cluster through `client` (closed at the end); results by
+    job index.
 
     While runs are pending and the scheduler has no worker, `note` gets a line saying so, at most every
     `note_every` seconds: a cluster whose workers are gone would otherwise wait in silence. On any exception
@@ -341,7 +380,7 @@ def run_dask(
 
     results: dict[int, dict] = {}
     try:
-        futures = [client.submit(run_job, job, pure=False) for job in jobs]
+        futures = [client.submit(fn, job, pure=False) for job in jobs]
         by_key = {f.key: job for f, job in zip(futures, jobs)}
         try:
             pending = as_completed(futures, loop=client.loop)

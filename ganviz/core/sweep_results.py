@@ -54,7 +54,7 @@ def load_previous(path: Path, spec: Spec) -> dict[int, dict]:
     returns it). SpecError (one line) when the file cannot be read or holds rows of runs not in `spec`."""
     why = "move it away or pick another --out to start over, or give the spec that wrote it"
     try:
-        with open(path, newline="") as f:
+        with open(path, newline="", encoding="utf-8") as f:
             table = list(csv.DictReader(f))
     except (OSError, UnicodeDecodeError, csv.Error) as e:
         raise SpecError(f"cannot resume from {path}: {' '.join(str(e).split())}") from None
