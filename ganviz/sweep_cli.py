@@ -16,7 +16,7 @@ ASK_ABOVE = 200  # more runs than this are confirmed first (--yes, or a y on the
 
 
 def _scheduler(text: str) -> str:
-    from ganviz.core.sweep import check_scheduler_address
+    from ganviz.core.sweep_dask import check_scheduler_address
 
     try:
         return check_scheduler_address(text)
@@ -78,7 +78,7 @@ def sweep_main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     prog = parser.prog
 
-    from ganviz.core import sweep
+    from ganviz.core import sweep, sweep_dask
     from ganviz.core.sweep_results import ResultsFile, load_previous
 
     if args.scheduler is not None and args.workers is not None:
@@ -111,7 +111,7 @@ def sweep_main(argv: list[str]) -> int:
     client = None
     if args.scheduler and todo:
         try:
-            client = sweep.connect_dask(args.scheduler, args.connect_timeout or sweep.CONNECT_TIMEOUT)
+            client = sweep_dask.connect_dask(args.scheduler, args.connect_timeout or sweep_dask.CONNECT_TIMEOUT)
         except ConnectionError as e:
             return _fail(prog, str(e))
     workers = min(args.workers or os.cpu_count() or 1, max(len(todo), 1))
@@ -137,7 +137,7 @@ def sweep_main(argv: list[str]) -> int:
     try:
         with _stop_on_signals():
             if client is not None:
-                sweep.run_dask(todo, client, report, note)
+                sweep_dask.run_dask(todo, client, report, note)
             elif todo:
                 sweep.run_local(todo, args.workers, report)
     except KeyboardInterrupt as e:

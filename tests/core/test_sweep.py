@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import sweep_jobs
 
-from ganviz.core import sweep
+from ganviz.core import sweep, sweep_dask
 from ganviz.core.config import TrainConfig
 from ganviz.core.presets import get_preset
 from ganviz.core.sweep_results import ResultsFile, load_previous
@@ -341,7 +341,7 @@ def test_resume_refuses_a_file_of_another_spec_in_one_line(tmp_path, text, words
 
 @pytest.mark.parametrize("address", ["tcp://10.0.0.5:8786", "tls://host:1", "[::1]:8786", "ws://h.example:80"])
 def test_scheduler_addresses_dask_takes_pass(address):
-    assert sweep.check_scheduler_address(address) == address
+    assert sweep_dask.check_scheduler_address(address) == address
 
 
 @pytest.mark.parametrize(
@@ -349,7 +349,7 @@ def test_scheduler_addresses_dask_takes_pass(address):
 )
 def test_malformed_scheduler_addresses_fail_in_one_line(address):
     with pytest.raises(ValueError, match="is not a Dask scheduler address; give SCHEME://HOST:PORT"):
-        sweep.check_scheduler_address(address)
+        sweep_dask.check_scheduler_address(address)
 
 
 def test_a_cluster_without_workers_is_reported_as_waiting_at_most_every_interval():
@@ -364,7 +364,7 @@ def test_a_cluster_without_workers_is_reported_as_waiting_at_most_every_interval
             if len(notes) == 3:
                 cluster.scale(1)  # a worker joins: the runs go ahead
 
-        results = sweep.run_dask(spec.jobs, client, note=note, note_every=0.3, fn=sweep_jobs.quick)
+        results = sweep_dask.run_dask(spec.jobs, client, note=note, note_every=0.3, fn=sweep_jobs.quick)
     assert sorted(results) == [0, 1] and results[1]["modes"] == 1
     assert len(notes) >= 3 and notes[0][1] == "waiting: the Dask scheduler has no worker (2 runs to go)"
     assert all(b[0] - a[0] >= 0.3 for a, b in zip(notes, notes[1:]))
