@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import argparse
 import os
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
-from ganviz.cli import OneLineParser, _fail, positive_int
+from ganviz.cli import OneLineParser, _fail, positive_float, positive_int
+
+ASK_ABOVE = 200  # more runs than this are confirmed first (--yes, or a y on the terminal)
+
+
+def _scheduler(text: str) -> str:
+    from ganviz.core.sweep_dask import check_scheduler_address
+
+    try:
+        return check_scheduler_address(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def sweep_parser() -> OneLineParser:
@@ -24,10 +38,23 @@ def sweep_parser() -> OneLineParser:
     p.add_argument(
         "--scheduler",
         metavar="ADDRESS",
+        type=_scheduler,
         help="run on an existing Dask distributed cluster instead, e.g. tcp://10.0.0.5:8786 "
-        "(its workers need ganviz installed)",
+        "(tls://, ws://, wss://, ucx:// too; its workers need ganviz installed)",
     )
-    p.add_argument("--out", metavar="DIR", help="output folder (default: sweep-<SPEC name> here)")
+    p.add_argument(
+        "--connect-timeout",
+        type=positive_float,
+        metavar="SECONDS",
+        help="give up on a --scheduler that does not answer within this (default: 10)",
+    )
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        help="output folder (default: sweep-<SPEC name> here); if it holds results.csv of the same spec, the "
+        "sweep resumes: finished runs are kept and not run again",
+    )
+    p.add_argument("--yes", action="store_true", help=f"start more than {ASK_ABOVE} runs without asking")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     return p
 
@@ -51,10 +78,13 @@ def sweep_main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     prog = parser.prog
 
-    from ganviz.core import sweep
+    from ganviz.core import sweep, sweep_dask
+    from ganviz.core.sweep_results import ResultsFile, load_previous
 
     if args.scheduler is not None and args.workers is not None:
         return _fail(prog, "--workers is for local runs; a Dask cluster (--scheduler) sets its own workers")
+    if args.connect_timeout is not None and args.scheduler is None:
+        return _fail(prog, "--connect-timeout is for --scheduler")
     try:
         spec = sweep.load_spec(args.spec)
     except sweep.SpecError as e:
@@ -62,35 +92,66 @@ def sweep_main(argv: list[str]) -> int:
     out = Path(args.out) if args.out else Path(f"sweep-{Path(args.spec).stem}")
     if reason := _out_problem(out):
         return _fail(prog, f"argument --out: cannot write {str(out)!r}: {reason}")
+    record = ResultsFile(out, spec)
+    if record.path.exists():
+        try:
+            record.results = load_previous(record.path, spec)
+        except sweep.SpecError as e:
+            return _fail(prog, str(e))
+    todo = [job for job in spec.jobs if job.index not in record.results]
+    total = len(spec.jobs)
+    if len(todo) > ASK_ABOVE and not args.yes:
+        if not sys.stdin.isatty():
+            return _fail(prog, f"{len(todo)} runs to start (more than {ASK_ABOVE}): add --yes to confirm")
+        print(f"{prog}: start {len(todo)} runs? [y/N] ", end="", file=sys.stderr, flush=True)
+        if sys.stdin.readline().strip().lower() not in ("y", "yes"):
+            print(f"{prog}: nothing started", file=sys.stderr)
+            return 1
 
     client = None
-    if args.scheduler:
+    if args.scheduler and todo:
         try:
-            client = sweep.connect_dask(args.scheduler)
+            client = sweep_dask.connect_dask(args.scheduler, args.connect_timeout or sweep_dask.CONNECT_TIMEOUT)
         except ConnectionError as e:
             return _fail(prog, str(e))
-    total = len(spec.jobs)
-    workers = min(args.workers or os.cpu_count() or 1, total)
+    workers = min(args.workers or os.cpu_count() or 1, max(len(todo), 1))
     where = f"the Dask cluster at {args.scheduler}" if client else f"{workers} worker process{'es' * (workers > 1)}"
     t0 = time.perf_counter()
-    if not args.quiet:
-        print(f"{prog}: {total} runs on {where}", file=sys.stderr, flush=True)
+    if not args.quiet and not todo:
+        print(f"{prog}: nothing to run: all {total} runs are in {record.path}", file=sys.stderr, flush=True)
+    elif not args.quiet:
+        resumed = f" (resuming: {len(record.results)} of {total} done in {record.path})" if record.results else ""
+        print(f"{prog}: {len(todo)} runs on {where}{resumed}", file=sys.stderr, flush=True)
 
-    def report(job, result, done, total):
+    def report(job, result, done, n):
+        record.add(job.index, result)  # on disk before anything else can stop the sweep
         if not args.quiet:
-            line = f"[{done}/{total}] {sweep.format_values(job.values)}: {sweep.describe_result(result)}"
+            line = f"[{len(record.results)}/{total}] {sweep.format_values(job.values)}: {sweep.describe_result(result)}"
+            if done < n:
+                line += f"; ETA {_duration((time.perf_counter() - t0) / done * (n - done))}"
             print(line, file=sys.stderr, flush=True)
 
-    try:
-        if client is not None:
-            results = sweep.run_dask(spec.jobs, client, report)
-        else:
-            results = sweep.run_local(spec.jobs, args.workers, report)
-    except KeyboardInterrupt:
-        print(f"{prog}: interrupted; nothing written", file=sys.stderr)
-        return 130
+    def note(text):
+        print(f"{prog}: {text}", file=sys.stderr, flush=True)
 
-    table = sweep.rows(spec, results)
+    try:
+        with _stop_on_signals():
+            if client is not None:
+                sweep_dask.run_dask(todo, client, report, note)
+            elif todo:
+                sweep.run_local(todo, args.workers, report)
+    except KeyboardInterrupt as e:
+        signum = getattr(e, "signum", signal.SIGINT)
+        kept = len(record.results)
+        where = f"in {record.path}" if kept else "(nothing written)"
+        print(
+            f"{prog}: interrupted ({signal.Signals(signum).name}); kept {kept} of {total} rows {where}; "
+            "run the same command again to resume",
+            file=sys.stderr,
+        )
+        return 128 + signum
+
+    table = sweep.rows(spec, record.results)
     csv_path, png_path = sweep.write_outputs(out, spec, table)
     print(sweep.summary_text(spec, table))
     if not args.quiet:
@@ -98,3 +159,42 @@ def sweep_main(argv: list[str]) -> int:
             f"{prog}: wrote {csv_path} and {png_path} ({time.perf_counter() - t0:.0f} s)", file=sys.stderr, flush=True
         )
     return 1 if any(row["error"] for row in table) else 0
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGINT or SIGTERM, raised in the main thread so that the workers are stopped and the kept rows reported
+    (SIGTERM's default action would kill this process at once and leave the workers running)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+class _stop_on_signals:
+    """While in the block, SIGINT and SIGTERM raise Stopped; a second one, during the clean-up, is ignored so
+    that the clean-up (terminating the workers) is not cut short."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __enter__(self) -> None:
+        self.old = None
+        if threading.current_thread() is threading.main_thread():  # signal.signal works there only
+            self.old = {s: signal.signal(s, self._raise) for s in self.SIGNALS}
+
+    def _raise(self, signum: int, frame) -> None:
+        for s in self.SIGNALS:
+            signal.signal(s, signal.SIG_IGN)
+        raise Stopped(signum)
+
+    def __exit__(self, *exc) -> None:
+        if self.old is not None:
+            for s, handler in self.old.items():
+                signal.signal(s, handler)

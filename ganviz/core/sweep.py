@@ -14,13 +14,17 @@ A spec is a TOML file:
 Runs go to worker processes (ProcessPoolExecutor, spawn context, 1 torch thread each) or to an existing Dask
 distributed cluster. The results are one CSV row per run and a heatmap of the mean (robust) mode count over
 the first two grid axes other than `seed`, averaged over the rest. No Qt here; matplotlib only with Agg.
+Keeping results.csv current while a sweep runs, and resuming one, is ganviz.core.sweep_results; running on
+Dask is ganviz.core.sweep_dask.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import itertools
+import json
 import math
 import os
 import time
@@ -49,6 +53,13 @@ class Job:
     values: dict  # grid key -> value for this run
     config: dict  # TrainConfig keyword arguments
     steps: int
+
+    @property
+    def key(self) -> str:
+        """A short hash of everything that defines the run (its whole config and its length): how a resumed
+        sweep recognises a finished run wherever it now sits in the grid."""
+        text = json.dumps({**self.config, "steps": self.steps}, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 @dataclass(frozen=True)
@@ -190,66 +201,132 @@ def _init_worker() -> None:
 # --- running many --------------------------------------------------------------------------------
 
 Report = Callable[[Job, dict, int, int], None]  # job, its row, number done, total
+WORKER_DIED = "its worker process died twice while running it (killed, or out of memory?)"
+
+_starts = None  # in a local worker process: where it says which job it starts (run_local's pool)
 
 
-def run_local(jobs: list[Job], workers: int | None = None, report: Report | None = None) -> dict[int, dict]:
-    """Every job in a pool of `workers` spawned processes (default: all cores); results by job index."""
+def _init_pool_worker(starts) -> None:
+    import signal
+
+    global _starts
+    _starts = starts
+    # Ctrl+C on a terminal reaches the whole process group: the parent stops the workers (run_local), so a
+    # worker must not die of it on its own in the middle of returning a result
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _init_worker()
+
+
+def _call(fn: Callable[[Job], dict], job: Job) -> dict:
+    """fn(job) in a pool worker, after telling the parent this process runs it: when a worker dies, the
+    parent charges the death to that job only, not to the others running beside it."""
+    _starts.put((os.getpid(), job.index))
+    return fn(job)
+
+
+def run_local(
+    jobs: list[Job], workers: int | None = None, report: Report | None = None, fn: Callable[[Job], dict] = run_job
+) -> dict[int, dict]:
+    """Every job, `fn(job)`, in a pool of `workers` spawned processes (default: all cores); results by index.
+
+    When a worker process dies (killed, out of memory) the pool breaks and every job in it fails: the pool
+    is rebuilt and those jobs run again. The job that was on the dead worker (each worker reports which job
+    it starts) is charged with the death; a job charged twice gets an error row instead of a third try.
+    At most `workers` jobs are in the pool at a time, so the queued ones are not disturbed by a death, and
+    when the dead worker cannot be told apart, all jobs that were in the pool are charged. On any exception
+    out of here (KeyboardInterrupt, a signal handler's, an error in `report`) every worker is terminated
+    first: shutdown() alone would wait for the running jobs, and a sweep's runs take minutes.
+    """
     import concurrent.futures as cf
-    import multiprocessing
+    import signal
+    from concurrent.futures.process import BrokenProcessPool
 
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
     results: dict[int, dict] = {}
+    deaths: dict[int, int] = {}  # job index -> times its worker died under it
+    queue = list(reversed(jobs))  # pop() gives grid order; a retried job goes back on the end
+    running: dict[cf.Future, Job] = {}
+    pool, starts = _new_pool(workers)
+    on: dict[int, int] = {}  # worker pid -> the job it started last
+
+    def finish(future: cf.Future, job: Job) -> None:
+        results[job.index] = _result(future.exception, future.result, job)
+        if report:
+            report(job, results[job.index], len(results), len(jobs))
+
+    try:
+        while queue or running:
+            try:
+                while queue and len(running) < workers:
+                    job = queue.pop()
+                    running[pool.submit(_call, fn, job)] = job
+                done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
+                _drain(starts, on)  # often: a full pipe would block the workers
+                broken = any(isinstance(f.exception(), BrokenProcessPool) for f in done)
+            except BrokenProcessPool:  # from submit(): the pool broke since the last wait
+                broken = True
+            if not broken:
+                for future in done:
+                    finish(future, running.pop(future))
+                continue
+            processes = dict(getattr(pool, "_processes", None) or {})  # shutdown() drops the dict
+            pool.shutdown(wait=True)  # a broken pool terminates its other workers; every future is set then
+            _drain(starts, on)
+            # the dead worker is the one that did not end by the pool's own terminate() (SIGTERM)
+            culprits = {on.get(pid) for pid, p in processes.items() if p.exitcode not in (None, -signal.SIGTERM)}
+            for future, job in list(running.items()):
+                del running[future]
+                if not isinstance(future.exception(), BrokenProcessPool):
+                    finish(future, job)
+                    continue
+                if job.index in culprits or None in culprits or not culprits:
+                    deaths[job.index] = deaths.get(job.index, 0) + 1
+                if deaths.get(job.index, 0) < 2:
+                    queue.append(job)
+                else:
+                    results[job.index] = {"error": WORKER_DIED, "seed": job.config["seed"]}
+                    if report:
+                        report(job, results[job.index], len(results), len(jobs))
+            pool, starts = _new_pool(workers)
+            on = {}
+    except BaseException:
+        _terminate(pool)
+        raise
+    pool.shutdown(wait=True)
+    return results
+
+
+def _new_pool(workers: int):
+    """A pool of spawned workers, and the queue on which they say which job they start."""
+    import concurrent.futures as cf
+    import multiprocessing
+
     ctx = multiprocessing.get_context("spawn")
-    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker) as pool:
-        futures = {pool.submit(run_job, job): job for job in jobs}
-        try:
-            for future in cf.as_completed(futures):
-                job = futures[future]
-                results[job.index] = _result(future.exception, future.result, job)
-                if report:
-                    report(job, results[job.index], len(results), len(jobs))
-        except BaseException:
-            for f in futures:
-                f.cancel()
-            raise
-    return results
+    starts = ctx.SimpleQueue()
+    pool = cf.ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=_init_pool_worker, initargs=(starts,)
+    )
+    return pool, starts
 
 
-def connect_dask(address: str, timeout: float = 30.0):
-    """A dask.distributed Client for the scheduler at `address`; ConnectionError (one line) when it cannot
-    be reached or dask is missing."""
-    try:
-        from dask.distributed import Client
-    except ImportError as e:
-        raise ConnectionError(f"--scheduler needs dask[distributed] ({e})") from None
-    try:
-        return Client(address, timeout=timeout, set_as_default=False)
-    except (OSError, TimeoutError) as e:
-        raise ConnectionError(
-            f"cannot connect to the Dask scheduler at {address}: {' '.join(str(e).split())}"
-        ) from None
+def _drain(starts, on: dict[int, int]) -> None:
+    while not starts.empty():
+        pid, index = starts.get()
+        on[pid] = index
 
 
-def run_dask(jobs: list[Job], client, report: Report | None = None) -> dict[int, dict]:
-    """Every job on a Dask distributed cluster through `client` (closed at the end); results by job index."""
-    from dask.distributed import as_completed
-
-    results: dict[int, dict] = {}
-    try:
-        futures = [client.submit(run_job, job, pure=False) for job in jobs]
-        by_key = {f.key: job for f, job in zip(futures, jobs)}
-        try:
-            for future in as_completed(futures, loop=client.loop):
-                job = by_key[future.key]
-                results[job.index] = _result(future.exception, future.result, job)
-                if report:
-                    report(job, results[job.index], len(results), len(jobs))
-        except BaseException:
-            client.cancel(futures)
-            raise
-    finally:
-        client.close()
-    return results
+def _terminate(pool) -> None:
+    """Stop every worker of `pool` now, running jobs included, and reap them (no process is left behind)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # shutdown() drops the dict
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(5)
+        if process.is_alive():
+            process.kill()
+            process.join(5)
 
 
 def _result(exception: Callable, result: Callable, job: Job) -> dict:
@@ -264,7 +341,7 @@ def _result(exception: Callable, result: Callable, job: Job) -> dict:
 
 def csv_columns(spec: Spec) -> list[str]:
     axes = [k for k in spec.grid if k not in ("seed", "steps")]
-    return ["run", *axes, "seed", "steps", *METRICS, "wall_s", "steps_per_s", "error"]
+    return ["run", *axes, "seed", "steps", *METRICS, "wall_s", "steps_per_s", "diverged_at", "error", "config_id"]
 
 
 def _cell(value: object) -> object:
@@ -281,7 +358,9 @@ def rows(spec: Spec, results: dict[int, dict]) -> list[dict]:
         row = {"run": job.index, **{k: v for k, v in job.values.items() if k not in ("seed", "steps")}}
         row.update(seed=job.config["seed"], steps=res.get("steps", job.steps))
         row.update({k: res.get(k) for k in (*METRICS, "wall_s", "steps_per_s")})
+        row["diverged_at"] = res.get("diverged_at")  # the step of the divergence guard's first alarm, if any
         row["error"] = res.get("error", "")
+        row["config_id"] = job.key
         out.append(row)
     return out
 
@@ -354,7 +433,12 @@ def summary_text(spec: Spec, table: list[dict]) -> str:
     widths = [max(len(line[k]) for line in lines) for k in range(len(header))]
     body = "\n".join("  ".join(c.rjust(w) for c, w in zip(line, widths)) for line in lines)
     failed = sum(1 for r in table if r.get("error"))
-    return f"{title}\n{body}" + (f"\n{failed} run(s) failed; see the error column" if failed else "")
+    diverged = sum(1 for r in table if _finite(r.get("diverged_at")))
+    return (
+        f"{title}\n{body}"
+        + (f"\n{failed} run(s) failed; see the error column" if failed else "")
+        + (f"\n{diverged} run(s) diverged; see the diverged_at column" if diverged else "")
+    )
 
 
 def heatmap_png(spec: Spec, table: list[dict]) -> bytes:
@@ -445,5 +529,7 @@ def describe_result(row: dict) -> str:
     ]
     if not parts and _finite(row.get("w1")):
         parts.append(f"w1={row['w1']:.3g}")
+    if _finite(row.get("diverged_at")):
+        parts.append(f"diverged at step {row['diverged_at']}")
     wall = row.get("wall_s")
     return " ".join(parts) + (f" ({wall:.1f} s)" if _finite(wall) else "")

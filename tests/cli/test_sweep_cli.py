@@ -6,6 +6,10 @@ from __future__ import annotations
 import contextlib
 import io
 import math
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 from cli_helpers import run_main
@@ -109,6 +113,7 @@ def test_stdout_table_and_stderr_progress(local_run):
     assert err[0] == "ganviz sweep: 4 runs on 2 worker processes"
     assert sorted(line.split("]")[0] for line in err[1:5]) == ["[1/4", "[2/4", "[3/4", "[4/4"]
     assert "objective=wgan-gp lr_d=0.005: modes_robust=" in stderr
+    assert "; ETA " in err[1] and "ETA" not in err[4]  # time left after each run but the last
     assert err[5].startswith(f"ganviz sweep: wrote {out / 'results.csv'} and {out / 'modes.png'}")
 
 
@@ -157,14 +162,115 @@ def test_bad_flags_exit_2(tmp_path, spec_path, capsys):
     assert "not a folder" in capsys.readouterr().err
 
 
-def test_unreachable_scheduler_exits_2(spec_path, tmp_path, capsys, monkeypatch):
+def test_unreachable_scheduler_exits_2(spec_path, tmp_path, capsys):
     pytest.importorskip("dask.distributed")
-    import ganviz.core.sweep as sweep
-
-    real = sweep.connect_dask
-    monkeypatch.setattr(sweep, "connect_dask", lambda address: real(address, timeout=2))
     out = tmp_path / "o"
-    assert run_main(["sweep", str(spec_path), "--scheduler", "tcp://127.0.0.1:9", "--out", str(out)]) == 2
+    argv = ["sweep", str(spec_path), "--scheduler", "tcp://127.0.0.1:9", "--connect-timeout", "2", "--out", str(out)]
+    assert run_main(argv) == 2
     err = capsys.readouterr().err
-    assert "cannot connect to the Dask scheduler" in err and err.count("\n") == 1
+    assert "cannot connect to the Dask scheduler at tcp://127.0.0.1:9 within 2 s" in err and err.count("\n") == 1
     assert not out.exists()
+
+
+@pytest.mark.parametrize("address", ["nonsense://x", "tcp://10.0.0.5", "10.0.0.5"])
+def test_malformed_scheduler_address_exits_2_before_connecting(spec_path, tmp_path, capsys, address):
+    out = tmp_path / "o"
+    assert run_main(["sweep", str(spec_path), "--scheduler", address, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"ganviz sweep: error: argument --scheduler: {address!r} is not a Dask scheduler address")
+    assert "tcp://10.0.0.5:8786" in err and err.count("\n") == 1 and not out.exists()
+
+
+def test_connect_timeout_is_for_a_scheduler(spec_path, capsys):
+    assert run_main(["sweep", str(spec_path), "--connect-timeout", "5"]) == 2
+    assert "--connect-timeout is for --scheduler" in capsys.readouterr().err
+    assert run_main(["sweep", str(spec_path), "--scheduler", "tcp://h:1", "--connect-timeout", "0"]) == 2
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_more_than_200_runs_need_yes_or_a_yes_on_the_terminal(tmp_path, capsys, monkeypatch):
+    spec = tmp_path / "big.toml"
+    spec.write_text("[base]\nhidden = 8\nsteps = 1\n[grid]\nseed = [" + ", ".join(map(str, range(201))) + "]\n")
+    out = tmp_path / "out"
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))  # no terminal
+    assert run_main(["sweep", str(spec), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err == "ganviz sweep: error: 201 runs to start (more than 200): add --yes to confirm\n"
+    monkeypatch.setattr("sys.stdin", _Terminal("n\n"))
+    assert run_main(["sweep", str(spec), "--out", str(out)]) == 1
+    assert capsys.readouterr().err == "ganviz sweep: start 201 runs? [y/N] ganviz sweep: nothing started\n"
+    assert not out.exists()
+
+
+def _resume_spec(tmp_path, seeds: str, hidden: int = 8):
+    from ganviz.core.sweep import load_spec
+
+    path = tmp_path / "spec.toml"
+    path.write_text(
+        f'[base]\ndataset = "ring8"\nhidden = {hidden}\nlayers = 2\nbatch = 32\nsteps = 3\n[grid]\nseed = {seeds}\n'
+    )
+    return path, load_spec(path)
+
+
+def test_a_sweep_resumes_into_its_folder_and_runs_only_what_is_missing(tmp_path, capsys):
+    from ganviz.core.sweep_results import ResultsFile
+
+    path, spec = _resume_spec(tmp_path, "[0, 1]")
+    out = tmp_path / "out"
+    done = {"modes": 8, "modes_robust": 8, "hq": 0.9, "steps": 3, "wall_s": 123.0, "seed": 0}
+    ResultsFile(out, spec).add(0, done)  # as a sweep stopped after its first run leaves it
+    assert run_main(["sweep", str(path), "--workers", "1", "--out", str(out)]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == f"ganviz sweep: 1 runs on 1 worker process (resuming: 1 of 2 done in {out / 'results.csv'})"
+    assert err[1].startswith("[2/2] seed=1: ")
+    rows = read_results(out / "results.csv")
+    assert [r["seed"] for r in rows] == ["0", "1"] and rows[0]["wall_s"] == "123.0" and rows[0]["modes"] == "8"
+    assert float(rows[1]["wall_s"]) != 123.0 and rows[1]["error"] == "" and rows[1]["steps"] == "3"
+    assert (out / "modes.png").exists()
+    # all there: nothing is run again
+    assert run_main(["sweep", str(path), "--out", str(out)]) == 0
+    assert f"nothing to run: all 2 runs are in {out / 'results.csv'}" in capsys.readouterr().err
+    # a changed [base]: the old rows are not this spec's runs; refused, the file left as it was
+    before = (out / "results.csv").read_bytes()
+    path, _ = _resume_spec(tmp_path, "[0, 1]", hidden=16)
+    assert run_main(["sweep", str(path), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "2 of its 2 rows are runs this spec does not have" in err and err.count("\n") == 1
+    assert (out / "results.csv").read_bytes() == before
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_stops_every_worker_and_keeps_the_finished_rows(tmp_path, child_env, signum):
+    """`python -m ganviz sweep` in a child: two quick runs, two of 10^6 steps; once a row is written the signal
+    stops it with 128 + signum, the finished rows kept and no process of it left running."""
+    psutil = pytest.importorskip("psutil")
+    spec = tmp_path / "spec.toml"
+    spec.write_text("[base]\nhidden = 8\nlayers = 2\nbatch = 32\n[grid]\nsteps = [3, 1000000]\nseed = [0, 1]\n")
+    out = tmp_path / "out"
+    argv = [sys.executable, "-m", "ganviz", "sweep", str(spec), "--workers", "1", "--out", str(out)]
+    child = subprocess.Popen(argv, env=child_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        end = time.monotonic() + 300
+        while not ((out / "results.csv").exists() and read_results(out / "results.csv")):
+            assert child.poll() is None and time.monotonic() < end, "no row was written"
+            time.sleep(0.1)
+        workers = psutil.Process(child.pid).children(recursive=True)
+        child.send_signal(signum)
+        _, stderr = child.communicate(timeout=120)
+    finally:
+        child.kill()
+    assert child.returncode == 128 + signum
+    rows = read_results(out / "results.csv")
+    assert 1 <= len(rows) <= 2 and {r["steps"] for r in rows} == {"3"} and all(r["modes"] for r in rows)
+    name = signal.Signals(signum).name
+    assert stderr.splitlines()[-1] == (
+        f"ganviz sweep: interrupted ({name}); kept {len(rows)} of 4 rows in {out / 'results.csv'}; "
+        "run the same command again to resume"
+    )
+    assert sorted(p.name for p in out.iterdir()) == ["results.csv"]
+    _, alive = psutil.wait_procs(workers, timeout=30)
+    assert not alive, f"left running: {alive}"

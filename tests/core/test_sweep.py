@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import csv
+import functools
+import io
 import math
+import time
 
 import numpy as np
 import pytest
+import sweep_jobs
 
-from ganviz.core import sweep
+from ganviz.core import sweep, sweep_dask
 from ganviz.core.config import TrainConfig
 from ganviz.core.presets import get_preset
+from ganviz.core.sweep_results import ResultsFile, load_previous
 from ganviz.core.trainer import Trainer
 
 TINY = {"hidden": 16, "layers": 2, "batch": 32, "steps": 30, "dataset": "grid25"}
@@ -177,3 +183,188 @@ def _fake_table_seed(spec):
     table = sweep.rows(spec, res)
     assert np.allclose(sweep.heat_matrix(spec, table, "modes_robust")[3], [[0.0], [1.0]])
     return table
+
+
+# --- running: a dead worker, a failing job, an interrupt (stand-in jobs from sweep_jobs, no training) -------
+
+
+def test_a_run_whose_worker_died_runs_again_and_a_failing_run_gets_a_one_line_error(tmp_path):
+    spec = spec_of({"seed": [0, 1, 2, 3]})
+    seen = []
+    run = functools.partial(sweep_jobs.kill_worker, tmp_path, 1, 1)
+    results = sweep.run_local(spec.jobs, 1, lambda job, row, done, total: seen.append((done, total)), fn=run)
+    assert sorted(results) == [0, 1, 2, 3] and seen == [(i, 4) for i in range(1, 5)]
+    killed = int((tmp_path / "killed-0").read_text())
+    assert "error" not in results[1] and results[1]["modes"] == 1 and results[1]["pid"] != killed
+    assert results[2] == {"error": "ValueError: this job's settings are bad", "seed": 2}
+    assert "error" not in results[0] and "error" not in results[3]
+    table = sweep.rows(spec, results)
+    assert [r["error"] for r in table] == ["", "", "ValueError: this job's settings are bad", ""]
+    path = tmp_path / "r.csv"
+    path.write_text(sweep.csv_text(spec, table))
+    assert sweep.read_results(path)[2]["error"] == "ValueError: this job's settings are bad"
+
+
+def test_a_run_whose_worker_dies_twice_gets_an_error_row_and_the_others_finish(tmp_path):
+    spec = spec_of({"seed": [0, 1, 2, 3]})
+    # job 1 would raise: left out. Job 2 takes 2 s, so it is in the pool beside job 0 when each of job 0's
+    # workers dies; the deaths are charged to job 0 alone, so job 2 is run again each time and finishes
+    run = functools.partial(sweep_jobs.kill_worker, tmp_path, 0, 2, pause=2.0)
+    results = sweep.run_local([spec.jobs[0], *spec.jobs[2:]], 2, fn=run)
+    assert results[0] == {"error": sweep.WORKER_DIED, "seed": 0}
+    assert results[2]["modes"] == 2 and results[3]["modes"] == 3
+    assert len(list(tmp_path.glob("killed-*"))) == 2
+
+
+def test_an_interrupt_terminates_the_running_workers_and_starts_no_more(tmp_path):
+    psutil = pytest.importorskip("psutil")
+    spec = spec_of({"seed": [0, 1, 2, 3]})
+
+    def report(job, row, done, total):
+        assert (tmp_path / "started-1").exists() or _wait_for(tmp_path / "started-1")
+        raise KeyboardInterrupt
+
+    run = functools.partial(sweep_jobs.sleep_unless_first, tmp_path)
+    with pytest.raises(KeyboardInterrupt):
+        sweep.run_local(spec.jobs, 2, report, fn=run)
+    sleeper = int((tmp_path / "started-1").read_text())
+    assert not psutil.pid_exists(sleeper) or psutil.Process(sleeper).status() == psutil.STATUS_ZOMBIE
+    assert not (tmp_path / "finished-1").exists()  # cut short, not waited for
+    assert not list(tmp_path.glob("started-[23]"))  # the queued runs never started
+    assert _children_gone(psutil)
+
+
+def _wait_for(path, timeout: float = 120.0) -> bool:
+    end = time.monotonic() + timeout
+    while not path.exists():
+        assert time.monotonic() < end, f"{path} never appeared"
+        time.sleep(0.05)
+    return True
+
+
+def _children_gone(psutil) -> bool:
+    """True when every child process of this one ends within a generous bound (the spawn start method's
+    resource tracker may outlive a pool for a moment)."""
+    children = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if "resource_tracker" not in " ".join(child.cmdline()):
+                children.append(child)
+        except psutil.NoSuchProcess:
+            pass
+    _, alive = psutil.wait_procs(children, timeout=30)
+    return not alive
+
+
+def test_diverged_at_has_its_own_column_and_is_reported():
+    spec = spec_of({"seed": [0, 1]})
+    results = {
+        0: {"modes": 3, "modes_robust": 2, "hq": 0.4, "steps": 30, "diverged_at": 120, "seed": 0},
+        1: {"modes": 5, "modes_robust": 5, "hq": 0.6, "steps": 30, "diverged_at": None, "seed": 1},
+    }
+    table = sweep.rows(spec, results)
+    assert [r["diverged_at"] for r in table] == [120, None] and [r["error"] for r in table] == ["", ""]
+    got = list(csv.DictReader(io.StringIO(sweep.csv_text(spec, table))))
+    assert [r["diverged_at"] for r in got] == ["120", ""]
+    assert "1 run(s) diverged; see the diverged_at column" in sweep.summary_text(spec, table)
+    assert "diverged at step 120" in sweep.describe_result(table[0])
+    assert "diverged" not in sweep.describe_result(table[1])
+
+
+# --- results.csv kept current and read back to resume ---------------------------------------------------
+
+
+def _fake_result(job: sweep.Job, **extra) -> dict:
+    return {
+        "modes": 7,
+        "modes_robust": 6,
+        "hq": 0.25,
+        "rkl": None,
+        "w1": 0.5,
+        "steps": job.steps,
+        "wall_s": 1.5,
+        "seed": job.config["seed"],
+        **extra,
+    }
+
+
+def test_results_file_holds_the_finished_runs_in_grid_order_and_leaves_no_temporary_file(tmp_path):
+    spec = spec_of({"objective": ["nonsaturating", "wgan-gp"], "seed": [0, 1]})
+    record = ResultsFile(tmp_path / "out", spec)
+    record.add(3, _fake_result(spec.jobs[3]))
+    record.add(1, {"error": "ValueError: no", "seed": 1})
+    got = sweep.read_results(record.path)
+    assert [r["run"] for r in got] == ["1", "3"] and got[0]["error"] == "ValueError: no"
+    assert got[1]["config_id"] == spec.jobs[3].key and got[1]["objective"] == "wgan-gp"
+    assert [p.name for p in record.out.iterdir()] == ["results.csv"]
+
+
+def test_resume_matches_rows_by_settings_not_row_number_and_reruns_failed_ones(tmp_path):
+    old = spec_of({"lr_d": [1e-3, 5e-3], "seed": [0, 1]})
+    record = ResultsFile(tmp_path, old)
+    for job in old.jobs:
+        record.add(job.index, _fake_result(job, diverged_at=40 if job.index == 3 else None))
+    record.add(2, {"error": "ValueError: no", "seed": 0})
+    grown = spec_of({"lr_d": [1e-4, 1e-3, 5e-3], "seed": [0, 1]})  # a new first value moves every row down two
+    found = load_previous(record.path, grown)
+    assert sorted(found) == [2, 3, 5]  # lr_d 1e-3 seeds 0, 1 and lr_d 5e-3 seed 1; 5e-3 seed 0 failed: run again
+    assert found[5] == {
+        **{m: None for m in sweep.METRICS},
+        **_fake_result(old.jobs[3], diverged_at=40),
+        "steps_per_s": None,
+    }
+    assert found[2]["rkl"] is None and found[2]["modes"] == 7 and found[2]["diverged_at"] is None
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        (None, "rows are runs this spec does not have"),
+        ("run,seed\n0,0\n", "no config_id column"),
+        ("\xff\xfe", "cannot resume from"),
+    ],
+)
+def test_resume_refuses_a_file_of_another_spec_in_one_line(tmp_path, text, words):
+    path = tmp_path / "results.csv"
+    if text is None:
+        old = spec_of({"seed": [0, 1]})
+        ResultsFile(tmp_path, old).add(0, _fake_result(old.jobs[0]))
+    else:
+        path.write_bytes(text.encode("latin-1"))
+    with pytest.raises(sweep.SpecError) as info:
+        load_previous(path, spec_of({"seed": [0, 1]}, hidden=8))
+    assert words in str(info.value) and "\n" not in str(info.value)
+
+
+# --- the Dask scheduler's address; waiting for a worker ------------------------------------------------
+
+
+@pytest.mark.parametrize("address", ["tcp://10.0.0.5:8786", "tls://host:1", "[::1]:8786", "ws://h.example:80"])
+def test_scheduler_addresses_dask_takes_pass(address):
+    assert sweep_dask.check_scheduler_address(address) == address
+
+
+@pytest.mark.parametrize(
+    "address", ["nonsense://x", "tcp://host", "tcp://:8786", "host", "tcp://h:99999", "tcp://h:1/x"]
+)
+def test_malformed_scheduler_addresses_fail_in_one_line(address):
+    with pytest.raises(ValueError, match="is not a Dask scheduler address; give SCHEME://HOST:PORT"):
+        sweep_dask.check_scheduler_address(address)
+
+
+def test_a_cluster_without_workers_is_reported_as_waiting_at_most_every_interval():
+    distributed = pytest.importorskip("dask.distributed")
+    spec = spec_of({"seed": [0, 1]})
+    notes: list[tuple[float, str]] = []
+    with distributed.LocalCluster(n_workers=0, processes=False, dashboard_address=None) as cluster:
+        client = distributed.Client(cluster, set_as_default=False)
+
+        def note(text):
+            notes.append((time.monotonic(), text))
+            if len(notes) == 3:
+                cluster.scale(1)  # a worker joins: the runs go ahead
+
+        results = sweep_dask.run_dask(spec.jobs, client, note=note, note_every=0.3, fn=sweep_jobs.quick)
+    assert sorted(results) == [0, 1] and results[1]["modes"] == 1
+    assert len(notes) >= 3 and notes[0][1] == "waiting: the Dask scheduler has no worker (2 runs to go)"
+    assert all(b[0] - a[0] >= 0.3 for a, b in zip(notes, notes[1:]))
