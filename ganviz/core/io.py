@@ -213,6 +213,33 @@ def check_writable(path: str | os.PathLike) -> str | None:
     return None
 
 
+class NotReadable(ValueError):
+    """A path that is not read: not a regular file, or larger than the reader takes (one-line reason)."""
+
+
+def open_regular(path: str | os.PathLike, limit: int, what: str = "the file") -> IO[bytes]:
+    """`path` open for reading in binary, if it is a regular file of at most `limit` bytes.
+
+    Opened without blocking (a FIFO would wait for a writer forever) and checked on the open file, so a
+    device (/dev/zero, which never ends), a FIFO or a folder is refused at once: NotReadable. OSError
+    when it cannot be opened at all. Read at most `limit` + 1 bytes from it, in case it grows."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise NotReadable(f"{os.fspath(path)} is a folder, not a file")
+        if not stat.S_ISREG(st.st_mode):
+            raise NotReadable(f"{os.fspath(path)} is a device, FIFO or socket, not a regular file")
+        if st.st_size > limit:
+            raise NotReadable(f"{os.fspath(path)} is {st.st_size:,} bytes; {what} may be at most {limit:,} bytes")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def write_atomic(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) -> None:
     """Call `write(f)` with a binary file whose content becomes `path`'s only if `write` completes."""
     st = _stat(Path(path))  # the kernel follows links, /proc/self/fd/N magic ones included
