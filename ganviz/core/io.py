@@ -1,4 +1,5 @@
-"""File output that never leaves a half-written file, and never replaces what it should not.
+"""File output that never leaves a half-written file, and never replaces what it should not; and
+`open_regular`, which reads only regular files of bounded size (never /dev/zero, never a FIFO).
 
 A regular file (or a new one) is written to a temporary file beside it and renamed over it when complete.
 The temporary name is short and fixed in length (``.gvz-<name digest>-<pid>-<random>.tmp``), so a target
@@ -216,6 +217,10 @@ def check_writable(path: str | os.PathLike) -> str | None:
 class NotReadable(ValueError):
     """A path that is not read: not a regular file, or larger than the reader takes (one-line reason)."""
 
+    def __init__(self, message: str, too_large: bool = False) -> None:
+        super().__init__(message)
+        self.too_large = too_large
+
 
 def open_regular(path: str | os.PathLike, limit: int, what: str = "the file") -> IO[bytes]:
     """`path` open for reading in binary, if it is a regular file of at most `limit` bytes.
@@ -231,7 +236,7 @@ def open_regular(path: str | os.PathLike, limit: int, what: str = "the file") ->
         if not stat.S_ISREG(st.st_mode):
             raise NotReadable(f"{os.fspath(path)} is a device, FIFO or socket, not a regular file")
         if st.st_size > limit:
-            raise NotReadable(f"{os.fspath(path)} is {st.st_size:,} bytes; {what} may be at most {limit:,} bytes")
+            raise NotReadable(f"{os.fspath(path)} is {st.st_size:,} bytes; {what} may be at most {limit:,}", True)
         if hasattr(os, "set_blocking"):
             os.set_blocking(fd, True)
         return os.fdopen(fd, "rb")
