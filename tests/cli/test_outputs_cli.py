@@ -88,3 +88,16 @@ def test_window_outputs_are_checked_before_the_window(flag, capsys, monkeypatch)
     assert run_main(["--run-for", "1", flag, path]) == 2
     line = one_line_error(capsys)
     assert flag in line and "not writable" in line
+
+
+def test_write_that_fails_after_training_is_one_line_exit_1(tmp_path, capsys, monkeypatch):
+    import ganviz.core.io
+
+    def disk_full(path, write):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(ganviz.core.io, "write_atomic", disk_full)
+    metrics = tmp_path / "m.json"
+    assert run_main(["train", *TINY, "--steps", "2", "--metrics-out", str(metrics)]) == 1
+    line = one_line_error(capsys)
+    assert line == f"ganviz train: error: cannot write {str(metrics)!r}: No space left on device"
