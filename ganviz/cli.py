@@ -412,14 +412,19 @@ def train_main(argv: list[str]) -> int:
         **divergence_fields(diverged),  # a diverged run's outputs hold the state rolled back to (steps = its step)
     }
     metrics = {k: _json_safe(v) for k, v in metrics.items()}
-    if args.samples_out:
-        write_atomic(args.samples_out, lambda f: np.save(f, snap.fakes.astype(np.float32)))
-    if args.metrics_out:
-        write_atomic(args.metrics_out, lambda f: f.write(json.dumps(metrics, indent=2).encode()))
-    if args.save:
-        from ganviz.core.session import save_session
+    writing = None
+    try:  # checked before training; a disk that filled up since is still one line
+        if writing := args.samples_out:
+            write_atomic(args.samples_out, lambda f: np.save(f, snap.fakes.astype(np.float32)))
+        if writing := args.metrics_out:
+            write_atomic(args.metrics_out, lambda f: f.write(json.dumps(metrics, indent=2).encode()))
+        if writing := args.save:
+            from ganviz.core.session import save_session
 
-        save_session(args.save, trainer)
+            save_session(args.save, trainer)
+    except OSError as e:
+        print(f"{prog}: error: cannot write {writing!r}: {e.strerror or e}", file=sys.stderr)
+        return 1
     if not args.quiet:
         shown = {k: v for k, v in metrics.items() if k in ("modes", "modes_robust", "hq", "rkl", "w1", "steps_per_s")}
         print(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in shown.items()))

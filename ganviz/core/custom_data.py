@@ -31,10 +31,13 @@ import numpy as np
 import torch
 
 from ganviz.core.datasets import DATASETS, Dataset, Sampler
+from ganviz.core.io import NotReadable, open_regular
 
 CSV_PREFIX = "csv:"
 CUSTOM = "custom"  # the dataset name whose points are TrainConfig.custom_points
 MAX_POINTS = 200_000
+MAX_CSV_BYTES = 64 << 20  # ~3 million rows; reading holds a few times this in memory
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 MAX_CUSTOM_POINTS = 20_000  # drawn points live in the config (and a session's JSON): keep it light
 SPREAD_FRACTION = 0.02  # GAN Lab: σ = 0.02 of its unit square
 MARGIN_FRACTION = 0.1
@@ -90,11 +93,17 @@ def load_points_csv(path: str | os.PathLike, max_points: int = MAX_POINTS) -> tu
     if p.is_dir():
         raise CustomDataError(f"cannot read {p}: it is a folder; choose a CSV file with {ALLOWED}")
     try:
-        raw = p.read_bytes()
+        with open_regular(p, MAX_CSV_BYTES, "a CSV file") as f:
+            raw = f.read(MAX_CSV_BYTES + 1)  # + 1: a file that grew since it was measured is still caught
     except FileNotFoundError:
         raise CustomDataError(f"cannot read {p}: no such file") from None
     except OSError as e:
         raise CustomDataError(f"cannot read {p}: {e.strerror or e}") from None
+    except NotReadable as e:
+        hint = "keep a random subset of its rows" if e.too_large else f"choose a CSV file with {ALLOWED}"
+        raise CustomDataError(f"cannot read {e}; {hint}") from None
+    if len(raw) > MAX_CSV_BYTES:
+        raise CustomDataError(f"cannot read {p}: it is over {MAX_CSV_BYTES:,} bytes; keep a random subset of its rows")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -120,6 +129,13 @@ def load_points_csv(path: str | os.PathLike, max_points: int = MAX_POINTS) -> tu
         values = _parse_rows(p, rows, delimiter)
     if len(values) < 2:
         raise CustomDataError(f"{p} has only {len(values)} data row; at least 2 points are needed")
+    too_big = np.abs(values) > FLOAT32_MAX  # would become inf as float32 (and numpy would warn)
+    if too_big.any():
+        r, c = np.argwhere(too_big)[0]
+        raise CustomDataError(
+            f"{p} line {rows[r][0]}, column {c + 1}: {values[r, c]:.6g} is too large; "
+            f"numbers must lie within ±{FLOAT32_MAX:.4g} (float32)"
+        )
     notes = []
     if len(values) > max_points:
         keep = np.sort(np.random.default_rng(SUBSAMPLE_SEED).choice(len(values), max_points, replace=False))

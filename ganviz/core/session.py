@@ -46,6 +46,7 @@ saving leaves the previous file as it was.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import io
 import json
@@ -54,6 +55,7 @@ import os
 import re
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -63,7 +65,7 @@ import torch
 from ganviz import __version__
 from ganviz.core.config import ConfigError, TrainConfig, resolve_device
 from ganviz.core.custom_data import CustomDataError, stored_dataset
-from ganviz.core.io import write_atomic
+from ganviz.core.io import NotReadable, open_regular, write_atomic
 from ganviz.core.trainer import Trainer
 
 FORMAT_NAME = "ganviz-session"
@@ -74,6 +76,11 @@ META = "meta.json"
 _MAX_META_BYTES = 64 << 20
 _MAX_MEMBER_BYTES = 2 << 30  # refuse members that claim more (a zip bomb or a corrupt header)
 _MAX_TOTAL_BYTES = 8 << 30
+_MAX_FILE_BYTES = 8 << 30
+_MAX_MEMBERS = 20_000  # a session has a few per layer; the zip index itself is read before anything else
+_MAX_RATIO = 100  # deflate packs float data 1-3×: a large member claiming 100× its stored bytes is a bomb
+_RATIO_FREE_BYTES = 16 << 20  # members smaller than this may pack as well as they like
+_SIZE_SLACK = 32 << 20  # beyond the estimate from the config: RNG states, dataset points, small tables
 _JSON_SAFE_INT = 2**53
 _TENSOR_KINDS = "biuf"  # bool, signed, unsigned, float: the dtypes torch.from_numpy takes
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed member times: the same state gives the same bytes
@@ -223,41 +230,105 @@ def save_session(path: str | os.PathLike, trainer: Trainer, history: dict[str, n
 # --- loading --------------------------------------------------------------------------------------
 
 
-def _read_member(zf: zipfile.ZipFile, name: str, limit: int) -> bytes:
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError, ValueError)
+
+
+def _member(zf: zipfile.ZipFile, name: str, limit: int) -> zipfile.ZipInfo:
     try:
         info = zf.getinfo(name)
     except KeyError:
         raise SessionError(f"missing member {name!r}") from None
     if info.file_size > limit:
         raise SessionError(f"member {name!r} is too large ({info.file_size} bytes)")
+    return info
+
+
+def _read_member(zf: zipfile.ZipFile, name: str, limit: int) -> bytes:
+    info = _member(zf, name, limit)
     try:
         return zf.read(info)
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError, ValueError) as e:
+    except _ZIP_ERRORS as e:
         raise SessionError(f"truncated or corrupt file: member {name!r}: {e}") from None
 
 
 def _read_npy(zf: zipfile.ZipFile, name: str) -> np.ndarray:
-    """A `.npy` member, checked before numpy allocates anything: never unpickles, never over-allocates."""
-    data = _read_member(zf, name, _MAX_MEMBER_BYTES)
-    fp = io.BytesIO(data)
+    """A `.npy` member, checked before numpy allocates anything: never unpickles, never over-allocates.
+    The data is unpacked straight into the array (one copy in memory, not two)."""
+    info = _member(zf, name, _MAX_MEMBER_BYTES)
     try:
-        version = np.lib.format.read_magic(fp)
-        if version == (1, 0):
-            shape, _, dtype = np.lib.format.read_array_header_1_0(fp)
-        elif version == (2, 0):
-            shape, _, dtype = np.lib.format.read_array_header_2_0(fp)
-        else:
-            raise ValueError(f".npy version {version} is not read")
-    except (ValueError, EOFError):
-        raise SessionError(f"member {name!r} is not a plain .npy array (pickled or other data): refused") from None
-    if dtype.hasobject:
-        raise SessionError(f"member {name!r} holds pickled Python objects, which a session never loads")
-    if len(data) - fp.tell() != dtype.itemsize * math.prod(shape):
-        raise SessionError(f"truncated or corrupt file: member {name!r} has the wrong size for its shape")
+        with zf.open(info) as f:
+            try:
+                version = np.lib.format.read_magic(f)
+                if version == (1, 0):
+                    shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+                elif version == (2, 0):
+                    shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+                else:
+                    raise ValueError(f".npy version {version} is not read")
+            except (ValueError, EOFError):
+                raise SessionError(
+                    f"member {name!r} is not a plain .npy array (pickled or other data): refused"
+                ) from None
+            if dtype.hasobject:
+                raise SessionError(f"member {name!r} holds pickled Python objects, which a session never loads")
+            count = math.prod(shape)
+            if count < 0 or info.file_size - f.tell() != dtype.itemsize * count:
+                raise SessionError(f"truncated or corrupt file: member {name!r} has the wrong size for its shape")
+            flat = np.empty(count, dtype)
+            view, done = memoryview(flat.view(np.uint8)), 0
+            while done < len(view):  # in chunks: zipfile's readinto would allocate the whole size again
+                chunk = f.read(min(len(view) - done, 1 << 20))
+                if not chunk:
+                    raise EOFError("the member ends early")
+                view[done : done + len(chunk)] = chunk
+                done += len(chunk)
+            if f.read(1):  # also makes zipfile check the CRC of the whole member
+                raise ValueError("the member is longer than its header says")
+    except SessionError:
+        raise
+    except _ZIP_ERRORS as e:
+        raise SessionError(f"truncated or corrupt file: member {name!r}: {e}") from None
     try:
-        return np.load(io.BytesIO(data), allow_pickle=False)
-    except (ValueError, EOFError, OSError) as e:
+        return flat.reshape(shape, order="F" if fortran else "C")
+    except ValueError as e:
         raise SessionError(f"member {name!r} cannot be read: {e}") from None
+
+
+def _size_bound(meta: dict) -> int:
+    """The most a sound session with this meta's config and step unpacks to, generously: both networks'
+    weights and three optimiser slots per weight as float64, the fixed latents, a 64-column loss and
+    quality row per step, and _SIZE_SLACK for the rest. The config is not validated yet: odd values take
+    the defaults (validation refuses them afterwards)."""
+    config = meta.get("config") if isinstance(meta.get("config"), dict) else {}
+    default = TrainConfig()
+
+    def count(key: str) -> int:
+        value = config.get(key)
+        ok = isinstance(value, int) and not isinstance(value, bool) and value > 0
+        return value if ok else getattr(default, key)
+
+    width = max(count("hidden"), count("zdim"), 2) + 1
+    params = 2 * (count("layers") + 1) * width * width
+    step = meta.get("step")
+    rows = (step if isinstance(step, int) and not isinstance(step, bool) and step > 0 else 0) + 1
+    return 8 * (4 * params + count("n_fixed") * count("zdim") + 2 * 64 * rows) + _SIZE_SLACK
+
+
+def _check_sizes(zf: zipfile.ZipFile, meta: dict) -> None:
+    """Refuse, before any array is read, members that claim more than such a session can hold."""
+    bound = _size_bound(meta)
+    total = sum(i.file_size for i in zf.infolist() if i.filename != META)
+    if total > bound:
+        raise SessionError(
+            f"the archive unpacks to {total:,} bytes, more than a session of its size and length holds "
+            f"(at most {bound:,}): corrupt or hostile"
+        )
+    for info in zf.infolist():
+        if info.file_size > _RATIO_FREE_BYTES and info.file_size > _MAX_RATIO * max(info.compress_size, 1):
+            raise SessionError(
+                f"member {info.filename!r} claims {info.file_size:,} bytes from {info.compress_size:,} stored "
+                "(a zip bomb?): refused"
+            )
 
 
 def _tagged(value: dict, tag: str, kind: type):
@@ -357,20 +428,42 @@ def _tensors(tree, prefix: str = ""):
             yield from _tensors(value, name)
 
 
-def _open(path: Path) -> zipfile.ZipFile:
+@contextlib.contextmanager
+def _open(path: Path) -> Iterator[zipfile.ZipFile]:
     try:
-        with open(path, "rb") as f:
-            head = f.read(4)
+        f = open_regular(path, _MAX_FILE_BYTES, "a session file")
     except OSError as e:
         raise SessionError(e.strerror or str(e)) from None
-    if not head:
-        raise SessionError("not a ganviz session (empty file)")
-    try:
-        return zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as e:  # NIE: a bad version byte
-        if head.startswith(b"PK"):
-            raise SessionError(f"truncated or corrupt file ({e})") from None
-        raise SessionError("not a ganviz session (not a zip archive)") from None
+    except NotReadable as e:
+        raise SessionError(f"not a ganviz session: {e}") from None
+    with f:
+        head = f.read(4)
+        if not head:
+            raise SessionError("not a ganviz session (empty file)")
+        try:
+            f.seek(0)
+            end = zipfile._EndRecData(f)  # the entry count, before zipfile reads the whole index
+            members = end[zipfile._ECD_ENTRIES_TOTAL] if end is not None else 0
+            if members <= _MAX_MEMBERS:
+                zf = zipfile.ZipFile(f)
+                members = len(zf.infolist())
+        except (
+            zipfile.BadZipFile,
+            OSError,
+            EOFError,
+            ValueError,
+            AttributeError,
+            IndexError,
+            TypeError,
+            NotImplementedError,  # a bad 'version needed' byte
+        ) as e:
+            if head.startswith(b"PK"):
+                raise SessionError(f"truncated or corrupt file ({e})") from None
+            raise SessionError("not a ganviz session (not a zip archive)") from None
+        if members > _MAX_MEMBERS:
+            raise SessionError(f"the archive has {members:,} members; a session has at most {_MAX_MEMBERS:,}")
+        with zf:
+            yield zf
 
 
 def load_session(path: str | os.PathLike) -> Session:
@@ -396,6 +489,7 @@ def load_session(path: str | os.PathLike) -> Session:
         for key in ("config", "state", "step", "device"):
             if key not in meta:
                 raise SessionError(f"corrupt {META}: missing {key!r}")
+        _check_sizes(zf, meta)
         try:
             config_dict = _decode(meta["config"], zf)
             state = _decode(meta["state"], zf)

@@ -73,6 +73,7 @@ def run_app(
     from PySide6.QtCore import QTimer
 
     from ganviz.core.io import write_atomic
+    from ganviz.ui.export import ExportError, save_screenshot
     from ganviz.ui.main_window import MainWindow
 
     window = MainWindow(config, session)
@@ -89,12 +90,22 @@ def run_app(
         if record:
             window.start_recording(record)
 
+        def failed(message: str) -> None:  # one line, and a non-zero exit: the file asked for is not there
+            print(f"ganviz: error: {message}", file=sys.stderr)
+            result["code"] = 1
+
         def finish() -> None:
             elapsed = time.perf_counter() - started
             frame = window.frame
-            window.stop_recording()
+            try:
+                window.stop_recording()
+            except ExportError as e:
+                failed(f"--record: {e}")
             if screenshot:
-                window.grab().save(screenshot, "PNG")
+                try:
+                    save_screenshot(window, screenshot)
+                except ExportError as e:
+                    failed(f"--screenshot: {e}")
             if stats_json:
                 drawn = [t for t in window.frame_times if t >= started]
                 # training speed from the first frame that shows a step to the last (child start-up excluded)
@@ -115,7 +126,10 @@ def run_app(
                 }
                 if frame is not None and frame.modes is not None:
                     stats.update({k: frame.modes[k] for k in ("modes", "modes_robust", "hq")})
-                write_atomic(stats_json, lambda f: f.write(json.dumps(stats, indent=2).encode()))
+                try:
+                    write_atomic(stats_json, lambda f: f.write(json.dumps(stats, indent=2).encode()))
+                except OSError as e:
+                    failed(f"--stats-json: cannot write {stats_json!r}: {e.strerror or e}")
             window.close()
             app.quit()
 

@@ -736,15 +736,22 @@ def run_compare_app(
         return 2
     window.show()
     tick = close_on_sigint(window)  # noqa: F841 (kept alive until the event loop ends; closing ends the trainers)
+    code = {"exit": 0}
     if run_for is not None:
         window.start()
 
         def finish() -> None:
             if screenshot:
-                window.grab().save(screenshot, "PNG")
+                from ganviz.ui.export import ExportError, save_screenshot
+
+                try:
+                    save_screenshot(window, screenshot)
+                except ExportError as e:  # one line and a non-zero exit, not Qt's "libpng error" and 0
+                    print(f"ganviz: error: --screenshot: {e}", file=sys.stderr)
+                    code["exit"] = 1
             window.close()
             app.quit()
 
         QTimer.singleShot(int(run_for * 1000), finish)
     app.exec()
-    return 0
+    return code["exit"]

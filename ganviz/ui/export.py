@@ -15,7 +15,6 @@ so a failed export never leaves a half-written file (or spoils an older one of t
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +24,7 @@ from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QWidget
 
-from ganviz.core.io import check_writable, write_atomic
+from ganviz.core.io import check_writable, commit_temp, temp_beside, write_atomic
 
 PANEL_SUFFIXES = (".png", ".svg")
 RECORD_SUFFIXES = (".gif", ".mp4")
@@ -46,9 +45,12 @@ def _target(path: str | os.PathLike, allowed: tuple[str, ...]) -> tuple[Path, st
 
 
 def _temp_beside(p: Path, suffix: str) -> str:
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.stem}.", suffix=suffix, dir=p.parent if str(p.parent) else ".")
-    os.close(fd)
-    return tmp
+    """ganviz's short temp name beside the target (any target name length works; a killed writer's
+    leftover is removed by the next save to that target)."""
+    try:
+        return temp_beside(p, suffix)
+    except OSError as e:
+        raise ExportError(f"cannot write {str(p)!r}: {e.strerror or e}") from None
 
 
 def _plot_item(widget):
@@ -142,10 +144,21 @@ def _save_image(image: QImage, p: Path, width: int | None) -> Path:
     try:
         if image.isNull() or not image.save(tmp, "PNG"):
             raise ExportError(f"cannot write {str(p)!r}: the image could not be saved")
-        os.replace(tmp, p)
+        commit_temp(tmp, p)
+    except OSError as e:
+        raise ExportError(f"cannot write {str(p)!r}: {e.strerror or e}") from None
     finally:
         Path(tmp).unlink(missing_ok=True)
     return p
+
+
+def save_screenshot(widget: QWidget, path: str | os.PathLike) -> Path:
+    """A PNG of the whole widget to `path` (whatever its extension), atomically; ExportError (one line)
+    when it cannot be written: checked first, and the save's own result checked too."""
+    p = Path(path)
+    if reason := check_writable(p):
+        raise ExportError(f"cannot write {str(p)!r}: {reason}")
+    return _save_image(widget.grab().toImage(), p, None)
 
 
 # --- recording ------------------------------------------------------------------------------------
@@ -276,7 +289,9 @@ class Recorder:
             else:
                 self._mp4.close()  # flushes and waits for ffmpeg
                 self._mp4 = None
-            os.replace(tmp, path)
+            commit_temp(tmp, path)
+        except OSError as e:
+            raise ExportError(f"cannot write {str(path)!r}: {e.strerror or e}") from None
         finally:
             self._reset()
         return path

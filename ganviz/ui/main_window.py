@@ -34,7 +34,7 @@ from ganviz.core.presets import get_preset, list_presets
 from ganviz.core.session import Session, SessionError, load_session
 from ganviz.core.snapshots import SnapshotRing
 from ganviz.ui.export import ExportError as PanelExportError
-from ganviz.ui.export import Recorder, export_panel
+from ganviz.ui.export import Recorder, export_panel, save_screenshot
 from ganviz.ui.help_pages import ABOUT, objective_page
 from ganviz.ui.panels.data_panel import DataPanel
 from ganviz.ui.panels.latent_panel import LatentPanel
@@ -919,8 +919,12 @@ class MainWindow(QMainWindow):
 
     def _save_screenshot(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Save screenshot", "ganviz.png", "PNG images (*.png)")
-        if path and not self.grab().save(path, "PNG"):
-            QMessageBox.warning(self, "ganviz", f"Could not write {path}")
+        if not path:
+            return
+        try:
+            save_screenshot(self, path)  # atomic, and its result checked
+        except PanelExportError as e:
+            QMessageBox.warning(self, "ganviz", str(e))
 
     # --- frames -------------------------------------------------------------------------------
 

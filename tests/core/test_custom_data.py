@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
 
 from ganviz.core.config import ConfigError, TrainConfig
 from ganviz.core.custom_data import (
+    MAX_CSV_BYTES,
     CustomDataError,
     as_config_points,
     csv_name,
@@ -51,6 +54,7 @@ BAD = {
     "ragged": ("1,2\n3,4,5\n", ["line 2 has 3 columns, not 2"]),
     "one-point": ("x,y\n1,2\n", ["only 1 data row", "at least 2 points"]),
     "binary": (b"\xff\xfe\x00\x81\x00garbage", ["not a text (UTF-8) file"]),
+    "beyond-float32": ("x,y\n1,2\n1e39,3\n4,5\n", ["line 3, column 1: 1e+39 is too large", "±3.403e+38"]),
 }
 
 
@@ -63,6 +67,24 @@ def test_bad_csv_is_refused_in_one_line(tmp_path, text, expected):
     assert "\n" not in message and str(path) in message
     for part in expected:
         assert part in message, (part, message)
+
+
+def test_number_beyond_float32_gives_the_line_and_no_warning(tmp_path):
+    path = write(tmp_path, "x,y\n1,2\n3,-2e40\n4,5\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's overflow warning would be a second, two-line message
+        with pytest.raises(CustomDataError, match="line 3, column 2: -2e\\+40 is too large"):
+            load_points_csv(path)
+
+
+def test_csv_over_the_size_cap_is_refused_unread(tmp_path):
+    path = tmp_path / "huge.csv"
+    with open(path, "wb") as f:
+        f.truncate(MAX_CSV_BYTES + 1)  # sparse: no disk used
+    with pytest.raises(CustomDataError) as err:
+        load_points_csv(path)
+    message = str(err.value)
+    assert f"may be at most {MAX_CSV_BYTES:,}" in message and "random subset" in message and "\n" not in message
 
 
 def test_missing_file_and_folder(tmp_path):

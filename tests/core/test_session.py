@@ -6,6 +6,7 @@ import io
 import json
 import os
 import pickle
+import sys
 import zipfile
 
 import numpy as np
@@ -338,3 +339,172 @@ def test_state_that_does_not_fit_the_config(good, tmp_path):
     with pytest.raises(SessionError) as info:
         s.make_trainer()
     assert "does not fit" in str(info.value) and "\n" not in str(info.value)
+
+
+# --- read limits and defensive paths -------------------------------------------------------------
+
+
+def add_members(src, dst, meta_changes: dict, members: dict[str, tuple[int, object]]) -> None:
+    """Copy a session, changing meta.json and adding members: name -> (compression, bytes or a chunk
+    iterator), streamed so that a member of hundreds of MB never sits in memory."""
+    meta = json.loads(zipfile.ZipFile(src).read("meta.json"))
+    for key, value in meta_changes.items():
+        *parents, last = key.split(".")
+        d = meta
+        for k in parents:
+            d = d[k]
+        d[last] = value
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        zout.writestr("meta.json", json.dumps(meta))
+        for name in zin.namelist():
+            if name != "meta.json":
+                zout.writestr(name, zin.read(name))
+        for name, (method, data) in members.items():
+            info = zipfile.ZipInfo(name)
+            info.compress_type = method
+            with zout.open(info, "w", force_zip64=True) as f:
+                for chunk in [data] if isinstance(data, bytes) else data:
+                    f.write(chunk)
+
+
+def zeros_npy(n_bytes: int):
+    """A float64 .npy of n_bytes zeros, as chunks."""
+    head = io.BytesIO()
+    np.lib.format.write_array_header_1_0(head, {"descr": "<f8", "fortran_order": False, "shape": (n_bytes // 8,)})
+    yield head.getvalue()
+    chunk = bytes(1 << 20)
+    for _ in range(n_bytes >> 20):
+        yield chunk
+
+
+def load_peak(path) -> tuple[str | None, int]:
+    """(load error or None, peak bytes Python and numpy allocated while loading)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        load_session(path)
+        message = None
+    except SessionError as e:
+        message = str(e)
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return message, peak
+
+
+def test_zip_bomb_member_is_refused_before_it_is_read(good, tmp_path):
+    """256 MiB of zeros packed into ~250 kB, in a session that claims a long history (so its size bound
+    allows the bytes): refused by its packing ratio, with next to nothing allocated."""
+    bad = tmp_path / "bomb.gvz"
+    add_members(
+        good,
+        bad,
+        {"step": 10**7, "history": {"g_loss": {"__array__": "history/g_loss.npy"}}},
+        {"history/g_loss.npy": (zipfile.ZIP_DEFLATED, zeros_npy(256 << 20))},
+    )
+    assert bad.stat().st_size < 2 << 20
+    message, peak = load_peak(bad)
+    assert message and "zip bomb" in message and "history/g_loss.npy" in message
+    assert peak < 32 << 20
+
+
+def test_member_beyond_what_the_config_can_hold_is_refused_before_it_is_read(good, tmp_path):
+    """Stored, not packed (no ratio to see): 40 MiB of history for a 16-unit net two steps in."""
+    bad = tmp_path / "big.gvz"
+    big = np.random.default_rng(0).standard_normal(5 << 20)  # 40 MiB
+    add_members(
+        good,
+        bad,
+        {"history": {"g_loss": {"__array__": "history/g_loss.npy"}}},
+        {"history/g_loss.npy": (zipfile.ZIP_STORED, session_mod._npy_bytes(big))},
+    )
+    del big
+    message, peak = load_peak(bad)
+    assert message and "more than a session of its size and length holds" in message
+    assert peak < 16 << 20
+
+
+def test_a_large_member_is_read_once_not_copied(tmp_path):
+    """A sound 24 MiB history member: the load holds it once (np.load of bytes would hold it twice)."""
+    path = tmp_path / "long.gvz"
+    history = {"g_loss": np.random.default_rng(1).standard_normal(3 << 20)}
+    save_session(path, tiny(), history=history)
+    message, peak = load_peak(path)
+    assert message is None
+    assert peak < 40 << 20  # one copy plus the small rest, not two
+    assert np.array_equal(load_session(path).history["g_loss"], history["g_loss"])
+
+
+def test_too_many_members_are_refused_before_the_index_is_read(good, tmp_path, monkeypatch):
+    monkeypatch.setattr(session_mod, "_MAX_MEMBERS", 60)
+    bad = tmp_path / "many.gvz"
+    add_members(good, bad, {}, {f"x/{i}.npy": (zipfile.ZIP_STORED, b"") for i in range(61)})
+    read_index = []
+    monkeypatch.setattr(zipfile.ZipFile, "_RealGetContents", lambda self: read_index.append(1))
+    assert "a session has at most 60" in load_error(bad)
+    assert read_index == []
+
+
+def test_session_file_over_the_size_cap_is_refused_unread(tmp_path):
+    big = tmp_path / "huge.gvz"
+    with open(big, "wb") as f:
+        f.truncate(session_mod._MAX_FILE_BYTES + 1)  # sparse: no disk used
+    message = load_error(big)
+    assert "may be at most" in message and f"{session_mod._MAX_FILE_BYTES:,}" in message
+
+
+def test_folder_is_refused(tmp_path):
+    assert "is a folder" in load_error(tmp_path)
+
+
+def test_meta_nested_deeper_than_json_parses_is_one_line(good, tmp_path):
+    bad = tmp_path / "deep.gvz"
+    meta = b'{"format": "ganviz-session", "format_version": 1, "state": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    rewrite(good, bad, {"meta.json": meta})
+    message = load_error(bad)
+    assert "corrupt meta.json" in message and "recursion" in message
+
+
+def test_tags_nested_deeper_than_decoding_recurses_is_one_line(good, tmp_path, monkeypatch):
+    """json parses it (given room here), the tag decoding cannot: one line, not a RecursionError."""
+    real_loads = json.loads
+
+    def roomy_loads(text):
+        old = sys.getrecursionlimit()
+        sys.setrecursionlimit(50_000)
+        try:
+            return real_loads(text)
+        finally:
+            sys.setrecursionlimit(old)
+
+    monkeypatch.setattr(session_mod.json, "loads", roomy_loads)
+    bad = tmp_path / "deep.gvz"
+    meta = real_loads(zipfile.ZipFile(good).read("meta.json"))
+    meta["state"]["G"] = "DEEP"
+    deep = '{"__tuple__": [' * 3000 + "1" + "]}" * 3000
+    rewrite(good, bad, {"meta.json": json.dumps(meta).replace('"DEEP"', deep).encode()})
+    assert load_error(bad) == "corrupt meta.json: nested too deeply"
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="a CUDA GPU is visible: a cuda session resumes here")
+def test_cuda_session_loads_on_a_cpu_only_machine(good, tmp_path):
+    """Saved on a GPU (device "cuda", config device "auto"): the file loads (every tensor on the CPU, so
+    its history and data can be shown), and resuming it says why not in one line."""
+    gpu = tmp_path / "gpu.gvz"
+    edit_meta(good, gpu, device="cuda")
+    s = load_session(gpu)
+    assert s.device == "cuda" and s.step == 2
+    assert all(t.device.type == "cpu" for t in s.state["G"].values())
+    with pytest.raises(SessionError) as info:
+        s.make_trainer()
+    message = str(info.value)
+    assert "trained on cuda" in message and "cpu" in message and "\n" not in message
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="a CUDA GPU is visible")
+def test_session_asking_for_cuda_on_a_cpu_only_machine(good, tmp_path):
+    gpu = tmp_path / "gpu.gvz"
+    edit_meta(good, gpu, device="cuda", **{"config.device": "cuda"})
+    message = load_error(gpu)
+    assert "device 'cuda'" in message and "no CUDA GPU" in message
