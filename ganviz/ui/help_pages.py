@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 from ganviz.core.objectives import OBJECTIVES
+
+_HATTED = re.compile("(\\w)\u0302")  # a letter and a combining circumflex, as in x̂ and p̂
 
 NOTES = {
     "minimax": (
@@ -37,9 +42,79 @@ NOTES = {
 }
 
 
+def with_hats(text: str) -> str:
+    """Rich text whose hatted letters keep their hats. Qt's layout of a letter and a combining circumflex in
+    the default proportional font puts the hat on another letter ("ŵith") or loses it; set in the monospace
+    font, the pair is one glyph cluster and the hat sits on its letter."""
+    return _HATTED.sub(lambda m: f'<span style="font-family: monospace">{m.group(0)}</span>', text)
+
+
 def objective_page(name: str) -> str:
     obj = OBJECTIVES.get(name)()
-    return f"<h3>{obj.label}</h3><p><tt>{obj.formula}</tt></p><p>{NOTES[name]}</p>"
+    return with_hats(f"<h3>{obj.label}</h3><p><tt>{obj.formula}</tt></p><p>{NOTES[name]}</p>")
+
+
+# Help → Getting started: each view, what it shows, and which idea of the lecture notes it makes visible
+VIEWS = [
+    (
+        "Data view (centre)",
+        "Real samples (orange) and 2,500 samples of G from a fixed latent batch (blue) over D's decision surface, "
+        "with the D = ½ line (critic: the level midway between real and fake).",
+        "Where G puts its mass against p; mode collapse as blue piling on a few orange clusters; the optimal "
+        "discriminator D* = p/(p+q) (View → Surface shows).",
+    ),
+    (
+        "Losses (right)",
+        "G and D losses and the mean D(real), D(fake) per generator step; marked lines for events (divergence, "
+        "modes lost, an over-confident D).",
+        "The saturating minimax loss stalls when D is confident; a WGAN critic's gap E D(x) − E D(G(z)) tracks W1.",
+    ),
+    (
+        "Quality (right, or its tab)",
+        "Modes captured and robust modes, the high-quality fraction, reverse KL and exact W1 over time, and HQ "
+        "samples per mode.",
+        "Mode coverage as the papers measure it (VEEGAN, PacGAN): collapse is a number, not only a picture.",
+    ),
+    (
+        "Latent space (left)",
+        "The latent square with the fixed batch coloured by the mode its G(z) lands in; drag to probe G(z), "
+        "Shift+drag for a segment, click a generated sample to inspect it.",
+        "G as a map from noise to data: large one-colour regions are collapse, sharp borders are mode tearing.",
+    ),
+    (
+        "Timeline (bottom)",
+        "Scrub back through the whole run while training goes on; trails of 100 samples.",
+        "How G's samples move: oscillation around the equilibrium (Dirac-GAN) or steady convergence.",
+    ),
+    (
+        "Theory (menu)",
+        "The game value and JS estimate, the critic's W1 estimate, gradient lengths, critic weights and spectral "
+        "norms; separate windows for the Dirac-GAN game, a 1-D GAN and digits.",
+        "V(D*, G) = −log 4 + 2 JS(p‖q); Kantorovich–Rubinstein duality; why clipping and penalties keep a critic "
+        "Lipschitz; why simultaneous gradient descent circles the Dirac-GAN equilibrium.",
+    ),
+]
+
+
+def getting_started(shortcuts: list[tuple[str, str]]) -> str:
+    """The Getting started page; `shortcuts`: (what, key) read from the window's own actions."""
+    views = "".join(
+        f"<tr><td valign='top'><b>{html.escape(name)}</b></td><td>{html.escape(shows)}<br>"
+        f"<i>Teaches:</i> {html.escape(teaches)}</td></tr>"
+        for name, shows, teaches in VIEWS
+    )
+    keys = "".join(
+        f"<tr><td>{html.escape(key)}</td><td>{html.escape(what)}</td></tr>" for what, key in sorted(shortcuts)
+    )
+    return (
+        "<h3>Getting started</h3>"
+        "<p><b>1.</b> Press <b>Space</b> (Run → Start): the generator's samples (blue) start to move towards the "
+        "real data (orange). <b>2.</b> Pick an objective and a dataset from the menus, or a lesson from "
+        "<b>Presets</b> (try <i>Mode collapse</i>). <b>3.</b> Press <b>S</b> to take one generator step at a "
+        "time and watch D's surface and the samples answer each other.</p>"
+        f"<table cellspacing='6'>{views}</table>"
+        f"<h4>Keys</h4><table cellspacing='4'>{keys}</table>"
+    )
 
 
 ABOUT = (

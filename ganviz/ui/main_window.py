@@ -12,12 +12,15 @@ from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
+    QDialog,
     QDockWidget,
     QFileDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
+    QTextBrowser,
     QToolBar,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -35,7 +38,7 @@ from ganviz.core.session import Session, SessionError, load_session
 from ganviz.core.snapshots import SnapshotRing
 from ganviz.ui.export import ExportError as PanelExportError
 from ganviz.ui.export import Recorder, export_panel, save_screenshot
-from ganviz.ui.help_pages import ABOUT, objective_page
+from ganviz.ui.help_pages import ABOUT, getting_started, objective_page
 from ganviz.ui.panels.data_panel import DataPanel
 from ganviz.ui.panels.latent_panel import LatentPanel
 from ganviz.ui.panels.loss_panel import LossPanel
@@ -106,6 +109,14 @@ class MainWindow(QMainWindow):
         self.worker: FrameWorker | None = None
 
         self.data_panel = DataPanel()
+        self.start_hint = QLabel(
+            "Press <b>Space</b> to start training · <b>S</b>: one step · <b>F1</b>: getting started", self.data_panel
+        )
+        self.start_hint.setStyleSheet(
+            "background: rgba(255, 255, 255, 230); border: 1px solid #888; border-radius: 4px; padding: 6px;"
+        )
+        self.start_hint.setAttribute(Qt.WA_TransparentForMouseEvents)  # clicks go to the plot beneath
+        self._getting_started: QDialog | None = None
         self.loss_panel = LossPanel()
         self.quality_panel = QualityPanel()
         self.setCentralWidget(self.data_panel)
@@ -401,6 +412,9 @@ class MainWindow(QMainWindow):
         objectives = help_menu.addMenu("Objectives")
         for name in OBJECTIVES:
             self._action(objectives, OBJECTIVES.get(name)().label, lambda _c=False, n=name: self._show_help(n))
+        self._action(
+            help_menu, "&Getting started", self.show_getting_started, "F1", tip="Each view, what it teaches, the keys"
+        )
         self._action(help_menu, "&About ganviz", lambda: QMessageBox.about(self, "About ganviz", ABOUT))
         self._sync_menus()
 
@@ -1119,7 +1133,35 @@ class MainWindow(QMainWindow):
         recent = list(itertools.takewhile(lambda t: now - t <= window_s, reversed(self.frame_times)))
         return (len(recent) - 1) / (recent[0] - recent[-1]) if len(recent) > 1 else 0.0
 
+    def show_getting_started(self) -> QDialog:
+        """Help → Getting started (F1): a non-modal page, its key table read from this window's actions."""
+        if self._getting_started is None:
+            keys = [
+                (a.text().replace("&", "").rstrip("…"), a.shortcut().toString(QKeySequence.NativeText))
+                for a in self.findChildren(QAction)
+                if not a.shortcut().isEmpty() and a.text()
+            ]
+            dialog = QDialog(self)
+            dialog.setWindowTitle("ganviz: getting started")
+            page = QTextBrowser(dialog)
+            page.setHtml(getting_started(keys))
+            QVBoxLayout(dialog).addWidget(page)
+            dialog.resize(720, 640)
+            self._getting_started = dialog
+        self._getting_started.show()
+        self._getting_started.raise_()
+        return self._getting_started
+
+    def _update_hint(self, frame: Frame) -> None:
+        """The first-run hint over the data view: shown while a fresh run waits to be started."""
+        fresh = not frame.running and self._trained_step == 0 and self.scrubbed is None
+        if fresh:
+            self.start_hint.adjustSize()
+            self.start_hint.move(max((self.data_panel.width() - self.start_hint.width()) // 2, 0), 40)
+        self.start_hint.setVisible(fresh)
+
     def _update_status(self, frame: Frame) -> None:
+        self._update_hint(frame)
         s = self.status_labels
         s["step"].setText(f"{'running' if frame.running else 'paused'} · step {frame.step}")
         s["rate"].setText(f"{frame.steps_per_s:.0f} steps/s")

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from ganviz.core import digits
 from ganviz.core.objectives import OBJECTIVES
+from ganviz.ui.help_pages import with_hats
 
 BAR_BRUSH = (30, 90, 200, 200)
 BAR_LOW_BRUSH = (150, 150, 150, 200)  # classes under 1 %: not counted as produced
@@ -248,9 +249,11 @@ class DigitsPanel(QWidget):
         m, c = self.metrics, self.classifier
         if m is None:
             return
-        self.status.setText(
-            f"<b>step {self.gan.step_count}</b> (metrics at step {self._metric_step}) · "
-            f"<b>classes produced: {m.classes_1pct}</b> with ≥ 1 % of the fakes, {m.classes_any} with ≥ 1 · "
-            f"<b>KL(p̂‖U) = {m.kl_uniform:.3f}</b> (ln 10 = 2.303 is total collapse) · "
-            f"classifier: {c.description}, held-out accuracy {c.accuracy:.1%} on {c.n_test} digits"
+        self.status.setText(  # with_hats: p̂ keeps its hat in rich text
+            with_hats(
+                f"<b>step {self.gan.step_count}</b> (metrics at step {self._metric_step}) · "
+                f"<b>classes produced: {m.classes_1pct}</b> with ≥ 1 % of the fakes, {m.classes_any} with ≥ 1 · "
+                f"<b>KL(p̂‖U) = {m.kl_uniform:.3f}</b> (ln 10 = 2.303 is total collapse) · "
+                f"classifier: {c.description}, held-out accuracy {c.accuracy:.1%} on {c.n_test} digits"
+            )
         )
