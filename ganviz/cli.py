@@ -434,6 +434,22 @@ def train_main(argv: list[str]) -> int:
 # --- ganviz (the window) ----------------------------------------------------------------------
 
 
+MIN_WINDOW, MAX_WINDOW = (640, 480), (7680, 4320)  # --window-size bounds: a small laptop to an 8K screen
+
+
+def window_size(text: str) -> tuple[int, int]:
+    """argparse type of --window-size: 'WxH' in pixels, within MIN_WINDOW..MAX_WINDOW."""
+    parts = text.lower().split("x")
+    allowed = f"WxH with {MIN_WINDOW[0]} ≤ W ≤ {MAX_WINDOW[0]} and {MIN_WINDOW[1]} ≤ H ≤ {MAX_WINDOW[1]}"
+    try:
+        w, h = (int(p) for p in parts) if len(parts) == 2 else (None, None)
+    except ValueError:
+        w = h = None
+    if w is None or not (MIN_WINDOW[0] <= w <= MAX_WINDOW[0] and MIN_WINDOW[1] <= h <= MAX_WINDOW[1]):
+        raise argparse.ArgumentTypeError(f"{text!r} is not {allowed}")
+    return w, h
+
+
 def window_parser() -> OneLineParser:
     from ganviz.core.config import Bound
 
@@ -453,6 +469,13 @@ def window_parser() -> OneLineParser:
     p.add_argument("--stats-json", metavar="PATH.json", help="with --run-for: training and drawing statistics")
     p.add_argument(
         "--record", metavar="PATH.gif|PATH.mp4", help="with --run-for: record the window to a GIF or MP4 video"
+    )
+    p.add_argument(
+        "--window-size",
+        type=window_size,
+        metavar="WxH",
+        help=f"the window's size in pixels, e.g. 1280x720 (each side {MIN_WINDOW[0]}–{MAX_WINDOW[0]} × "
+        f"{MIN_WINDOW[1]}–{MAX_WINDOW[1]})",
     )
     p.add_argument(
         "--load", metavar="PATH.gvz", help="resume a saved session (flags that differ from its settings are refused)"
@@ -491,17 +514,24 @@ def window_main(argv: list[str]) -> int:
     if args.compare is not None:
         from ganviz.core.compare import CompareError, parse_objectives, run_config
 
-        if args.load or args.stats_json or args.record:
-            return _fail(parser.prog, "--compare cannot be combined with --load, --stats-json or --record")
+        if args.load or args.record:
+            return _fail(parser.prog, "--compare cannot be combined with --load or --record")
         try:
             names = parse_objectives(args.compare)
         except CompareError as e:
             return _fail(parser.prog, f"argument --compare: {e}")
         _print_notes(unused_flag_notes(parser, explicit, names, compare=True))
         runs = [run_config(config, n, spectral_norm=config.spectral_norm, r1=config.r1) for n in names]
-        from ganviz.ui.compare_window import run_compare_app
+        from ganviz.ui.app import run_compare_app
 
-        return run_compare_app(config, runs, run_for=args.run_for, screenshot=args.screenshot)
+        return run_compare_app(
+            config,
+            runs,
+            run_for=args.run_for,
+            screenshot=args.screenshot,
+            stats_json=args.stats_json,
+            window_size=args.window_size,
+        )
     session = None
     if args.load:
         from ganviz.core.session import SessionError, load_session
@@ -518,6 +548,8 @@ def window_main(argv: list[str]) -> int:
     from ganviz.ui.app import run_app
 
     extra = {"record": args.record} if args.record else {}  # run_app(record=PATH): the window, recorded
+    if args.window_size:
+        extra["window_size"] = args.window_size
     return run_app(
         config, run_for=args.run_for, screenshot=args.screenshot, stats_json=args.stats_json, session=session, **extra
     )

@@ -7,10 +7,11 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
+from typing import Any
 
 from ganviz.core.config import TrainConfig
-
-LAUNCHED_AT = time.perf_counter()
+from ganviz.ui import stats as _stats  # noqa: F401 (imported first: its LAUNCHED_AT is the launch time)
 
 
 def cannot_open_window() -> str | None:
@@ -51,21 +52,22 @@ def close_on_sigint(window):
     return tick
 
 
-def _percentile(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
-
-
-def run_app(
-    config: TrainConfig,
+def run_window(
+    make_window: Callable[[], Any],
+    *,
     run_for: float | None = None,
     screenshot: str | None = None,
     stats_json: str | None = None,
-    session=None,
     record: str | None = None,
+    window_size: tuple[int, int] | None = None,
+    errors: tuple[type[Exception], ...] = (),
 ) -> int:
+    """Run a ganviz window (main or compare) as the application; the exit code.
+
+    With `run_for` it starts training at once and, after that many seconds, stops any recording, saves
+    `screenshot` and writes `stats_json` (the window's `automation_stats` plus where each plot is on screen),
+    then quits. `make_window` raising one of `errors` is one line and exit 2. Every failure to write an output
+    asked for is one line and exit 1."""
     if message := cannot_open_window():
         print(message, file=sys.stderr)
         return 2
@@ -74,12 +76,17 @@ def run_app(
 
     from ganviz.core.io import write_atomic
     from ganviz.ui.export import ExportError, save_screenshot
-    from ganviz.ui.main_window import MainWindow
+    from ganviz.ui.geometry import visible_plots
 
-    window = MainWindow(config, session)
-    window.confirm = (lambda _q: True) if run_for is not None else window.confirm
-    if run_for is not None:  # automation: quitting at the end must not wait on a question
-        window.confirm_discard = lambda _q: True
+    try:
+        window = make_window()
+    except errors as e:
+        print(f"ganviz: error: {e}", file=sys.stderr)
+        return 2
+    if run_for is not None:  # automation: no question may wait for an answer, quitting included
+        window.confirm = window.confirm_discard = lambda _q: True
+    if window_size is not None:
+        window.resize(*window_size)
     window.show()
     result = {"code": 0}
     tick = close_on_sigint(window)  # noqa: F841 (kept alive until the event loop ends)
@@ -95,37 +102,20 @@ def run_app(
             result["code"] = 1
 
         def finish() -> None:
-            elapsed = time.perf_counter() - started
-            frame = window.frame
-            try:
-                window.stop_recording()
-            except ExportError as e:
-                failed(f"--record: {e}")
+            if hasattr(window, "stop_recording"):
+                try:
+                    window.stop_recording()
+                except ExportError as e:
+                    failed(f"--record: {e}")
             if screenshot:
                 try:
                     save_screenshot(window, screenshot)
                 except ExportError as e:
                     failed(f"--screenshot: {e}")
             if stats_json:
-                drawn = [t for t in window.frame_times if t >= started]
-                # training speed from the first frame that shows a step to the last (child start-up excluded)
-                moving = [(t, s) for t, s in window.frame_steps if s > 0]
-                (t_a, s_a), (t_b, s_b) = (moving[0], moving[-1]) if len(moving) > 1 else ((0.0, 0), (1.0, 0))
-                stats = {
-                    "dataset": window.config.dataset,
-                    "objective": window.config.objective,
-                    "seconds": elapsed,
-                    "train_steps": frame.step if frame else 0,
-                    "train_steps_per_s": (s_b - s_a) / (t_b - t_a) if t_b > t_a else 0.0,
-                    "frames": len(drawn),
-                    "fps": (len(drawn) - 1) / (drawn[-1] - drawn[0]) if len(drawn) > 1 else 0.0,
-                    "frame_ms_p50": _percentile(window.frame_costs_ms, 50),
-                    "frame_ms_p95": _percentile(window.frame_costs_ms, 95),
-                    "first_frame_s": (window.first_frame_at - LAUNCHED_AT) if window.first_frame_at else None,
-                    "device": frame.device if frame else None,
-                }
-                if frame is not None and frame.modes is not None:
-                    stats.update({k: frame.modes[k] for k in ("modes", "modes_robust", "hq")})
+                stats = window.automation_stats(started)
+                stats["window_size"] = [window.width(), window.height()]
+                stats["panels"] = visible_plots(window)
                 try:
                     write_atomic(stats_json, lambda f: f.write(json.dumps(stats, indent=2).encode()))
                 except OSError as e:
@@ -136,3 +126,55 @@ def run_app(
         QTimer.singleShot(int(run_for * 1000), finish)
     app.exec()
     return result["code"]
+
+
+def run_app(
+    config: TrainConfig,
+    run_for: float | None = None,
+    screenshot: str | None = None,
+    stats_json: str | None = None,
+    session=None,
+    record: str | None = None,
+    window_size: tuple[int, int] | None = None,
+) -> int:
+    """The main window as the application (`ganviz`); see run_window."""
+
+    def make_window():
+        from ganviz.ui.main_window import MainWindow
+
+        return MainWindow(config, session)
+
+    return run_window(
+        make_window,
+        run_for=run_for,
+        screenshot=screenshot,
+        stats_json=stats_json,
+        record=record,
+        window_size=window_size,
+    )
+
+
+def run_compare_app(
+    base: TrainConfig,
+    runs=None,
+    run_for: float | None = None,
+    screenshot: str | None = None,
+    stats_json: str | None = None,
+    window_size: tuple[int, int] | None = None,
+) -> int:
+    """The compare window as the application (`ganviz --compare A,B`); see run_window."""
+    from ganviz.core.compare import CompareError
+
+    def make_window():
+        from ganviz.ui.compare_window import CompareWindow
+
+        return CompareWindow(base, runs)
+
+    return run_window(
+        make_window,
+        run_for=run_for,
+        screenshot=screenshot,
+        stats_json=stats_json,
+        window_size=window_size,
+        errors=(CompareError,),
+    )

@@ -6,21 +6,21 @@ shows robust modes and exact W1 against generator step for every run. A driver t
 run, so every drawn bundle shows the same step on every run (ganviz.core.compare).
 
 Entry points: `CompareWindow(base, runs=None, parent=None)` or `open_compare(base, runs, parent)`;
-`run_compare_app(...)` runs it as an application of its own (command line, screenshots).
+`ganviz.ui.app.run_compare_app(...)` runs it as an application of its own (command line, screenshots).
 """
 
 from __future__ import annotations
 
 import math
-import sys
 import threading
 import time
 import traceback
+from collections import deque
 from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, Qt, QThread, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QThread, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -64,6 +64,7 @@ from ganviz.core.objectives import OBJECTIVES, get_objective
 from ganviz.ui import style
 from ganviz.ui.panels.data_panel import DataPanel
 from ganviz.ui.params_dock import FloatEdit
+from ganviz.ui.stats import frame_rate_stats
 
 # one colour per run, for its title, its setup box and its curves (none is the data view's orange or blue)
 RUN_COLOURS = [(200, 40, 40), (40, 140, 60), (140, 60, 170), (200, 130, 0)]
@@ -489,6 +490,9 @@ class CompareWindow(QMainWindow):
         self.views: list[RunView] = []
         self.plot: ComparePlot | None = None
         self._plot_at = -1e9
+        # per drawn bundle, bounded: when, and the step shown (--stats-json)
+        self.frame_times: deque[float] = deque(maxlen=20_000)
+        self.frame_steps: deque[tuple[float, int]] = deque(maxlen=20_000)
         self._closed = False
         self._seen_divergence: set[int] = set()
         self._build_actions()
@@ -550,6 +554,23 @@ class CompareWindow(QMainWindow):
         self.key = QLabel(DATA_KEY)
         self.key.setToolTip("What every data view shows; the colour bar says what its surface is")
         toolbar.addWidget(self.key)
+
+    def automation_stats(self, started: float) -> dict:
+        """`--stats-json`: the runs, the common step, drawing and training speed since `started`."""
+        bundle = self.bundle
+        out = {
+            "dataset": self.base.dataset,
+            "objectives": [r.objective for r in self.runs],
+            **frame_rate_stats(self.frame_times, self.frame_steps, started),
+            "train_steps": bundle.step if bundle else 0,
+        }
+        if bundle is not None:
+            out["runs"] = [
+                {"objective": f.objective, "step": f.step, "diverged_at": d[0] if d else None}
+                | ({k: f.modes[k] for k in ("modes", "modes_robust", "hq")} if f.modes else {})
+                for f, d in zip(bundle.frames, bundle.diverged)
+            ]
+        return out
 
     def start(self) -> None:
         self.running = True
@@ -656,9 +677,11 @@ class CompareWindow(QMainWindow):
         if self.worker is None or self.sender() is not self.worker:
             return
         self.bundle = bundle
+        now = time.perf_counter()
+        self.frame_times.append(now)
+        self.frame_steps.append((now, bundle.step))
         for view, frame, diverged in zip(self.views, bundle.frames, bundle.diverged):
             view.show_frame(frame, diverged)
-        now = time.perf_counter()
         if now - self._plot_at >= PLOT_PERIOD_S or not self.running:
             self._plot_at = now
             self.plot.show_frames(bundle.frames)
@@ -713,45 +736,3 @@ def open_compare(base: TrainConfig, runs: Sequence[TrainConfig] | None = None, p
     window.show()
     window.raise_()
     return window
-
-
-def run_compare_app(
-    base: TrainConfig,
-    runs: Sequence[TrainConfig] | None = None,
-    run_for: float | None = None,
-    screenshot: str | None = None,
-) -> int:
-    """The compare window as an application of its own (`ganviz --compare A,B`): with `run_for` it starts at
-    once and quits after that many seconds, saving `screenshot` (a PNG of the window) first. The exit code."""
-    from ganviz.ui.app import cannot_open_window, close_on_sigint, qt_application
-
-    if message := cannot_open_window():
-        print(message, file=sys.stderr)
-        return 2
-    app = qt_application()
-    try:
-        window = CompareWindow(base, runs)
-    except CompareError as e:
-        print(f"ganviz: error: {e}", file=sys.stderr)
-        return 2
-    window.show()
-    tick = close_on_sigint(window)  # noqa: F841 (kept alive until the event loop ends; closing ends the trainers)
-    code = {"exit": 0}
-    if run_for is not None:
-        window.start()
-
-        def finish() -> None:
-            if screenshot:
-                from ganviz.ui.export import ExportError, save_screenshot
-
-                try:
-                    save_screenshot(window, screenshot)
-                except ExportError as e:  # one line and a non-zero exit, not Qt's "libpng error" and 0
-                    print(f"ganviz: error: --screenshot: {e}", file=sys.stderr)
-                    code["exit"] = 1
-            window.close()
-            app.quit()
-
-        QTimer.singleShot(int(run_for * 1000), finish)
-    app.exec()
-    return code["exit"]

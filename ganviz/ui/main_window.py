@@ -46,6 +46,7 @@ from ganviz.ui.panels.quality_panel import QualityPanel
 from ganviz.ui.panels.theory_panel import TheoryPanel
 from ganviz.ui.panels.timeline import Timeline
 from ganviz.ui.params_dock import ParamsDock
+from ganviz.ui.stats import LAUNCHED_AT, frame_rate_stats, percentile
 from ganviz.ui.worker import FrameWorker
 
 FRAME_LOG = 20_000
@@ -1132,6 +1133,23 @@ class MainWindow(QMainWindow):
         now = time.perf_counter()
         recent = list(itertools.takewhile(lambda t: now - t <= window_s, reversed(self.frame_times)))
         return (len(recent) - 1) / (recent[0] - recent[-1]) if len(recent) > 1 else 0.0
+
+    def automation_stats(self, started: float) -> dict:
+        """`--stats-json`: the run, its training and drawing speed since `started`, the coverage it reached."""
+        frame = self.frame
+        out = {
+            "dataset": self.config.dataset,
+            "objective": self.config.objective,
+            **frame_rate_stats(self.frame_times, self.frame_steps, started),
+            "train_steps": frame.step if frame else 0,
+            "frame_ms_p50": percentile(self.frame_costs_ms, 50),
+            "frame_ms_p95": percentile(self.frame_costs_ms, 95),
+            "first_frame_s": (self.first_frame_at - LAUNCHED_AT) if self.first_frame_at else None,
+            "device": frame.device if frame else None,
+        }
+        if frame is not None and frame.modes is not None:
+            out.update({k: frame.modes[k] for k in ("modes", "modes_robust", "hq")})
+        return out
 
     def show_getting_started(self) -> QDialog:
         """Help → Getting started (F1): a non-modal page, its key table read from this window's actions."""

@@ -17,7 +17,7 @@ from ganviz.cli import main
         (["--compare", "nonsaturating,bogus"], "argument --compare:"),
         (["--compare", "minimax,lsgan,hinge,wgan,wgan-gp"], "argument --compare:"),
         (["--compare", "minimax,lsgan", "--load", "x.gvz"], "--compare cannot be combined with --load"),
-        (["--compare", "minimax,lsgan", "--run-for", "1", "--stats-json", "s.json"], "--compare cannot be combined"),
+        (["--compare", "minimax,lsgan", "--run-for", "1", "--record", "r.gif"], "--compare cannot be combined"),
     ],
 )
 def test_bad_compare_lists_are_one_line(argv, expected, capsys, monkeypatch, tmp_path):
