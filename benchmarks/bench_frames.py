@@ -28,7 +28,8 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
 from ganviz.core.config import TrainConfig  # noqa: E402
-from ganviz.core.frames import ARROW_SAMPLES, SURFACE_DISPLAY, W1_SAMPLES, surface_resolution, upsample  # noqa: E402
+from ganviz.core.frames import ARROW_SAMPLES, SURFACE_DISPLAY, surface_resolution, upsample  # noqa: E402
+from ganviz.core.metrics import W1_SAMPLES  # noqa: E402
 from ganviz.core.latent import LatentSlice, colour_classes, latent_range, manifold_lines  # noqa: E402
 from ganviz.core.metrics import mode_stats, wasserstein1  # noqa: E402
 from ganviz.core.surface import contour_segments, evaluate_surface, grid_points  # noqa: E402

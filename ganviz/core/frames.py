@@ -19,7 +19,7 @@ from ganviz.core.config import TrainConfig
 from ganviz.core.engine import HISTORY_FIELDS, TrainerProcess
 from ganviz.core.events import Event, EventScanner, diverged_event
 from ganviz.core.latent import LatentSlice, colour_classes, generate, latent_range, manifold_lines, pad_grid
-from ganviz.core.metrics import mode_stats, wasserstein1
+from ganviz.core.metrics import W1_SAMPLES, mode_stats, w1_floor, wasserstein1
 from ganviz.core.surface import contour_segments, evaluate_surface, grid_points
 from ganviz.core.theory import (
     argmax_on_grid,
@@ -33,7 +33,6 @@ from ganviz.core.theory import (
 SURFACE_DISPLAY = 100  # the heatmap shown is always 100×100 ...
 SURFACE_SHARE = 0.35  # ... and re-evaluated only as often as keeps it under ~35 % of the frame worker's time
 QUALITY_PERIOD_S = 1.0  # quality curves (mode metrics, exact W1) once a second
-W1_SAMPLES = 500  # exact W1 on 500 + 500 samples costs ~25 ms here; 1,000 + 1,000 costs ~130 ms
 N_REAL_SHOWN = 2500
 HISTORY_COLUMNS = HISTORY_FIELDS + ("critic_estimate",)
 QUALITY_COLUMNS = ("step", "modes", "modes_robust", "hq", "rkl", "w1")
@@ -139,6 +138,7 @@ class Frame:
     build_ms: float
     created: float = field(default_factory=time.perf_counter)
     events: tuple = ()  # (step, kind, text) so far, for loss-plot markers (ganviz.core.events)
+    w1_floor: float | None = None  # exact W1 between two real samples of W1_SAMPLES: a perfect G's score
 
     def column(self, name: str) -> np.ndarray:
         return self.history[:, HISTORY_COLUMNS.index(name)]
@@ -166,6 +166,7 @@ class FrameBuilder:
         self._last_quality = -math.inf
         self._last_quality_step = 0  # nothing to measure before the first step; keeps the first frame fast
         self._real_for: str | None = None
+        self._w1_floor: float | None = None  # set with the real points, once per dataset
         self._real = np.empty((0, 2), np.float32)
         self.running = False
         self.steps_per_s = 0.0
@@ -217,6 +218,7 @@ class FrameBuilder:
             pts = ds.sample(N_REAL_SHOWN, gen, np.random.default_rng(12345)).numpy().astype(np.float32)
             pts.setflags(write=False)
             self._real, self._real_for = pts, ds.name
+            self._w1_floor = w1_floor(ds, W1_SAMPLES)
         return self._real
 
     def build(self, force: bool = False) -> Frame | None:
@@ -289,6 +291,7 @@ class FrameBuilder:
             boundary=boundary,
             history=self.history.view(),
             events=tuple(self.events),
+            w1_floor=self._w1_floor,
             quality=self.quality.view(),
             mode_counts=stats.counts if stats else None,
             modes=stats.as_dict() if stats else None,

@@ -26,8 +26,12 @@ class QualityPanel(pg.GraphicsLayoutWidget):
         self.hq = self.scores_plot.plot(pen=pg.mkPen(style.HQ, width=2))
         self.rkl = self.scores_plot.plot(pen=pg.mkPen(style.RKL, width=2))
         self.w1 = self.scores_plot.plot(pen=pg.mkPen(style.W1, width=2))
+        # exact W1 of finite samples never reaches 0: the floor is what a perfect generator scores
+        self.w1_floor = pg.InfiniteLine(angle=0, pen=pg.mkPen(style.W1, width=1, style=Qt.DashLine))
+        self.scores_plot.addItem(self.w1_floor)
         for curve, name in ((self.hq, "HQ fraction"), (self.rkl, "reverse KL"), (self.w1, "exact W1")):
             scores_legend.addItem(curve, name)
+        scores_legend.addItem(self.w1_floor, "W1 floor")
         self.modes_plot.setToolTip(
             "Modes captured: modes with ≥ 1 high-quality sample (the published definition, weak on the grid);\n"
             "robust: modes with ≥ 20. A sample is high quality within 3σ of its nearest centre."
@@ -36,7 +40,9 @@ class QualityPanel(pg.GraphicsLayoutWidget):
             "HQ fraction: share of the 2,500 fixed-latent samples within 3σ of a centre (a perfect generator: 0.989).\n"
             "Reverse KL: KL(mode histogram of HQ samples ‖ uniform), ln K = total collapse.\n"
             "Exact W1: earth mover's distance between 500 real and 500 generated samples\n"
-            "(an optimal assignment: the exact transport plan between equal-size samples)."
+            "(an optimal assignment: the exact transport plan between equal-size samples).\n"
+            "W1 floor (dashed): W1 between two independent samples of 500 real points, what a perfect\n"
+            "generator scores at this sample size."
         )
         self.bars_plot = self.addPlot(row=4, col=0, title="HQ samples per mode")
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.8, brush=pg.mkBrush(*style.FAKE, 200))
@@ -73,6 +79,9 @@ class QualityPanel(pg.GraphicsLayoutWidget):
             self.bars.setOpts(x=np.zeros(0), height=np.zeros(0))
         if mixture and frame.mode_counts is not None:
             self.bars.setOpts(x=np.arange(len(frame.mode_counts)), height=frame.mode_counts, width=0.8)
+        self.w1_floor.setVisible(frame.w1_floor is not None)
+        if frame.w1_floor is not None:
+            self.w1_floor.setPos(frame.w1_floor)
         if len(frame.quality) != self._rows:
             self._rows = len(frame.quality)
             steps = frame.quality_column("step")

@@ -41,6 +41,9 @@ class TheoryPanel(pg.GraphicsLayoutWidget):
         self.w1 = self.w1_plot.plot(pen=pg.mkPen(style.W1, width=2, style=Qt.DashLine))
         w1_legend.addItem(self.estimate, "E D(x) − E D(G(z))")
         w1_legend.addItem(self.w1, "exact W1")
+        self.w1_floor = pg.InfiniteLine(angle=0, pen=pg.mkPen(style.W1, width=1, style=Qt.DotLine))
+        self.w1_plot.addItem(self.w1_floor)
+        w1_legend.addItem(self.w1_floor, "W1 floor (two real samples)")
         self.grad_plot = self.addPlot(row=4, col=0)
         self.grad_plot.setTitle("Mean ‖∇ₓ L_G‖ at the fakes", size=TITLE_SIZE)
         self.grad_plot.setLogMode(y=True)
@@ -102,6 +105,9 @@ class TheoryPanel(pg.GraphicsLayoutWidget):
             w1 = frame.quality_column("w1")
             ok = np.isfinite(w1)
             self.w1.setData(frame.quality_column("step")[ok], w1[ok])
+            self.w1_floor.setVisible(frame.w1_floor is not None)
+            if frame.w1_floor is not None:
+                self.w1_floor.setPos(frame.w1_floor)
         t = frame.theory
         positive = t[:, 1] > 0
         self.grad.setData(t[positive, 0], t[positive, 1])
