@@ -16,6 +16,7 @@ so a failed export never leaves a half-written file (or spoils an older one of t
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -149,7 +150,50 @@ def _qt_svg(item) -> bytes:
             it.setExportMode(False)
         painter.end()
     buffer.close()
-    return bytes(data.data())
+    return _device_strokes(bytes(data.data()).decode("utf-8")).encode("utf-8")
+
+
+_SCALED_GROUP = re.compile(r'(<g\b[^>]*?)transform="matrix\(([^)]*)\)"([^>]*>)(.*?)(</g>)', re.S)
+_THIN_LINE = re.compile(r'<(?:path|polyline|polygon)\b[^>]*vector-effect="non-scaling-stroke"[^>]*/>')
+_COORDINATES = re.compile(r'\b(d|points)="([^"]*)"')
+_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+
+
+def _device_strokes(svg: str) -> str:
+    """Cosmetic (constant-width) lines drawn in data coordinates come out of Qt as paths and polylines under
+    the data's transform (×96 on a data view) with vector-effect="non-scaling-stroke"; a renderer without
+    that SVG 1.2 feature (ImageMagick's) draws them 96 times too wide: the curves and arrows become black
+    blobs. Such lines are rewritten in the group's device coordinates (what pyqtgraph's own SVG clean-up
+    does); the group's other elements keep its transform in a group of their own."""
+
+    def group(m: re.Match) -> str:
+        matrix, body = m.group(2), m.group(4)
+        a, b, c, d, e, f = (float(v) for v in matrix.split(","))
+        if (a, b, c, d) == (1.0, 0.0, 0.0, 1.0) or "non-scaling-stroke" not in body:
+            return m.group(0)
+
+        def mapped(line: re.Match) -> str:
+            """The line's coordinates mapped by the matrix, in place (Qt writes only absolute x,y pairs)."""
+
+            def attribute(m: re.Match) -> str:
+                values = [float(v) for v in _NUMBER.findall(m.group(2))]
+                xy = zip(values[0::2], values[1::2])
+                device = iter(f"{v:.2f}" for x, y in xy for v in (a * x + c * y + e, b * x + d * y + f))
+                return f'{m.group(1)}="{_NUMBER.sub(lambda _: next(device), m.group(2))}"'
+
+            return _COORDINATES.sub(attribute, line.group(0))
+
+        def wrap(chunk: str) -> str:
+            return f'<g transform="matrix({matrix})">{chunk}</g>' if chunk.strip() else chunk
+
+        out, last = [], 0
+        for line in _THIN_LINE.finditer(body):
+            out += [wrap(body[last : line.start()]), mapped(line)]
+            last = line.end()
+        out.append(wrap(body[last:]))
+        return f'{m.group(1)}transform="matrix(1,0,0,1,0,0)"{m.group(3)}{"".join(out)}{m.group(5)}'
+
+    return _SCALED_GROUP.sub(group, svg)
 
 
 def _save_image(image: QImage, p: Path, width: int | None) -> Path:

@@ -25,7 +25,7 @@ def light_colormap(name: str, white: float = 0.25, reverse: bool = False) -> pg.
 
 
 DIVERGING = light_colormap("CET-D1A")  # D, D*, a critic: white on the level line, red towards real, blue fake
-SEQUENTIAL = light_colormap("CET-L2", white=0.2, reverse=True)  # ‖∇ₓD‖ ≥ 0: white at 0, darker grey as it grows
+SEQUENTIAL = light_colormap("CET-L2", white=0.4, reverse=True)  # ‖∇ₓD‖ ≥ 0: white at 0, greyer as it grows
 
 
 def arrow_heads(tails: np.ndarray, tips: np.ndarray, size: float) -> np.ndarray:
@@ -89,7 +89,9 @@ class DataPanel(pg.GraphicsLayoutWidget):
         for item in (self.selected, self.arrow, self.grad_arrows, self.grad_heads, self.argmax, self.drawn):
             self.plot.addItem(item)
         # under the plot: inside it the legend covered a corner of the heatmap (and samples there)
-        legend = style.legend_row(self, row=1, columns=5)
+        # two lines of three: one line of five was wider than the view with the critic's level label and the
+        # arrows' scale, and pushed the colour bar out of the window
+        legend = style.legend_row(self, row=1, columns=3, lines=2)
         legend.addItem(self.real, "real data")
         legend.addItem(self.fake, "generated G(z)")
         legend.addItem(self.boundary, "D = ½")
