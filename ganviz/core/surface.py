@@ -116,10 +116,14 @@ def colour_levels(
     do not flicker from frame to frame as the percentiles move.
     """
     finite = values[np.isfinite(values)]
-    if finite.size == 0:
-        return previous if previous is not None else ((0.0, 1.0) if level is None else (level - 1.0, level + 1.0))
+    if finite.size == 0:  # a diverged network: any range
+        if previous is not None:
+            return previous
+        return (0.0, 1.0) if level is None or not math.isfinite(level) else (level - 1.0, level + 1.0)
     lo, hi = (float(v) for v in np.percentile(finite, ROBUST_PERCENTILES))
-    if level is None or not math.isfinite(level):
+    if level is not None and not math.isfinite(level):  # no level (no finite sample): centre on the values
+        level = 0.5 * (lo + hi)
+    if level is None:
         lo, need = 0.0, max(hi, 0.0)
     else:
         need = max(level - lo, hi - level, 0.0)
@@ -133,4 +137,4 @@ def colour_levels(
         if covers and centred and tight:
             return previous
     span = nice_span(need)
-    return (0.0, span) if level is None or not math.isfinite(level) else (level - span, level + span)
+    return (0.0, span) if level is None else (level - span, level + span)

@@ -32,6 +32,13 @@ def test_a_critic_at_minus_8_to_minus_17_is_coloured_over_its_own_range():
     assert hi < 0  # not centred on 0: a ±17 range would leave the −17…−8 critic one flat colour
 
 
+def test_no_level_line_or_no_finite_value_still_gives_a_finite_range():
+    s = critic_like(-12.5)
+    lo, hi = colour_levels(s, float("nan"))  # every fake diverged: no mean critic on fakes
+    assert lo <= np.percentile(s, 2) and np.percentile(s, 98) <= hi
+    assert np.isfinite(colour_levels(np.full((4, 4), np.nan), float("nan"))).all()
+
+
 def test_the_gradient_norm_range_is_sequential_from_zero():
     g = np.abs(critic_like(1.0, 0.6))
     lo, hi = colour_levels(g, None)
