@@ -22,6 +22,7 @@ from ganviz.core.surface import grid_points
 
 LN4 = 2.0 * math.log(2.0)
 KDE_RESOLUTION = 0.25  # as onedim: the fakes' KDE resolves features a quarter of the narrowest data mode wide
+UNDEFINED_SHARE = 1e-3  # D* is left undrawn where p + q is below this share of the larger density's peak
 FEATURE_SHARE = 0.025  # data without a mode width (moons, spirals): 2.5 % of the view, 2.5 grid cells of 100
 
 
@@ -76,7 +77,14 @@ def optimal_d_surface(fakes: np.ndarray, real: np.ndarray, dataset, n: int) -> n
     """D* = p/(p+q) on the n×n grid of the dataset's extent, from KDEs of real and fake samples with one
     bandwidth: smoothing both alike keeps D* = ½ wherever q = p (an exact p against a smoothed q would not)."""
     h = dstar_bandwidth(fakes, dataset)
-    return optimal_d(binned_kde(real, dataset.extent, n, h), binned_kde(fakes, dataset.extent, n, h)).astype(np.float32)
+    p, q = binned_kde(real, dataset.extent, n, h), binned_kde(fakes, dataset.extent, n, h)
+    d_star = optimal_d(p, q).astype(np.float32)
+    # NaN (not drawn) where neither density reaches UNDEFINED_SHARE of the larger peak: D* is undefined there,
+    # and drawn as ½ the edge of that region became a D* = ½ line around every mode the generator misses
+    floor = UNDEFINED_SHARE * max(float(p.max()), float(q.max()))
+    if floor > 0:
+        d_star[p + q <= floor] = np.nan
+    return d_star
 
 
 def game_value(d_loss: np.ndarray) -> np.ndarray:

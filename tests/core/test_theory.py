@@ -13,7 +13,7 @@ from ganviz.core.datasets import get_dataset
 from ganviz.core.metrics import nearest_centre, wasserstein1
 from ganviz.core.models import linear_weights, mlp
 from ganviz.core.objectives import get_objective, gradient_penalty
-from ganviz.core.surface import grid_points
+from ganviz.core.surface import contour_segments, grid_points
 from ganviz.core.theory import (
     binned_kde,
     game_value,
@@ -194,3 +194,11 @@ def test_optimal_d_surface_is_near_0_and_1_on_disjoint_supports(shift_sigmas):
         near = np.linalg.norm(pts - centres[k], axis=1) < 0.75 * cell  # the cells on each mode's centre
         assert near.sum() >= 8
         assert np.abs(d_star[near] - want).max() < 0.05, (want, d_star[near].min(), d_star[near].max())
+    # the D* = ½ line lies between the real and the fake modes, not around the edge of where D* is defined
+    xs, ys, _ = grid_points(ds.extent, 100)
+    lx, ly = contour_segments(d_star.reshape(100, 100), 0.5, xs, ys)
+    line = np.column_stack([lx, ly])
+    line = line[np.isfinite(line).all(axis=1)]  # the points drawn (connect="finite")
+    assert len(line) > 0
+    for centres in (ds.centres, ds.centres + shift):
+        assert nearest_centre(line, centres)[1].max() < 0.9 * np.linalg.norm(shift) + 2 * cell
