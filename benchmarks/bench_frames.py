@@ -29,9 +29,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 
 from ganviz.core.config import TrainConfig  # noqa: E402
 from ganviz.core.frames import ARROW_SAMPLES, SURFACE_DISPLAY, surface_resolution, upsample  # noqa: E402
-from ganviz.core.metrics import W1_SAMPLES  # noqa: E402
 from ganviz.core.latent import LatentSlice, colour_classes, latent_range, manifold_lines  # noqa: E402
-from ganviz.core.metrics import mode_stats, wasserstein1  # noqa: E402
+from ganviz.core.metrics import (  # noqa: E402
+    W1_SAMPLES,  # noqa: E402
+    mode_stats,
+    wasserstein1,
+)
 from ganviz.core.surface import contour_segments, evaluate_surface, grid_points  # noqa: E402
 from ganviz.core.theory import generator_gradients  # noqa: E402
 from ganviz.core.trainer import Trainer  # noqa: E402

@@ -20,7 +20,7 @@ from ganviz.core.engine import HISTORY_FIELDS, TrainerProcess
 from ganviz.core.events import Event, EventScanner, diverged_event
 from ganviz.core.latent import LatentSlice, colour_classes, generate, latent_range, manifold_lines, pad_grid
 from ganviz.core.metrics import W1_SAMPLES, mode_stats, w1_floor, wasserstein1
-from ganviz.core.surface import contour_segments, evaluate_surface, grid_points
+from ganviz.core.surface import colour_levels, contour_segments, critic_midpoint, evaluate_surface, grid_points
 from ganviz.core.theory import (
     argmax_on_grid,
     generator_gradients,
@@ -40,8 +40,9 @@ ARROW_SAMPLES = 250  # generator-gradient arrows (and their mean length) at ever
 SURFACE_LABELS = {
     "prob": ("D(x) = P(real)", "D = ½"),
     "raw01": ("LSGAN D(x)", "D = ½"),  # short: small views cut longer colour-bar labels
-    "critic": ("critic D(x)", "critic = 0"),
+    "critic": ("critic D(x)", "critic midway between real and fake"),  # see critic_midpoint
 }
+GRADNORM_LABELS = ("‖∇ₓD(x)‖", "‖∇ₓD‖ = 1")  # also tells the data view to use a sequential colour map
 
 
 def surface_resolution(hidden: int, layers: int) -> int:
@@ -61,16 +62,6 @@ def upsample(values: np.ndarray, n: int) -> np.ndarray:
     w = np.clip(pos - i0, 0.0, 1.0).astype(np.float32)
     rows = values[i0] * (1 - w)[:, None] + values[i1] * w[:, None]
     return (rows[:, i0] * (1 - w)[None, :] + rows[:, i1] * w[None, :]).astype(np.float32)
-
-
-def nice_span(span: float) -> float:
-    """Round up to the next of 1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10^k: the colour bar's scale (and its
-    costly axis, ~5 ms a repaint) then changes only now and then, not on every frame."""
-    decade = 10.0 ** math.floor(math.log10(span))
-    for m in (1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0):
-        if span <= m * decade * (1 + 1e-9):
-            return m * decade
-    return 10.0 * decade
 
 
 class GrowBuffer:
@@ -187,6 +178,7 @@ class FrameBuilder:
         self._surface_at = -math.inf
         self._surface_cost = 0.0
         self._surface_cache: tuple = ()
+        self._levels: tuple | None = None  # (dataset, kind, mode) and the colour range last shown for them
         # exact W1 (an optimal assignment: 20-90 ms, GIL released) runs beside the frame worker: inside a build
         # it held back one frame a second by that much. Its quality row joins the first frame built after it.
         self._metrics = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ganviz-metrics")
@@ -341,21 +333,21 @@ class FrameBuilder:
         elif mode == "gradnorm":
             raw = gradient_norm_surface(m.D, ds.extent, self._resolution, m.device)
             surface = upsample(raw, SURFACE_DISPLAY)
-            level, labels = 1.0, ("‖∇ₓD(x)‖", "‖∇ₓD‖ = 1")
+            level, labels = 1.0, GRADNORM_LABELS
         else:
             raw = evaluate_surface(m.D, ds.extent, self._resolution, kind, m.device)
             surface = upsample(raw, SURFACE_DISPLAY)
-            level = 0.5 if kind in ("prob", "raw01") else 0.0
+            level = 0.5 if kind in ("prob", "raw01") else critic_midpoint(m.D, self._real_points(), fakes, m.device)
             labels = SURFACE_LABELS[kind]
         surface.setflags(write=False)
         xs, ys, _ = grid_points(ds.extent, SURFACE_DISPLAY)
         boundary = contour_segments(surface, level, xs, ys)
         if kind == "prob" and mode == "d" or mode == "dstar":
             levels = (0.0, 1.0)
-        else:  # symmetric around the level line so the diverging map's centre (white) is the line
-            span = float(np.nanmax(np.abs(surface - level))) if surface.size else 1.0
-            span = nice_span(span if math.isfinite(span) and span > 0 else 1.0)
-            levels = (level - span, level + span)
+        else:  # a robust range, centred on the level line (the diverging map's white) or, for ‖∇ₓD‖, from 0
+            last = self._levels[1] if self._levels is not None and self._levels[0] == key[:3] else None
+            levels = colour_levels(surface, None if mode == "gradnorm" else level, last)
+            self._levels = (key[:3], levels)
         self._surface_cost = time.perf_counter() - now
         self._surface_at, self._surface_key = now, key
         self._surface_cache = (surface, levels, boundary, m.step_count, labels, argmax_on_grid(surface, ds.extent))

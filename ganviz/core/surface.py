@@ -1,9 +1,15 @@
-"""Decision surface on a grid and its level-set contour (vectorised marching squares), numpy out."""
+"""Decision surface on a grid, its level-set contour (vectorised marching squares) and its colour range; numpy out."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
+
+ROBUST_PERCENTILES = (2.0, 98.0)  # the colour range covers these percentiles of the values in view
+LOOSEST = 2.5  # a kept colour range may be at most this many times wider than the values need
+CENTRE_DRIFT = 0.15  # ... and its centre at most this share of its half-width away from the level line
 
 
 def grid_points(extent: tuple[float, float, float, float], n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -75,3 +81,60 @@ def contour_segments(values: np.ndarray, level: float, xs: np.ndarray, ys: np.nd
         np.concatenate([sx, nan], axis=1).ravel().astype(np.float32),
         np.concatenate([sy, nan], axis=1).ravel().astype(np.float32),
     )
+
+
+def nice_span(span: float) -> float:
+    """Round up to the next of 1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10^k: the colour bar's scale (and its
+    costly axis, ~5 ms a repaint) then changes only now and then, not on every frame."""
+    decade = 10.0 ** math.floor(math.log10(span))
+    for m in (1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0):
+        if span <= m * decade * (1 + 1e-9):
+            return m * decade
+    return 10.0 * decade
+
+
+@torch.no_grad()
+def critic_midpoint(d, real: np.ndarray, fakes: np.ndarray, device: torch.device) -> float:
+    """½ (mean D on real + mean D on fakes): a critic's level is arbitrary (adding a constant changes no
+    loss), so its 'boundary' is drawn where it is halfway between the two data sets, not at 0."""
+    means = []
+    for x in (real, fakes):
+        x = x[np.isfinite(x).all(axis=1)]
+        out = d(torch.as_tensor(np.ascontiguousarray(x, dtype=np.float32), device=device)).reshape(-1)
+        means.append(float(out.double().mean()) if len(x) else math.nan)
+    return 0.5 * (means[0] + means[1])
+
+
+def colour_levels(
+    values: np.ndarray, level: float | None, previous: tuple[float, float] | None = None
+) -> tuple[float, float]:
+    """The colour bar's range for a surface: the 2nd–98th percentile of its values, rounded by `nice_span`.
+
+    `level` given: a diverging range centred on it (the map's white is the level line); None: a sequential
+    range from 0 (a norm). `previous` (the last frame's range) is kept while it still covers those values,
+    is at most LOOSEST times wider than needed and (diverging) stays centred near the level, so the colours
+    do not flicker from frame to frame as the percentiles move.
+    """
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:  # a diverged network: any range
+        if previous is not None:
+            return previous
+        return (0.0, 1.0) if level is None or not math.isfinite(level) else (level - 1.0, level + 1.0)
+    lo, hi = (float(v) for v in np.percentile(finite, ROBUST_PERCENTILES))
+    if level is not None and not math.isfinite(level):  # no level (no finite sample): centre on the values
+        level = 0.5 * (lo + hi)
+    if level is None:
+        lo, need = 0.0, max(hi, 0.0)
+    else:
+        need = max(level - lo, hi - level, 0.0)
+    need = need if need > 1e-12 else max(abs(hi), 1.0) * 1e-6  # a flat surface: any small range
+    if previous is not None:
+        a, b = previous
+        half = 0.5 * (b - a)
+        covers = a <= lo + 1e-12 and hi <= b + 1e-12
+        centred = level is None or abs(0.5 * (a + b) - level) <= CENTRE_DRIFT * half
+        tight = (b - a) <= LOOSEST * (need if level is None else 2.0 * need)
+        if covers and centred and tight:
+            return previous
+    span = nice_span(need)
+    return (0.0, span) if level is None else (level - span, level + span)

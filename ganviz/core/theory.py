@@ -21,6 +21,9 @@ from ganviz.core.models import linear_weights
 from ganviz.core.surface import grid_points
 
 LN4 = 2.0 * math.log(2.0)
+KDE_RESOLUTION = 0.25  # as onedim: the fakes' KDE resolves features a quarter of the narrowest data mode wide
+UNDEFINED_SHARE = 1e-3  # D* is left undrawn where p + q is below this share of the larger density's peak
+FEATURE_SHARE = 0.025  # data without a mode width (moons, spirals): 2.5 % of the view, 2.5 grid cells of 100
 
 
 def mixture_density(points: np.ndarray, centres: np.ndarray, sigma: float) -> np.ndarray:
@@ -59,11 +62,29 @@ def scott_bandwidth(samples: np.ndarray) -> float:
     return std * max(len(ok), 1) ** (-1.0 / 6.0)
 
 
+def dstar_bandwidth(fakes: np.ndarray, dataset) -> float:
+    """Scott's rule on the fakes, capped as in the 1-D view (onedim.fake_bandwidth): at KDE_RESOLUTION × the
+    data's mode width, or for data with no mode width at FEATURE_SHARE of the view. Scott's rule assumes one
+    Gaussian: on ring8's fakes it is ~0.38 against modes of σ = 0.02 (19σ), which smears D* towards ½ where it
+    is near 0 or 1. (binned_kde keeps at least one grid cell.)"""
+    x0, x1, y0, y1 = dataset.extent
+    sigma = getattr(dataset, "sigma", None)
+    cap = KDE_RESOLUTION * sigma if sigma else FEATURE_SHARE * min(x1 - x0, y1 - y0)
+    return min(scott_bandwidth(fakes), cap)
+
+
 def optimal_d_surface(fakes: np.ndarray, real: np.ndarray, dataset, n: int) -> np.ndarray:
     """D* = p/(p+q) on the n×n grid of the dataset's extent, from KDEs of real and fake samples with one
     bandwidth: smoothing both alike keeps D* = ½ wherever q = p (an exact p against a smoothed q would not)."""
-    h = scott_bandwidth(fakes)
-    return optimal_d(binned_kde(real, dataset.extent, n, h), binned_kde(fakes, dataset.extent, n, h)).astype(np.float32)
+    h = dstar_bandwidth(fakes, dataset)
+    p, q = binned_kde(real, dataset.extent, n, h), binned_kde(fakes, dataset.extent, n, h)
+    d_star = optimal_d(p, q).astype(np.float32)
+    # NaN (not drawn) where neither density reaches UNDEFINED_SHARE of the larger peak: D* is undefined there,
+    # and drawn as ½ the edge of that region became a D* = ½ line around every mode the generator misses
+    floor = UNDEFINED_SHARE * max(float(p.max()), float(q.max()))
+    if floor > 0:
+        d_star[p + q <= floor] = np.nan
+    return d_star
 
 
 def game_value(d_loss: np.ndarray) -> np.ndarray:

@@ -4,7 +4,8 @@ Everything is written atomically: to a temporary file beside the target, renamed
 so a failed export never leaves a half-written file (or spoils an older one of that name).
 
 * `export_panel(widget, path)`: a pyqtgraph PlotWidget / GraphicsLayoutWidget / PlotItem (or any
-  widget, PNG only: a screenshot of it) to `.png` (pyqtgraph's ImageExporter) or `.svg` (SVGExporter).
+  widget, PNG only: a screenshot of it) to `.png` (pyqtgraph's ImageExporter) or `.svg` (Qt's QSvgGenerator
+  drawing the scene in pyqtgraph's export mode; see `_qt_svg`).
 * `Recorder`: `start(path, fps)`, `add_frame(widget.grab())` (or a QImage, QWidget or RGB array) as often
   as wanted, `stop()`. GIF through imageio's pillow plugin (frames are kept in memory until `stop`, ~3 bytes
   a pixel each: prefer MP4 for long recordings), MP4 (H.264) streamed to imageio-ffmpeg's ffmpeg.
@@ -15,6 +16,7 @@ so a failed export never leaves a half-written file (or spoils an older one of t
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -89,13 +91,10 @@ def export_panel(widget, path: str | os.PathLike, width: int | None = None) -> P
     if item is None:
         raise ExportError(f"cannot export a {type(widget).__name__}: pass a pyqtgraph plot or a widget")
     if suffix == ".svg":
-        try:
-            data = pg.exporters.SVGExporter(item).export(toBytes=True)
-        except (ValueError, IndexError, AttributeError):
-            # pyqtgraph's SVG clean-up fails on the path syntax of newer Qt (pyqtgraph issue #3485):
-            # Qt's own SVG of the same drawing instead
-            data = _qt_svg(item)
-        write_atomic(p, lambda f: f.write(data if isinstance(data, bytes) else bytes(data)))
+        # not pyqtgraph's SVGExporter: its clean-up fails on the path syntax of newer Qt (pyqtgraph issue
+        # #3485) and it misplaces images (the heatmap) and scatter symbols
+        data = _qt_svg(item)
+        write_atomic(p, lambda f: f.write(data))
         return p
     exporter = pg.exporters.ImageExporter(item)
     if width is not None:
@@ -108,7 +107,15 @@ def export_panel(widget, path: str | os.PathLike, width: int | None = None) -> P
 
 
 def _qt_svg(item) -> bytes:
-    """The item (or scene) drawn by Qt's QSvgGenerator: vector output without pyqtgraph's clean-up."""
+    """The item (or scene) drawn by Qt's QSvgGenerator, one SVG pixel per scene pixel, as pyqtgraph's
+    PNG export draws it: on the view's background, items in export mode (scatter symbols as vectors, not
+    atlas bitmaps; ClassScatter then writes one <ellipse> a point), an image item (the heatmap) as one PNG
+    <image> where it lies.
+
+    The generator's resolution is the screen's: axes and legends replay QPictures recorded at that
+    resolution, and a 72-dpi generator scales them by 72/96 (axes shrunk away from the data they label)
+    and draws text at ¾ size.
+    """
     from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect, QRectF
     from PySide6.QtGui import QPainter
     from PySide6.QtSvg import QSvgGenerator
@@ -120,21 +127,75 @@ def _qt_svg(item) -> bytes:
     if scene is None or source.width() <= 0 or source.height() <= 0:
         raise ExportError("cannot export an empty plot (it has no size yet)")
     w, h = max(1, round(source.width())), max(1, round(source.height()))
+    views = scene.views()
+    dpi = views[0].logicalDpiX() if views else 96
+    background = views[0].backgroundBrush() if views else None
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.WriteOnly)
     generator = QSvgGenerator()
     generator.setOutputDevice(buffer)
+    generator.setResolution(dpi)
     generator.setSize(QSize(w, h))
     generator.setViewBox(QRect(0, 0, w, h))
     generator.setTitle("ganviz")
     painter = QPainter(generator)
+    items = [it for it in scene.items() if hasattr(it, "setExportMode")]
     try:
+        if background is not None and background.style() != Qt.NoBrush:
+            painter.fillRect(QRectF(0, 0, w, h), background)
+        for it in items:
+            it.setExportMode(True, {"antialias": True, "background": background, "painter": painter})
         scene.render(painter, QRectF(0, 0, w, h), source)
     finally:
+        for it in items:
+            it.setExportMode(False)
         painter.end()
     buffer.close()
-    return bytes(data.data())
+    return _device_strokes(bytes(data.data()).decode("utf-8")).encode("utf-8")
+
+
+_SCALED_GROUP = re.compile(r'(<g\b[^>]*?)transform="matrix\(([^)]*)\)"([^>]*>)(.*?)(</g>)', re.S)
+_THIN_LINE = re.compile(r'<(?:path|polyline|polygon)\b[^>]*vector-effect="non-scaling-stroke"[^>]*/>')
+_COORDINATES = re.compile(r'\b(d|points)="([^"]*)"')
+_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+
+
+def _device_strokes(svg: str) -> str:
+    """Cosmetic (constant-width) lines drawn in data coordinates come out of Qt as paths and polylines under
+    the data's transform (×96 on a data view) with vector-effect="non-scaling-stroke"; a renderer without
+    that SVG 1.2 feature (ImageMagick's) draws them 96 times too wide: the curves and arrows become black
+    blobs. Such lines are rewritten in the group's device coordinates (what pyqtgraph's own SVG clean-up
+    does); the group's other elements keep its transform in a group of their own."""
+
+    def group(m: re.Match) -> str:
+        matrix, body = m.group(2), m.group(4)
+        a, b, c, d, e, f = (float(v) for v in matrix.split(","))
+        if (a, b, c, d) == (1.0, 0.0, 0.0, 1.0) or "non-scaling-stroke" not in body:
+            return m.group(0)
+
+        def mapped(line: re.Match) -> str:
+            """The line's coordinates mapped by the matrix, in place (Qt writes only absolute x,y pairs)."""
+
+            def attribute(m: re.Match) -> str:
+                values = [float(v) for v in _NUMBER.findall(m.group(2))]
+                xy = zip(values[0::2], values[1::2])
+                device = iter(f"{v:.2f}" for x, y in xy for v in (a * x + c * y + e, b * x + d * y + f))
+                return f'{m.group(1)}="{_NUMBER.sub(lambda _: next(device), m.group(2))}"'
+
+            return _COORDINATES.sub(attribute, line.group(0))
+
+        def wrap(chunk: str) -> str:
+            return f'<g transform="matrix({matrix})">{chunk}</g>' if chunk.strip() else chunk
+
+        out, last = [], 0
+        for line in _THIN_LINE.finditer(body):
+            out += [wrap(body[last : line.start()]), mapped(line)]
+            last = line.end()
+        out.append(wrap(body[last:]))
+        return f'{m.group(1)}transform="matrix(1,0,0,1,0,0)"{m.group(3)}{"".join(out)}{m.group(5)}'
+
+    return _SCALED_GROUP.sub(group, svg)
 
 
 def _save_image(image: QImage, p: Path, width: int | None) -> Path:

@@ -17,6 +17,7 @@ RKL = (220, 60, 40)
 W1 = (120, 40, 160)
 LEGEND_BRUSH = (255, 255, 255, 210)  # legends stay readable over curves and the heatmap
 PROBE = (200, 0, 120)  # the latent probe and its image path
+RIM = (255, 255, 255, 170)  # outline of the data view's samples: readable on every colour of the surface
 
 
 def legend_row(layout: pg.GraphicsLayoutWidget, row: int, columns: int, lines: int = 1) -> pg.LegendItem:

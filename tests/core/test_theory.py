@@ -13,7 +13,7 @@ from ganviz.core.datasets import get_dataset
 from ganviz.core.metrics import nearest_centre, wasserstein1
 from ganviz.core.models import linear_weights, mlp
 from ganviz.core.objectives import get_objective, gradient_penalty
-from ganviz.core.surface import grid_points
+from ganviz.core.surface import contour_segments, grid_points
 from ganviz.core.theory import (
     binned_kde,
     game_value,
@@ -171,3 +171,34 @@ def test_with_d_frozen_g_alone_climbs_d():
     before_g = [p.detach().clone() for p in t.G.parameters()]
     t.step(5)
     assert all(torch.equal(a, b) for a, b in zip(before_g, t.G.parameters()))
+
+
+@pytest.mark.parametrize("shift_sigmas", [10.0, 25.0])
+def test_optimal_d_surface_is_near_0_and_1_on_disjoint_supports(shift_sigmas):
+    """Real on ring8's modes, fakes on the same modes shifted by 10σ or 25σ: their supports are disjoint, so
+    D* = p/(p+q) is ≈ 1 where only real data lies and ≈ 0 where only fakes lie. Scott's bandwidth on the fakes
+    (~19σ here) smeared both to ≈ ½ (0.44–0.56); it is capped as in the 1-D view."""
+    ds = get_dataset("ring8")
+    rng = np.random.default_rng(3)
+    shift = np.array([shift_sigmas * ds.sigma, 0.0])
+
+    def draw(k, offset):
+        return (ds.centres[rng.integers(0, 8, k)] + offset + ds.sigma * rng.standard_normal((k, 2))).astype(np.float32)
+
+    real, fakes = draw(2500, 0.0), draw(2500, shift)  # as many as the window draws
+    d_star = optimal_d_surface(fakes, real, ds, 100).reshape(-1)
+    _, _, pts = grid_points(ds.extent, 100)
+    cell = (ds.extent[1] - ds.extent[0]) / 100
+    for centres, want in ((ds.centres, 1.0), (ds.centres + shift, 0.0)):
+        k, _ = nearest_centre(pts, centres)
+        near = np.linalg.norm(pts - centres[k], axis=1) < 0.75 * cell  # the cells on each mode's centre
+        assert near.sum() >= 8
+        assert np.abs(d_star[near] - want).max() < 0.05, (want, d_star[near].min(), d_star[near].max())
+    # the D* = ½ line lies between the real and the fake modes, not around the edge of where D* is defined
+    xs, ys, _ = grid_points(ds.extent, 100)
+    lx, ly = contour_segments(d_star.reshape(100, 100), 0.5, xs, ys)
+    line = np.column_stack([lx, ly])
+    line = line[np.isfinite(line).all(axis=1)]  # the points drawn (connect="finite")
+    assert len(line) > 0
+    for centres in (ds.centres, ds.centres + shift):
+        assert nearest_centre(line, centres)[1].max() < 0.9 * np.linalg.norm(shift) + 2 * cell

@@ -6,19 +6,44 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 
-from ganviz.core.frames import Frame
+from ganviz.core.frames import GRADNORM_LABELS, Frame
 from ganviz.ui import style
 from ganviz.ui.panels.scatter import ClassScatter
 
 TRAIL_GROUPS = 4
-ONE_COLOUR = np.array([(*style.FAKE, 200)], dtype=np.uint8)
+ONE_COLOUR = np.array([(*style.FAKE, 220)], dtype=np.uint8)
+REAL_COLOUR = np.array([(*style.REAL, 220)], dtype=np.uint8)
+HEAD_ANGLE = np.radians(25.0)  # each stroke of an arrow head, from the reversed shaft
 
 
-def light_colormap(name: str, white: float = 0.25) -> pg.ColorMap:
+def light_colormap(name: str, white: float = 0.25, reverse: bool = False) -> pg.ColorMap:
     """A colour map blended with white, drawn opaque: the samples stay readable over it, and an opaque
     image paints faster than a translucent one."""
     table = pg.colormap.get(name).getLookupTable(nPts=256, alpha=False).astype(float)
+    table = table[::-1] if reverse else table
     return pg.ColorMap(np.linspace(0.0, 1.0, 256), (1 - white) * table + white * 255.0)
+
+
+DIVERGING = light_colormap("CET-D1A")  # D, D*, a critic: white on the level line, red towards real, blue fake
+SEQUENTIAL = light_colormap("CET-L2", white=0.4, reverse=True)  # ‖∇ₓD‖ ≥ 0: white at 0, greyer as it grows
+
+
+def arrow_heads(tails: np.ndarray, tips: np.ndarray, size: float) -> np.ndarray:
+    """Two strokes per arrow at its tip, as (4·n, 2) point pairs for connect='pairs'; a stroke is `size` long
+    or 40 % of its arrow if that is shorter (in data units: the view's aspect is locked, so angles hold)."""
+    d = tips - tails
+    length = np.hypot(d[:, 0], d[:, 1])
+    ok = length > 0
+    unit = np.zeros_like(d)
+    unit[ok] = d[ok] / length[ok, None]
+    stroke = np.minimum(size, 0.4 * length)[:, None]
+    c, s = np.cos(HEAD_ANGLE), np.sin(HEAD_ANGLE)
+    back = -unit
+    left = np.column_stack([back[:, 0] * c - back[:, 1] * s, back[:, 0] * s + back[:, 1] * c])
+    right = np.column_stack([back[:, 0] * c + back[:, 1] * s, -back[:, 0] * s + back[:, 1] * c])
+    out = np.empty((4 * len(d), 2), np.float32)
+    out[0::4], out[1::4], out[2::4], out[3::4] = tips, tips + stroke * left, tips, tips + stroke * right
+    return out
 
 
 class DataPanel(pg.GraphicsLayoutWidget):
@@ -33,16 +58,17 @@ class DataPanel(pg.GraphicsLayoutWidget):
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setZValue(-10)
         self.plot.addItem(self.image)
-        self.colorbar = pg.ColorBarItem(
-            values=(0.0, 1.0), colorMap=light_colormap("CET-D1A"), interactive=False, width=14
-        )
+        self.colorbar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=DIVERGING, interactive=False, width=14)
         self.colorbar.setImageItem(self.image, insert_in=self.plot)
+        # plain numbers: an SI factor ("critic D(x) (x0.001)" over ticks ±500) reads as the wrong scale
+        self.colorbar.axis.enableAutoSIPrefix(False)
         # solid: a dashed wide pen is re-dashed segment by segment on every paint (the costliest item here)
         self.boundary = pg.PlotCurveItem(
             pen=pg.mkPen(style.BOUNDARY, width=1.5), connect="finite", segmentedLineMode="off"
         )
-        self.real = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(*style.REAL, 200), name="real data")
-        self.fake = ClassScatter(size=4, brush=pg.mkBrush(*style.FAKE, 200), name="generated G(z)")
+        # a light rim keeps the samples readable on any colour of the surface (blue fakes on its blue side)
+        self.real = ClassScatter(size=5, pen=style.RIM, brush=pg.mkBrush(*style.REAL, 220), name="real data")
+        self.fake = ClassScatter(size=5, pen=style.RIM, brush=pg.mkBrush(*style.FAKE, 220), name="generated G(z)")
         self.trails = [
             pg.PlotCurveItem(pen=pg.mkPen(*style.FAKE, 40 + 150 * i // (TRAIL_GROUPS - 1)), connect="finite")
             for i in range(TRAIL_GROUPS)
@@ -51,10 +77,11 @@ class DataPanel(pg.GraphicsLayoutWidget):
         self.path = pg.PlotCurveItem(pen=pg.mkPen(style.PROBE, width=3), connect="finite")
         self.probe = pg.ScatterPlotItem(size=16, symbol="+", pen=pg.mkPen(style.PROBE, width=3), brush=None)
         self.selected = pg.ScatterPlotItem(size=14, symbol="o", pen=pg.mkPen("k", width=2), brush=None)
-        self.arrow = pg.PlotCurveItem(pen=pg.mkPen("k", width=2))
+        self.arrow = pg.PlotCurveItem(pen=pg.mkPen("k", width=2), connect="pairs")
         self.drawn = pg.ScatterPlotItem(size=5, pen=None, brush=pg.mkBrush(20, 20, 20, 230))
         self.grad_arrows = pg.PlotCurveItem(pen=pg.mkPen(20, 20, 20, 190, width=1.5), connect="pairs")
-        self.grad_heads = pg.ScatterPlotItem(size=5, pen=None, brush=pg.mkBrush(20, 20, 20, 220))
+        # the heads' strokes as line pairs in one curve: 250 arrows cost two batched items, not 250
+        self.grad_heads = pg.PlotCurveItem(pen=pg.mkPen(20, 20, 20, 190, width=1.5), connect="pairs")
         self.argmax = pg.ScatterPlotItem(size=18, symbol="star", pen=pg.mkPen("k", width=1), brush=pg.mkBrush("y"))
         self.argmax.setToolTip("argmax D: where G sends every sample when D is frozen")
         for item in (self.manifold, *self.trails, self.boundary, self.real, self.fake, self.path, self.probe):
@@ -62,7 +89,9 @@ class DataPanel(pg.GraphicsLayoutWidget):
         for item in (self.selected, self.arrow, self.grad_arrows, self.grad_heads, self.argmax, self.drawn):
             self.plot.addItem(item)
         # under the plot: inside it the legend covered a corner of the heatmap (and samples there)
-        legend = style.legend_row(self, row=1, columns=5)
+        # two lines of three: one line of five was wider than the view with the critic's level label and the
+        # arrows' scale, and pushed the colour bar out of the window
+        legend = style.legend_row(self, row=1, columns=3, lines=2)
         legend.addItem(self.real, "real data")
         legend.addItem(self.fake, "generated G(z)")
         legend.addItem(self.boundary, "D = ½")
@@ -75,6 +104,7 @@ class DataPanel(pg.GraphicsLayoutWidget):
         self._extent: tuple[float, float, float, float] | None = None
         self._kind: str | None = None
         self._real_id: int | None = None
+        self._sequential = False
 
     def layer_items(self) -> dict[str, pg.GraphicsObject]:
         return {
@@ -99,7 +129,8 @@ class DataPanel(pg.GraphicsLayoutWidget):
         seg = np.empty((2 * len(pts), 2), np.float32)
         seg[0::2], seg[1::2] = pts, tips
         self.grad_arrows.setData(seg[:, 0], seg[:, 1], connect="pairs")
-        self.grad_heads.setData(pos=tips)
+        heads = arrow_heads(pts, tips, 0.015 * (x1 - x0))
+        self.grad_heads.setData(heads[:, 0], heads[:, 1], connect="pairs")
         self.legend.getLabel(self.grad_arrows).setText(f"−∇ₓ L_G × {scale:.3g}")
 
     def set_arrows_visible(self, on: bool) -> None:
@@ -136,7 +167,10 @@ class DataPanel(pg.GraphicsLayoutWidget):
         self.selected.setData([float(x[0])], [float(x[1])])
         if grad is not None:
             tip = x - scale * grad
-            self.arrow.setData([x[0], tip[0]], [x[1], tip[1]])
+            x0, x1 = self._extent[:2] if self._extent is not None else (-1.0, 1.0)
+            heads = arrow_heads(np.asarray([x], float), np.asarray([tip], float), 0.025 * (x1 - x0))
+            pts = np.concatenate([np.asarray([x, tip], float), heads])
+            self.arrow.setData(pts[:, 0], pts[:, 1], connect="pairs")
 
     def set_trails(self, tracks: np.ndarray | None) -> None:
         """tracks: (snapshots, points, 2), oldest first; drawn in TRAIL_GROUPS pieces, older fainter."""
@@ -164,10 +198,14 @@ class DataPanel(pg.GraphicsLayoutWidget):
             self._kind = frame.surface_labels
             self.colorbar.axis.setLabel(frame.surface_labels[0])
             self.legend.getLabel(self.boundary).setText(frame.surface_labels[1])
+            sequential = frame.surface_labels == GRADNORM_LABELS  # a norm, from 0: no diverging map
+            if sequential != self._sequential:
+                self._sequential = sequential
+                self.colorbar.setColorMap(SEQUENTIAL if sequential else DIVERGING)
         self.argmax.setData([frame.surface_max[0]], [frame.surface_max[1]])
         self.show_arrows(frame)
         if id(frame.real) != self._real_id:  # real points only change with the dataset
-            self.real.setData(pos=frame.real)
+            self.real.set_points(frame.real, np.zeros(len(frame.real), np.int16), REAL_COLOUR)
             self._real_id = id(frame.real)
         if self.fake.isVisible():
             if self.colour_by_class:

@@ -20,9 +20,11 @@ from PySide6.QtWidgets import (
 
 from ganviz.core import dirac
 from ganviz.core.objectives import OBJECTIVES
+from ganviz.ui import style
 
-FIELD_LIM = 2.0
-FIELD_N = 15  # arrows per side
+FIELD_LIM = 2.0  # the field covers at least [−2, 2]² (the notebook's quiver grid) and always the whole view
+FIELD_N = 15  # arrows per side on [−2, 2]² ...
+FIELD_N_MAX = 23  # ... and more, up to this, on a wider view, so the arrows stay about as dense
 VIEW_MAX = 6.0  # the view grows to show a trajectory that leaves the field, up to ±VIEW_MAX
 ARROW = (110, 110, 110)
 TRAJECTORY = (215, 35, 35)
@@ -99,7 +101,13 @@ class DiracPanel(QWidget):
         self.gp_lambda = _spin(
             0.0, 10.0, dirac.DIRAC_GP_LAMBDA, 0.05, 3, "WGAN-GP penalty λ(|ψ| − 1)²; the notebook's reg = 2λ"
         )
-        start_tip = "start of the trajectory; the paper's (θ₀, ψ₀) = (1, 1) is (1, −1) in ganviz's convention"
+        # ganviz.core.dirac plays the game in the paper's own coordinates (its D is high on real through
+        # D(x) = −ψx, not through ψ → −ψ), so the paper's start is entered as it is printed
+        paper = "({:g}, {:g})".format(*dirac.PAPER_START)
+        start_tip = (
+            f"start of the trajectory; the paper's (θ₀, ψ₀) = {paper}, the same coordinates here: "
+            "with minimax, simultaneous, h = 0.2 it gives the paper's r₅₀₀ = 3.10"
+        )
         self.theta0 = _spin(-VIEW_MAX, VIEW_MAX, 1.0, 0.1, 2, start_tip)
         self.psi0 = _spin(-VIEW_MAX, VIEW_MAX, 1.0, 0.1, 2, start_tip)
 
@@ -113,14 +121,15 @@ class DiracPanel(QWidget):
         controls.addWidget(QLabel("ψ₀"), 1, 8)
         controls.addWidget(self.psi0, 1, 9)
 
-        self.plot_widget = pg.PlotWidget()
-        self.plot = self.plot_widget.getPlotItem()
+        self.plot_widget = pg.GraphicsLayoutWidget()
+        self.plot = self.plot_widget.addPlot(row=0, col=0)
         self.plot.setLabel("bottom", "θ (generator)")
         self.plot.setLabel("left", "ψ (discriminator)")
         self.plot.showGrid(x=True, y=True, alpha=0.15)
         self.plot.setAspectLocked(True)
         self.plot.setMenuEnabled(False)
-        legend = self.plot.addLegend(offset=(8, 8), labelTextSize="9pt", brush=(255, 255, 255, 210))
+        legend = style.legend_row(self.plot_widget, row=1, columns=4)  # under the plot: inside, it hid the field
+        self.legend = legend
         self.field_item = pg.PlotCurveItem(pen=pg.mkPen(ARROW, width=1.3), connect="pairs", antialias=True)
         self.plot.addItem(self.field_item)
         legend.addItem(self.field_item, "field (dθ/dt, dψ/dt)")
@@ -130,6 +139,7 @@ class DiracPanel(QWidget):
         self.plot.addItem(self.equilibrium)
         self.trajectory_item = pg.PlotDataItem(pen=pg.mkPen(TRAJECTORY, width=2.2), antialias=True, name="trajectory")
         self.plot.addItem(self.trajectory_item)
+        legend.addItem(self.trajectory_item, "trajectory")
         self.start_item = pg.ScatterPlotItem(
             size=11, symbol="o", brush=pg.mkBrush(START), pen=pg.mkPen("w", width=1), name="start"
         )
@@ -138,6 +148,8 @@ class DiracPanel(QWidget):
         )
         self.plot.addItem(self.start_item)
         self.plot.addItem(self.end_item)
+        legend.addItem(self.start_item, "start")
+        legend.addItem(self.end_item, "end")
 
         self.note = QLabel(
             "Data δ₀, generator δ_θ, linear discriminator ψ (Mescheder et al. 2018); ganviz's losses via autograd"
@@ -192,12 +204,6 @@ class DiracPanel(QWidget):
         self.clip.setEnabled(obj.clips_weights)
         self.gp_lambda.setEnabled(obj.uses_gradient_penalty)
 
-        theta, psi, theta_dot, psi_dot = dirac.field_grid(
-            s["objective"], n=FIELD_N, lim=FIELD_LIM, r1=s["r1"], gp_lambda=s["gp_lambda"]
-        )
-        xs, ys = arrow_segments(theta, psi, theta_dot, psi_dot, cell=2 * FIELD_LIM / (FIELD_N - 1))
-        self.field_item.setData(xs, ys)
-
         self.result = res = dirac.simulate(**s)
         traj = res.trajectory
         finite = np.isfinite(traj).all(axis=1)
@@ -207,7 +213,14 @@ class DiracPanel(QWidget):
         self.end_item.setData([shown[-1, 0]], [shown[-1, 1]])
 
         reach = float(np.abs(shown).max()) if shown.size else 0.0
-        lim = min(VIEW_MAX, max(FIELD_LIM, reach)) * 1.08
+        field_lim = min(VIEW_MAX, max(FIELD_LIM, reach))  # the field under the whole trajectory
+        n = int(min(FIELD_N_MAX, max(FIELD_N, round((FIELD_N - 1) * field_lim / FIELD_LIM) + 1)))
+        theta, psi, theta_dot, psi_dot = dirac.field_grid(
+            s["objective"], n=n, lim=field_lim, r1=s["r1"], gp_lambda=s["gp_lambda"]
+        )
+        xs, ys = arrow_segments(theta, psi, theta_dot, psi_dot, cell=2 * field_lim / (n - 1))
+        self.field_item.setData(xs, ys)
+        lim = field_lim * 1.08
         self.plot.setRange(xRange=(-lim, lim), yRange=(-lim, lim), padding=0)
 
         label = obj.label
