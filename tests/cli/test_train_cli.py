@@ -60,9 +60,10 @@ def test_metrics_file_fields(grid_run):
     for key in ("modes", "modes_robust"):
         assert isinstance(m[key], int) and 0 <= m[key] <= 25
     assert 0.0 <= m["hq"] <= 1.0
-    for key in ("w1", "critic_estimate"):
+    for key in ("w1", "w1_floor"):
         assert isinstance(m[key], float) and math.isfinite(m[key])
-    assert m["w1"] > 0
+    assert m["w1"] > 0 and 0 < m["w1_floor"] < 0.5
+    assert "critic_estimate" not in m  # a GAN's D gap is not a W1 estimate
     assert "rkl" in m
 
 

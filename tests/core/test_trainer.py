@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from ganviz.core.config import TrainConfig
-from ganviz.core.metrics import mode_stats
+from ganviz.core.metrics import mode_stats, w1_floor
 from ganviz.core.models import linear_weights
 from ganviz.core.objectives import OBJECTIVES
 from ganviz.core.trainer import Snapshot, Trainer
@@ -318,7 +318,12 @@ def test_evaluate_reports_the_mode_metrics_of_the_fakes():
     for key in ("modes", "modes_robust", "hq"):
         assert out[key] == want[key]
     assert math.isfinite(out["w1"]) and out["w1"] > 0
-    assert math.isfinite(out["critic_estimate"])
+    assert "critic_estimate" not in out  # non-saturating: a classifier, not a critic
+    wgan = tiny(seed=0, objective="wgan-gp")
+    wgan.step(2)
+    critic = wgan.evaluate(n_w1=50)
+    assert math.isfinite(critic["critic_estimate"])
+    assert critic["w1_floor"] == pytest.approx(w1_floor(wgan.dataset, 50), rel=1e-12)
     assert "modes" not in tiny(dataset="moons").evaluate(n_w1=50)
 
 

@@ -27,8 +27,11 @@ def test_quality_titles_show_the_latest_row(qtbot):
     qtbot.addWidget(panel)
     # step, modes, modes_robust, hq, rkl, w1
     quality = np.array([[100, 3, 1, 0.2, 1.5, 0.9], [200, 7, 6, 0.523, 0.104, 0.2134]])
-    frame = dataclasses.replace(make_frame(200), quality=quality, centres=RING8_CENTRES, mode_counts=np.ones(8))
+    frame = dataclasses.replace(
+        make_frame(200), quality=quality, centres=RING8_CENTRES, mode_counts=np.ones(8), w1_floor=0.153
+    )
     panel.show_frame(frame)
+    assert panel.w1_floor.isVisible() and panel.w1_floor.value() == pytest.approx(0.153)  # a perfect G's W1
     assert "Modes captured (of 8): 7 · robust 6" in _title(panel.modes_plot)
     assert "HQ 0.52 · rKL 0.10 · W1 0.213" in _title(panel.scores_plot)
     # rKL undefined (no HQ sample) and no mixture: those numbers are left out, the rest stay
