@@ -31,7 +31,9 @@ class QualityPanel(pg.GraphicsLayoutWidget):
         self.scores_plot.addItem(self.w1_floor)
         for curve, name in ((self.hq, "HQ fraction"), (self.rkl, "reverse KL"), (self.w1, "exact W1")):
             scores_legend.addItem(curve, name)
-        scores_legend.addItem(self.w1_floor, "W1 floor")
+        # the legend samples a curve's pen (an InfiniteLine there crashes its paint): a proxy curve with the same pen
+        self._floor_key = pg.PlotDataItem(pen=self.w1_floor.pen)
+        scores_legend.addItem(self._floor_key, "W1 floor")
         self.modes_plot.setToolTip(
             "Modes captured: modes with ≥ 1 high-quality sample (the published definition, weak on the grid);\n"
             "robust: modes with ≥ 20. A sample is high quality within 3σ of its nearest centre."

@@ -43,7 +43,8 @@ class TheoryPanel(pg.GraphicsLayoutWidget):
         w1_legend.addItem(self.w1, "exact W1")
         self.w1_floor = pg.InfiniteLine(angle=0, pen=pg.mkPen(style.W1, width=1, style=Qt.DotLine))
         self.w1_plot.addItem(self.w1_floor)
-        w1_legend.addItem(self.w1_floor, "W1 floor (two real samples)")
+        self._floor_key = pg.PlotDataItem(pen=self.w1_floor.pen)  # a legend samples a curve, not an InfiniteLine
+        w1_legend.addItem(self._floor_key, "W1 floor (two real samples)")
         self.grad_plot = self.addPlot(row=4, col=0)
         self.grad_plot.setTitle("Mean ‖∇ₓ L_G‖ at the fakes", size=TITLE_SIZE)
         self.grad_plot.setLogMode(y=True)
