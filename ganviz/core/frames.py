@@ -18,7 +18,16 @@ import torch
 from ganviz.core.config import TrainConfig
 from ganviz.core.engine import HISTORY_FIELDS, TrainerProcess
 from ganviz.core.events import Event, EventScanner, diverged_event
-from ganviz.core.latent import LatentSlice, colour_classes, generate, latent_range, manifold_lines, pad_grid
+from ganviz.core.latent import (
+    Inspection,
+    LatentSlice,
+    colour_classes,
+    generate,
+    inspect,
+    latent_range,
+    manifold_lines,
+    pad_grid,
+)
 from ganviz.core.metrics import W1_SAMPLES, mode_stats, w1_floor, wasserstein1
 from ganviz.core.surface import colour_levels, contour_segments, critic_midpoint, evaluate_surface, grid_points
 from ganviz.core.theory import (
@@ -130,6 +139,9 @@ class Frame:
     created: float = field(default_factory=time.perf_counter)
     events: tuple = ()  # (step, kind, text) so far, for loss-plot markers (ganviz.core.events)
     w1_floor: float | None = None  # exact W1 between two real samples of W1_SAMPLES: a perfect G's score
+    inspection: Inspection | None = None  # the selected sample, computed with this frame's weights
+    # G's parameters at this frame, for the GUI's own copy of G (probe, segment); not kept in stored snapshots
+    g_weights: tuple[np.ndarray, ...] | None = None
 
     def column(self, name: str) -> np.ndarray:
         return self.history[:, HISTORY_COLUMNS.index(name)]
@@ -165,6 +177,8 @@ class FrameBuilder:
         # latent views, set from the GUI thread (whole-object assignments, read once per frame)
         self.latent = LatentSlice((0, 1), tuple([0.0] * self.mirror.config.zdim))
         self.manifold_cells = 0  # 0 = manifold layer off
+        # the selected sample (set from the GUI thread, read here): inspected with each frame's weights
+        self.inspect_index: int | None = None
         self.surface_mode = "d"  # "d" learned D | "dstar" estimated optimal D | "gradnorm" ‖∇ₓD‖
         self.arrows_on = False
         self.critic_stats_on = False
@@ -284,6 +298,8 @@ class FrameBuilder:
             history=self.history.view(),
             events=tuple(self.events),
             w1_floor=self._w1_floor,
+            inspection=inspect(m, fakes, self.inspect_index),
+            g_weights=tuple(t.detach().to("cpu", copy=True).numpy() for t in m.G.state_dict().values()),
             quality=self.quality.view(),
             mode_counts=stats.counts if stats else None,
             modes=stats.as_dict() if stats else None,

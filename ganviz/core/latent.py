@@ -126,12 +126,16 @@ def nearest_point(points: np.ndarray, xy: np.ndarray, max_dist: float) -> int | 
     return i if i is not None and d2[i] <= max_dist**2 else None
 
 
-def sample_info(trainer, z: np.ndarray) -> dict:
-    """z, G(z), D(G(z)) (as the window shows D) and ∇ₓ of the generator loss at G(z), for one latent."""
+def sample_info(trainer, z: np.ndarray, x: np.ndarray | None = None) -> dict:
+    """z, G(z), D(G(z)) (as the window shows D) and ∇ₓ of the generator loss at G(z), for one latent.
+    `x`: G(z) already computed (a frame's fake), so the inspected point is exactly the one drawn."""
     dev = trainer.device
-    zt = torch.as_tensor(np.asarray(z, dtype=np.float32)[None, :], device=dev)
-    with torch.no_grad():
-        x = trainer.G(zt)
+    if x is None:
+        zt = torch.as_tensor(np.asarray(z, dtype=np.float32)[None, :], device=dev)
+        with torch.no_grad():
+            x = trainer.G(zt)
+    else:
+        x = torch.as_tensor(np.asarray(x, dtype=np.float32)[None, :], device=dev)
     x = x.detach().requires_grad_(True)
     was = trainer.D.training
     trainer.D.eval()  # no spectral-norm power iteration from a read
@@ -148,3 +152,21 @@ def sample_info(trainer, z: np.ndarray) -> dict:
         "d": float(shown.detach()),
         "grad": grad.cpu().numpy()[0],
     }
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """The selected sample, computed with the weights of one frame by the thread that builds it, so the GUI
+    never runs autograd through networks another thread is loading weights into."""
+
+    selected: dict  # sample_info of the selected fixed-batch sample, with its "index" and "d_label"
+
+
+def inspect(trainer, fakes: np.ndarray, index: int | None) -> Inspection | None:
+    """The selected sample of `trainer`'s current networks; None when none is selected."""
+    if index is None or not 0 <= index < len(fakes):
+        return None
+    selected = sample_info(trainer, trainer.z_fixed[index].cpu().numpy(), fakes[index])
+    selected["index"] = index
+    selected["d_label"] = "D(G(z))" if trainer.objective.surface == "prob" else "critic D(G(z))"
+    return Inspection(selected)

@@ -149,6 +149,7 @@ class SnapshotRing:
         return now
 
     def _store(self, slot: int, frame: Frame) -> Frame:
+        frame = dataclasses.replace(frame, g_weights=None)  # only the live frame feeds the GUI's copy of G
         return _with_arrays(frame, lambda key, a: self._ring_store(key, slot, a))
 
     def _ring_store(self, key: str, slot: int, a: np.ndarray) -> np.ndarray:

@@ -676,6 +676,16 @@ class CompareWindow(QMainWindow):
         # arrives, with no sender)
         if self.worker is None or self.sender() is not self.worker:
             return
+        try:
+            self._take_frames(bundle)
+        except Exception:  # a view that cannot draw must not stop the next bundle from coming
+            last = traceback.format_exc().strip().splitlines()[-1]
+            self.statusBar().showMessage(f"A view could not draw this frame ({last}); training goes on", 5_000)
+        finally:
+            if self.worker is not None:
+                self.worker.frame_taken()
+
+    def _take_frames(self, bundle: CompareFrames) -> None:
         self.bundle = bundle
         now = time.perf_counter()
         self.frame_times.append(now)
@@ -688,8 +698,6 @@ class CompareWindow(QMainWindow):
         self._report_divergences(bundle)
         self.status.setText(status_line(bundle, self.running))
         self.frames_drawn.emit(bundle)
-        if self.worker is not None:
-            self.worker.frame_taken()
 
     def _report_divergences(self, bundle: CompareFrames) -> None:
         for i, d in enumerate(bundle.diverged):

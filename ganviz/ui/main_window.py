@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 import itertools
+import sys
 import time
+import traceback
 from collections import deque
 from collections.abc import Callable
 
 import numpy as np
+import torch
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
@@ -31,7 +35,7 @@ from ganviz.core.drawing import brush, erase
 from ganviz.core.export import ExportError, history_csv
 from ganviz.core.frames import Frame, FrameBuilder
 from ganviz.core.io import check_writable
-from ganviz.core.latent import generate, latent_range, nearest_point, sample_info, segment
+from ganviz.core.latent import generate, latent_range, nearest_point, segment
 from ganviz.core.objectives import OBJECTIVES
 from ganviz.core.presets import get_preset, list_presets
 from ganviz.core.session import Session, SessionError, load_session
@@ -98,6 +102,8 @@ class MainWindow(QMainWindow):
         self.confirm_discard: Callable[[str], bool] = self._ask_discard
         self._saved_step = 0  # the step last written to (or read from) a session file
         self._trained_step = 0  # the step of the current engine's latest frame
+        self._own_g: torch.nn.Module | None = None
+        self._draw_failures: set[str] = set()  # reported once each (a failing panel fails every frame)
         self.running = False
         self.frame: Frame | None = None
         # per drawn frame, bounded (~10 min at 30 frames/s): time drawn, step shown, build + draw cost
@@ -434,6 +440,8 @@ class MainWindow(QMainWindow):
 
     def _start_engine(self, config: TrainConfig, state: dict | None = None, history: dict | None = None) -> None:
         self.builder = FrameBuilder(config, state, history)
+        # the window's own G, for the probe and segment (copied before the worker that writes the mirror starts)
+        self._own_g = copy.deepcopy(self.builder.mirror.G).cpu().eval().requires_grad_(False)
         self._trained_step = int(state["step"]) if state else 0
         self._setup_latent(self.builder.mirror.config)
         self.builder.arrows_on = self.arrows_action.isChecked()
@@ -949,6 +957,23 @@ class MainWindow(QMainWindow):
         # arrives, with no sender)
         if self.worker is None or self.sender() is not self.worker:
             return
+        try:
+            self._take_frame(frame, t0)
+        except Exception:  # a panel that cannot draw this frame must not stop the next one from coming
+            self._report_draw_failure(traceback.format_exc())
+        finally:
+            if self.worker is not None:
+                self.worker.frame_taken()
+
+    def _report_draw_failure(self, text: str) -> None:
+        """Once per kind of failure: the traceback on stderr, its last line in the status bar."""
+        last = text.strip().splitlines()[-1]
+        if last not in self._draw_failures:
+            self._draw_failures.add(last)
+            print(f"ganviz: a view could not draw a frame:\n{text}", file=sys.stderr)
+        self.statusBar().showMessage(f"A view could not draw this frame ({last}); training goes on", 5_000)
+
+    def _take_frame(self, frame: Frame, t0: float) -> None:
         self.frame = frame
         self._trained_step = frame.step
         last = self.snapshots[-1].step if self.snapshots else -1
@@ -959,6 +984,7 @@ class MainWindow(QMainWindow):
                 self.scrubbed = pinned
                 self._draw(pinned, side=False)  # the heatmap kept a view of the reused slot
         self.timeline.set_count(len(self.snapshots), following=self.scrubbed is None)
+        self._load_own_g(frame)
         if self.scrubbed is None:
             self._draw(frame, side=t0 - self._side_panels_at >= SIDE_PANEL_PERIOD_S or not frame.running)
             self._refresh_latent_marks()
@@ -971,12 +997,11 @@ class MainWindow(QMainWindow):
         self._update_status(frame)
         self._take_notices()
         self.frame_drawn.emit(frame)
-        if self.worker is not None:
-            self.worker.frame_taken()
 
     def _draw(self, frame: Frame, side: bool = True) -> None:
         """Put one frame (live or a stored snapshot) on every panel."""
         self.data_panel.show_frame(frame)
+        self._show_inspection(frame)
         if self.latent_panel is not None and self.latent_dock.isVisible():
             self.latent_panel.show_frame(frame)
         if self.trail_length:
@@ -1059,9 +1084,18 @@ class MainWindow(QMainWindow):
         cells = panel.cells.value() if panel.manifold.isChecked() else 0
         self.builder.manifold_cells = cells
 
+    # Nothing here runs a network that the frame worker loads weights into. The probe and the segment use the
+    # window's own copy of G (`_own_g`), given each live frame's weights (Frame.g_weights); the selected sample
+    # (autograd through D) is computed by the worker with each frame's weights (Frame.inspection), on request.
+
     def _generate(self, z: np.ndarray) -> np.ndarray:
-        m = self.builder.mirror
-        return generate(m.G, z, m.device)
+        return generate(self._own_g, z, torch.device("cpu"))
+
+    def _load_own_g(self, frame: Frame) -> None:
+        if frame.g_weights is not None and self._own_g is not None:
+            with torch.no_grad():
+                for t, w in zip(self._own_g.state_dict().values(), frame.g_weights):
+                    t.copy_(torch.from_numpy(w))
 
     def _on_probe(self, z: np.ndarray) -> None:
         self._probe_z = z
@@ -1077,8 +1111,21 @@ class MainWindow(QMainWindow):
             self.data_panel.set_probe(self._generate(self._probe_z[None, :])[0])
         if self._segment_z is not None:
             self.data_panel.set_path(self._generate(segment(*self._segment_z)))
-        if self._selected is not None:
-            self._show_selection()
+
+    def _show_inspection(self, frame: Frame) -> None:
+        """The selected sample as computed for `frame`."""
+        selected = frame.inspection.selected if frame.inspection is not None else None
+        if selected is None or self._selected is None:
+            self.data_panel.set_selected(None)
+            if self.latent_panel is not None:
+                self.latent_panel.show_selection(None)
+            return
+        x0, x1, _, _ = frame.extent
+        norm = float(np.hypot(*selected["grad"]))
+        scale = 0.08 * (x1 - x0) / norm if norm > 0 else 0.0  # the arrow is drawn at 8 % of the view width
+        self.data_panel.set_selected(selected["x"], selected["grad"], scale)
+        if self.latent_panel is not None:
+            self.latent_panel.show_selection(selected)
 
     def _on_slice(self, latent_slice) -> None:
         if self.builder is not None:
@@ -1100,34 +1147,25 @@ class MainWindow(QMainWindow):
         self.select_sample(nearest_point(frame.fakes, np.array([p.x(), p.y()]), tolerance))
 
     def select_sample(self, index: int | None) -> None:
-        """Highlight fixed-batch sample `index` in both views and show its z, G(z), D and ∇ₓ L_G."""
+        """Highlight fixed-batch sample `index` in both views and show its z, G(z), D and ∇ₓ L_G (from the next
+        frame, which the worker builds at once)."""
         self._selected = index
         if index is None:
             self.data_panel.set_selected(None)
             if self.latent_panel is not None:
                 self.latent_panel.show_selection(None)
-            return
-        self._show_selection()
+        if self.builder is not None:
+            self.builder.inspect_index = index  # read by the worker's next frame
+            if self.worker is not None:
+                self.worker.request_frame()
 
     def selection_info(self) -> dict | None:
-        if self._selected is None or self.builder is None:
+        """The selected sample as the frame on screen shows it (None before that frame has arrived)."""
+        frame = self.scrubbed or self.frame
+        if self._selected is None or frame is None or frame.inspection is None:
             return None
-        m = self.builder.mirror
-        info = sample_info(m, m.z_fixed[self._selected].cpu().numpy())
-        info["index"] = self._selected
-        info["d_label"] = "D(G(z))" if m.objective.surface == "prob" else "critic D(G(z))"
-        return info
-
-    def _show_selection(self) -> None:
-        info = self.selection_info()
-        if info is None:
-            return
-        x0, x1, _, _ = (self.scrubbed or self.frame).extent
-        norm = float(np.hypot(*info["grad"]))
-        scale = 0.08 * (x1 - x0) / norm if norm > 0 else 0.0  # the arrow is drawn at 8 % of the view width
-        self.data_panel.set_selected(info["x"], info["grad"], scale)
-        if self.latent_panel is not None:
-            self.latent_panel.show_selection(info)
+        selected = frame.inspection.selected
+        return selected if selected is not None and selected["index"] == self._selected else None
 
     def fps(self, window_s: float = 2.0) -> float:
         now = time.perf_counter()

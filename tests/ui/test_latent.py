@@ -83,12 +83,15 @@ def test_probe_and_segment_are_g_of_their_latents(qtbot):
     ref = Trainer(TINY)
     ref.step(1)
     x = generate(ref.G, np.array([[0.3, -0.4]], np.float32), torch.device("cpu"))[0]
+    # computed by the frame worker with the weights of the next frame (never on the GUI thread)
+    qtbot.waitUntil(lambda: len(w.data_panel.probe.getData()[0]) == 1, timeout=30_000)
     px, py = w.data_panel.probe.getData()
     assert np.allclose([px[0], py[0]], x, atol=1e-6)
     lp.draw_segment(np.array([-1.0, -1.0], np.float32), np.array([1.0, 0.5], np.float32))
     path = generate(
         ref.G, segment(np.array([-1.0, -1.0], np.float32), np.array([1.0, 0.5], np.float32)), torch.device("cpu")
     )
+    qtbot.waitUntil(lambda: len(w.data_panel.path.getData()[0]) == len(path), timeout=30_000)
     sx, sy = w.data_panel.path.getData()
     np.testing.assert_allclose(np.column_stack([sx, sy]), path, atol=1e-6)
     w.close()
@@ -112,6 +115,7 @@ def test_slice_with_fixed_sliders_is_g_of_the_assembled_latents(qtbot):
     assert np.array_equal(frame.pad_class, classes)
     lp.move_probe(np.array([0.2, 0.7], np.float32))
     x = generate(w.builder.mirror.G, np.array([[0.5, 0.2, -0.25, 0.7]], np.float32), torch.device("cpu"))[0]
+    qtbot.waitUntil(lambda: len(w.data_panel.probe.getData()[0]) == 1, timeout=30_000)  # the worker's next frame
     px, py = w.data_panel.probe.getData()
     assert np.allclose([px[0], py[0]], x, atol=1e-6)
     w.close()
@@ -135,6 +139,7 @@ def test_selected_sample_info_matches_autograd(qtbot):
     w = make_window(qtbot)
     frame_where(qtbot, w, lambda f: True)
     w.select_sample(11)
+    qtbot.waitUntil(lambda: w.selection_info() is not None, timeout=30_000)  # the worker's next frame
     info = w.selection_info()
     m = w.builder.mirror
     z = m.z_fixed[11:12]

@@ -99,7 +99,7 @@ class CompareAdapter:
         runs = None
         if diverging:  # every run blows up, so the comparison as a whole pauses
             blow = run_config(COMPARE_TINY, "lsgan").replace(**BLOW_UP)
-            runs = [blow, blow.replace(lr_g=20.0, lr_d=20.0)]
+            runs = [blow, blow.replace(lr_g=9.0, lr_d=9.0)]  # lr ≤ 10: the bound every setting has
         self.window = CompareWindow(COMPARE_TINY, runs)
         self.drawn: list = []
         self.window.frames_drawn.connect(self.drawn.append)
@@ -254,10 +254,7 @@ def test_a_frame_from_the_old_worker_after_reset_is_not_drawn(qtbot, make, kind)
     assert a.worker is not old
 
 
-@windows(
-    main="MainWindow._on_frame: an exception while drawing skips worker.frame_taken(), the worker waits forever",
-    compare="CompareWindow._on_frames: an exception while drawing skips worker.frame_taken(), the driver waits forever",
-)
+@windows()
 def test_a_panel_that_raises_once_does_not_stop_the_frames(qtbot, make, kind, monkeypatch):
     a = make(kind)
     a.start()
