@@ -432,14 +432,25 @@ class TrainerProcess:
     def published_trainer(self) -> Trainer | str:
         """A Trainer holding the last published weights and step under the child's last settings, or why
         there is none. Its optimisers start fresh and its random streams from the seed: the child's own are
-        not published. Reads only the shared memory, never the mirror, so any thread may call it."""
+        not published. Reads the shared memory, and the mirror only when nothing can be copied into it any
+        more, so any thread may call it once the child is gone."""
         trainer = Trainer(self.child_config)
-        pub = self.shared.read(state_tensors(trainer))
-        if pub is None:
-            if int(self.shared.meta[SEQ]) == 0:
-                return "the trainer published nothing before it stopped"
-            return "the trainer stopped while publishing, so no consistent state is left"
-        trainer.step_count = pub.step
+        tensors = state_tensors(trainer)
+        pub = self.shared.read(tensors)
+        if pub is not None:
+            trainer.step_count = pub.step
+            return trainer
+        seq = int(self.shared.meta[SEQ])
+        if seq == 0:
+            return "the trainer published nothing before it stopped"
+        if seq % 2 == 0 or self.last_seq != seq - 1:
+            return "the trainer stopped while publishing, before the window had read its last state"
+        # killed in the middle of a write: the mirror holds the last whole state, and no read can change it
+        # any more (the counter stays odd), so copying it races with no one
+        with torch.no_grad():
+            for dst, src in zip(tensors, self.tensors, strict=True):
+                dst.copy_(src)
+        trainer.step_count = self.mirror.step_count
         return trainer
 
     def save_published(self, path: str, history: dict | None = None) -> tuple[str, tuple]:

@@ -16,7 +16,7 @@ import pytest
 import torch
 
 from ganviz.core.config import TrainConfig
-from ganviz.core.engine import G_LOSS, STEP, SharedState, TrainerProcess, state_tensors
+from ganviz.core.engine import G_LOSS, SEQ, STEP, SharedState, TrainerProcess, state_tensors
 from ganviz.core.session import load_session
 
 TINY = TrainConfig(hidden=16, layers=2, batch=32, seed=4)
@@ -196,6 +196,28 @@ def test_a_save_the_child_died_before_answering_is_written_from_the_published_st
     engine.poll()
     assert ("saved_published", (path, 4)) in engine.notices
     assert load_session(path).step == 4
+
+
+def test_save_after_the_child_died_in_the_middle_of_a_publish_uses_the_windows_copy(engine, tmp_path):
+    engine.send("step", 3)
+    wait_for(lambda: published_step(engine, 3), what="3 steps")
+    engine.process.kill()
+    engine.process.join(30)
+    engine.poll()
+    engine.shared.meta[SEQ] += 1  # as if killed inside SharedState.write: odd counter, half-written weights
+    engine.shared.weights.fill_(float("nan"))
+    path = str(tmp_path / "torn.gvz")
+    engine.save(path)
+    assert engine.notices.pop() == ("saved_published", (path, 3))
+    saved = load_session(path).state
+    for a, b in zip(list(saved["G"].values()) + list(saved["D"].values()), state_tensors(engine.mirror), strict=True):
+        assert torch.equal(a, b)
+    engine.last_seq -= 2  # the window had not read the last whole state: nothing consistent is left
+    engine.save(path + ".2")
+    assert engine.notices.pop() == (
+        "save_failed",
+        (path + ".2", "the trainer stopped while publishing, before the window had read its last state"),
+    )
 
 
 def test_save_after_the_child_stopped_before_publishing_says_why(tmp_path):
