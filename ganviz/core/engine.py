@@ -11,15 +11,27 @@ Protocol
 - NaN/Inf in the losses or weights (checked at each publish, ganviz.core.guard): the child pauses, rolls
   back to an in-memory checkpoint and sends ("diverged", (step detected, step restored, suggestion));
 - per-step loss history goes back through a queue in small chunks (a queue has a feeder thread, so `put`
-  never blocks the trainer, unlike a Pipe with messages over ~64 KB).
+  never blocks the trainer, unlike a Pipe with messages over ~64 KB);
+- after a command changes its settings the child sends ("config", TrainConfig), so the window always knows
+  the config the published weights train under (a session can be written from them if the child dies);
+- an unknown command is answered ("rejected", (name, why)) and ignored: the run goes on; an exception in
+  the child (a bad argument included) is sent as ("error", traceback) and ends the child;
+- the child never outlives the window: on Linux the kernel kills it when the thread that started it ends
+  (PR_SET_PDEATHSIG), and everywhere it checks a few times a second that its parent still exists, so a
+  window killed with -9 leaves no trainer spinning at full CPU and holding its semaphores.
 """
 
 from __future__ import annotations
 
 import copy
+import ctypes
 import math
+import multiprocessing
 import os
 import queue
+import signal
+import sys
+import threading
 import time
 import traceback
 from collections import deque
@@ -58,6 +70,8 @@ from ganviz.core.trainer import Trainer
 N_META = 16
 HISTORY_FIELDS = ("step", "g_loss", "d_loss", "penalty", "d_real", "d_fake", "g_grad_norm", "d_grad_norm")
 PUBLISH_HZ = 60.0
+PARENT_CHECK_S = 0.2  # how often the child checks that the window process still exists
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 def state_tensors(trainer: Trainer) -> list[torch.Tensor]:
@@ -145,12 +159,50 @@ class SharedState:
 # --- the child --------------------------------------------------------------------------------
 
 
+def _die_with_parent(parent_pid: int, pdeathsig: bool) -> None:
+    """Ask Linux to SIGKILL this process when the thread that started it ends (nothing here needs cleaning
+    up: the semaphores are unlinked by multiprocessing's resource tracker once the last holder is gone).
+    `pdeathsig` is False when that thread was not the main thread: it could end while the window lives."""
+    if pdeathsig and sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # no prctl (another libc): the parent watch in the loop still ends the child
+    if os.getppid() != parent_pid:  # the parent died before the request took effect: no signal will come
+        os._exit(0)
+
+
+class _ParentWatch:
+    """Whether the window process still exists, looked at no more than every PARENT_CHECK_S.
+
+    Portable: multiprocessing's parent sentinel (the end of a pipe the parent holds open, or its process
+    handle on Windows) turns ready when the parent is gone; os.getppid() as a fallback."""
+
+    def __init__(self, parent_pid: int) -> None:
+        self.parent = multiprocessing.parent_process()
+        self.parent_pid = parent_pid
+        self.next_at = 0.0
+
+    def gone(self) -> bool:
+        now = time.perf_counter()
+        if now < self.next_at:
+            return False
+        self.next_at = now + PARENT_CHECK_S
+        if self.parent is not None:
+            return not self.parent.is_alive()
+        return os.getppid() != self.parent_pid
+
+
 class _ChildLoop:
-    def __init__(self, config: TrainConfig, shared: SharedState, commands, results, state: dict | None) -> None:
+    def __init__(
+        self, config: TrainConfig, shared: SharedState, commands, results, state: dict | None, parent_pid: int
+    ) -> None:
         self.trainer = Trainer(config, (state or {}).get("dataset_points"))  # a session's CSV points, if any
         if state is not None:
             self.trainer.load_state_dict(state)
         self.shared, self.commands, self.results = shared, commands, results
+        self.watch = _ParentWatch(parent_pid)
+        self.sent_config = self.trainer.config  # the window has this one; changes are sent as ("config", c)
         self.tensors = state_tensors(self.trainer)
         self.running = False
         self.pending = 0  # single steps asked for while paused
@@ -199,8 +251,8 @@ class _ChildLoop:
             t.set_regularisers(**args[0])
         elif name == "optimizer":
             t.set_optimizer(*args)
-        else:
-            raise ValueError(f"unknown command {name!r}")
+        else:  # a window newer or older than this child: say so and keep training
+            self.results.put(("rejected", (str(name), "unknown command")))
 
     def publish(self) -> None:
         t = self.trainer
@@ -258,11 +310,19 @@ class _ChildLoop:
             self.history_steps.clear()
             self.results.put(("diverged", diverged))
 
+    def send_config(self) -> None:
+        if self.trainer.config != self.sent_config:
+            self.sent_config = self.trainer.config
+            self.results.put(("config", self.sent_config))
+
     def run(self) -> None:
+        """Train and publish until told to stop, or until the window process is gone (then at once)."""
         last_publish = 0.0
         next_step_at = time.perf_counter()
         self.publish()
         while not self.stop:
+            if self.watch.gone():
+                return  # nobody reads the results any more: no last publish
             busy = self.running or self.pending > 0
             handled = False
             while True:  # drain every waiting command before the next step
@@ -273,6 +333,7 @@ class _ChildLoop:
                 self.handle(cmd)
                 handled = True
             if handled:  # the window sees pause, step counts and settings at once
+                self.send_config()
                 self.publish()
                 last_publish = time.perf_counter()
                 continue
@@ -297,10 +358,19 @@ class _ChildLoop:
         self.publish()
 
 
-def _child_main(config: TrainConfig, shared: SharedState, commands, results, state: dict | None) -> None:
+def _child_main(
+    config: TrainConfig,
+    shared: SharedState,
+    commands,
+    results,
+    state: dict | None,
+    parent_pid: int,
+    pdeathsig: bool,
+) -> None:
     try:
+        _die_with_parent(parent_pid, pdeathsig)
         torch.set_num_threads(1)
-        _ChildLoop(config, shared, commands, results, state).run()
+        _ChildLoop(config, shared, commands, results, state, parent_pid).run()
         results.cancel_join_thread()  # exit now even if the window no longer reads results
     except BaseException:
         results.put(("error", traceback.format_exc()))
@@ -324,9 +394,14 @@ class TrainerProcess:
         ctx = mp.get_context("spawn")
         self.commands = ctx.Queue()
         self.results = ctx.Queue()
+        # the config the child trains under, as it last reported it (a session written after its death uses it)
+        self.child_config = self.config.replace(device=str(self.mirror.device)).resolved()
+        # Linux's parent-death signal follows the thread that starts the child: only the main thread lives as
+        # long as this process (compare runs may be built in a worker thread)
+        pdeathsig = threading.current_thread() is threading.main_thread()
         self.process = ctx.Process(
             target=_child_main,
-            args=(self.config.replace(device=str(self.mirror.device)), self.shared, self.commands, self.results, state),
+            args=(self.child_config, self.shared, self.commands, self.results, state, os.getpid(), pdeathsig),
             daemon=True,
             name="ganviz-trainer",
         )
@@ -335,15 +410,63 @@ class TrainerProcess:
         self.error: str | None = None
         self._history_chunks: list[np.ndarray] = []
         self._divergences: list[tuple[int, int, str]] = []
-        # ("saved", (path, step)) / ("save_failed", (path, why)); appended by the polling thread, popped by the window
+        # ("saved", (path, step)) / ("save_failed", (path, why)) / ("saved_published", (path, step)) /
+        # ("rejected", (command, why)); appended by the polling thread, popped by the window
         self.notices: deque[tuple[str, tuple]] = deque()
+        self._pending_saves: dict[str, dict | None] = {}  # asked of the child, not yet answered
 
     def send(self, *cmd) -> None:
         if self.process.is_alive():
             self.commands.put(cmd)
 
+    def save(self, path: str, history: dict | None = None) -> None:
+        """Write a session to `path`; the outcome comes as a notice. The child writes it (it holds the
+        optimisers and random streams); once it has died, it is written at once from what it last published
+        (see `save_published`), and so is one it was asked for but died before answering."""
+        if self.process.is_alive():
+            self._pending_saves[path] = history
+            self.commands.put(("save", path, history))
+        else:
+            self.notices.append(self.save_published(path, history))
+
+    def published_trainer(self) -> Trainer | str:
+        """A Trainer holding the last published weights and step under the child's last settings, or why
+        there is none. Its optimisers start fresh and its random streams from the seed: the child's own are
+        not published. Reads the shared memory, and the mirror only when nothing can be copied into it any
+        more, so any thread may call it once the child is gone."""
+        trainer = Trainer(self.child_config, self.mirror.dataset.points)  # a CSV's or drawing's points
+        tensors = state_tensors(trainer)
+        pub = self.shared.read(tensors)
+        if pub is not None:
+            trainer.step_count = pub.step
+            return trainer
+        seq = int(self.shared.meta[SEQ])
+        if seq == 0:
+            return "the trainer published nothing before it stopped"
+        if seq % 2 == 0 or self.last_seq != seq - 1:
+            return "the trainer stopped while publishing, before the window had read its last state"
+        # killed in the middle of a write: the mirror holds the last whole state, and no read can change it
+        # any more (the counter stays odd), so copying it races with no one
+        with torch.no_grad():
+            for dst, src in zip(tensors, self.tensors, strict=True):
+                dst.copy_(src)
+        trainer.step_count = self.mirror.step_count
+        return trainer
+
+    def save_published(self, path: str, history: dict | None = None) -> tuple[str, tuple]:
+        """Write a session from the last published state; the notice that says how it went."""
+        trainer = self.published_trainer()
+        if isinstance(trainer, str):
+            return ("save_failed", (path, trainer))
+        try:
+            save_session(path, trainer, history=history)
+        except OSError as e:
+            return ("save_failed", (path, e.strerror or str(e)))
+        return ("saved_published", (path, trainer.step_count))
+
     def poll(self) -> Published | None:
         """Latest state into the mirror if it changed; also drains history and error messages."""
+        died = self._pending_saves and not self.process.is_alive()  # before draining: all it sent is there
         while True:
             try:
                 kind, payload = self.results.get_nowait()
@@ -358,8 +481,19 @@ class TrainerProcess:
                 self._history_chunks = [c[c[:, 0] <= restored] for c in self._history_chunks]
                 self._divergences.append(payload)
                 self.notices.append((kind, payload))
+            elif kind == "config":
+                self.child_config = payload
             else:
+                if kind in ("saved", "save_failed"):
+                    self._pending_saves.pop(payload[0], None)
                 self.notices.append((kind, payload))
+        if died:
+            # a child that stopped normally answered every save before its stop (a lost answer must not make
+            # this overwrite its file); one that was killed or failed never will
+            if self.process.exitcode != 0:
+                for path, history in list(self._pending_saves.items()):
+                    self.notices.append(self.save_published(path, history))
+            self._pending_saves.clear()
         pub = self.shared.read(self.tensors, self.last_seq)
         if pub is not None:
             self.last_seq = pub.seq

@@ -396,7 +396,7 @@ class FrameBuilder:
 
     def save(self, path: str) -> None:
         """Ask the trainer process to write a session (with this window's history); see engine.notices."""
-        self.engine.send("save", path, {"loss": self.history.view().copy(), "quality": self.quality.view().copy()})
+        self.engine.save(path, {"loss": self.history.view().copy(), "quality": self.quality.view().copy()})
 
     def close(self) -> None:
         self._metrics.shutdown(wait=False, cancel_futures=True)

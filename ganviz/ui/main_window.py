@@ -664,6 +664,7 @@ class MainWindow(QMainWindow):
         self.session_path = path
         self.builder.save(path)
         self.statusBar().showMessage(f"Saving {path}…")
+        self._take_notices()  # a trainer that has stopped cannot answer: the window wrote it already
 
     def _save_as_dialog(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Save session", self.session_path or "run.gvz", SESSION_FILTER)
@@ -719,9 +720,19 @@ class MainWindow(QMainWindow):
                 path, step = payload
                 self._remember(path, step)
                 self.statusBar().showMessage(f"Saved {path} at step {step}")
+            elif kind == "saved_published":
+                path, step = payload
+                self._remember(path)
+                self.statusBar().showMessage(
+                    f"Saved {path} at step {step} from the last published weights (the trainer had stopped: "
+                    "optimiser state and random streams start afresh when it is opened)"
+                )
             elif kind == "save_failed":
                 path, why = payload
                 self.statusBar().showMessage(f"Could not save {path}: {why}")
+            elif kind == "rejected":
+                command, why = payload
+                self.statusBar().showMessage(f"The trainer ignored {command!r}: {why}")
             elif kind == "diverged":
                 detected, restored, suggestion = payload
                 self.running = False
@@ -1230,6 +1241,9 @@ class MainWindow(QMainWindow):
         self._sync_menus()
         last = message.strip().splitlines()[-1] if message.strip() else "unknown error"
         self.statusBar().showMessage(f"Training stopped: {last}. Run → Reset to start again.")
+        if self.builder is not None:  # the worker has finished: a save the child never answered is written here
+            self.builder.engine.poll()
+            self._take_notices()
         if self.isVisible() and not getattr(self, "_closing", False):
             box = QMessageBox(
                 QMessageBox.Critical, "ganviz: training stopped", f"The trainer stopped:\n{last}", parent=self

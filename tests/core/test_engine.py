@@ -1,0 +1,275 @@
+"""The trainer child process: it dies with its window, survives odd commands, reports its errors, is forced
+to stop when it will not, and its published state never reads torn; a session can be written after it died."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from ganviz.core.config import TrainConfig
+from ganviz.core.engine import G_LOSS, SEQ, STEP, SharedState, TrainerProcess, state_tensors
+from ganviz.core.session import load_session
+
+TINY = TrainConfig(hidden=16, layers=2, batch=32, seed=4)
+LINUX = sys.platform.startswith("linux")
+
+
+def wait_for(predicate, timeout: float = 60.0, what: str = "condition"):
+    """predicate()'s first truthy value, polling; fails after `timeout` seconds (generous: the CI box is slow)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.01)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+@pytest.fixture
+def engine():
+    e = TrainerProcess(TINY)
+    yield e
+    e.close()
+
+
+def published_step(engine: TrainerProcess, step: int) -> bool:
+    pub = engine.poll()
+    return engine.last_seq >= 0 and engine.mirror.step_count == step and (pub is None or pub.step == step)
+
+
+# --- the child never outlives its window --------------------------------------------------------
+
+WINDOW = textwrap.dedent(
+    """
+    import sys, threading, time
+    from ganviz.core.config import TrainConfig
+    from ganviz.core.engine import TrainerProcess
+
+    if __name__ == "__main__":
+        made = []
+        make = lambda: made.append(TrainerProcess(TrainConfig(hidden=16, layers=2, batch=32, seed=1)))
+        if sys.argv[1] == "thread":  # started by a thread that ends at once: no parent-death signal for it
+            t = threading.Thread(target=make)
+            t.start()
+            t.join()
+        else:
+            make()
+        engine = made[0]
+        engine.send("start")
+        deadline = time.monotonic() + 120
+        while engine.last_seq < 0 or engine.mirror.step_count < 5:  # training, and past its thread's end
+            engine.poll()
+            if time.monotonic() > deadline:
+                sys.exit("the trainer never published")
+            time.sleep(0.01)
+        print(engine.process.pid, flush=True)
+        time.sleep(300)
+    """
+)
+
+
+def gone(pid: int) -> bool:
+    """No such process, or only its zombie (PID 1 here may reap late)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] in ("Z", "X")
+
+
+def shm_files(pid: int) -> set[str]:
+    """The /dev/shm files the process has mapped and that still have a name (multiprocessing's semaphores,
+    sem.mp-*; torch's shared tensors are unlinked as soon as they are mapped)."""
+    out = set()
+    for line in Path(f"/proc/{pid}/maps").read_text().splitlines():
+        parts = line.split(maxsplit=5)
+        if len(parts) == 6 and parts[5].startswith("/dev/shm/") and not parts[5].endswith("(deleted)"):
+            out.add(parts[5])
+    return out
+
+
+@pytest.mark.skipif(not LINUX, reason="reads /proc")
+@pytest.mark.parametrize("started_by", ["main", "thread"])
+def test_trainer_exits_soon_after_its_window_is_killed(tmp_path, child_env, started_by):
+    """kill -9 of the window: the child goes (Linux's parent-death signal; the parent watch when the
+    child was started from another thread) and the semaphores it held are unlinked."""
+    script = tmp_path / "window.py"
+    script.write_text(WINDOW)
+    window = subprocess.Popen(
+        [sys.executable, str(script), started_by], stdout=subprocess.PIPE, env=child_env, text=True
+    )
+    child = None
+    try:
+        line = window.stdout.readline()
+        assert line.strip().isdigit(), f"the window script failed (exit {window.wait()})"
+        child = int(line)
+        held = shm_files(child)
+        assert held, "expected the trainer to hold multiprocessing semaphores in /dev/shm"
+        window.kill()
+        window.wait()
+        killed = time.monotonic()
+        wait_for(lambda: gone(child), timeout=10, what="the orphaned trainer to exit")
+        print(f"\ntrainer started by the {started_by} thread exited {time.monotonic() - killed:.2f} s after its window")
+        wait_for(lambda: not any(os.path.exists(p) for p in held), timeout=10, what="its /dev/shm files to go")
+    finally:
+        if window.poll() is None:
+            window.kill()
+            window.wait()
+        if child is not None and not gone(child):
+            os.kill(child, signal.SIGKILL)  # the old behaviour: do not leave it spinning
+
+
+# --- commands, errors, stopping -----------------------------------------------------------------
+
+
+def test_an_unknown_command_is_rejected_and_training_goes_on(engine):
+    engine.send("no-such-command", 1)
+    engine.send("step", 3)
+    wait_for(lambda: published_step(engine, 3), what="3 steps after the unknown command")
+    assert ("rejected", ("no-such-command", "unknown command")) in engine.notices
+    assert engine.alive and engine.error is None
+
+
+def test_an_exception_in_the_child_reaches_the_parent(engine):
+    wait_for(lambda: engine.poll() or engine.last_seq >= 0, what="the first publish")
+    engine.send("objective", "bogus")  # Trainer.set_objective raises in the child
+    wait_for(lambda: (engine.poll(), engine.error)[1], what="the error report")
+    assert "unknown objective 'bogus'" in engine.error.strip().splitlines()[-1]
+    engine.process.join(30)
+    assert engine.process.exitcode == 1
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGSTOP"), reason="needs SIGSTOP")
+def test_close_forces_a_child_that_does_not_stop(engine, monkeypatch):
+    wait_for(lambda: engine.poll() or engine.last_seq >= 0, what="the first publish")
+    forced = []
+    for name in ("terminate", "kill"):
+        real = getattr(engine.process, name)
+        monkeypatch.setattr(engine.process, name, lambda real=real, name=name: (forced.append(name), real())[1])
+    # frozen: it never reads the stop command, and on Linux only SIGKILL ends a stopped process, so close()
+    # goes through terminate() and then kill()
+    os.kill(engine.process.pid, signal.SIGSTOP)
+    engine.close(timeout=0.5)
+    assert not engine.alive
+    assert forced and forced[0] == "terminate"
+    assert engine.process.exitcode in (-signal.SIGTERM, -signal.SIGKILL)
+
+
+# --- a session from what the child published, after it died -------------------------------------
+
+
+def test_save_after_the_child_was_killed_writes_its_last_published_state(engine, tmp_path):
+    engine.send("lr", 0.0005, None)  # a setting changed while it ran: the session must have it
+    engine.send("step", 7)
+    wait_for(lambda: published_step(engine, 7), what="7 steps")
+    engine.process.kill()
+    engine.process.join(30)
+    path = str(tmp_path / "after.gvz")
+    engine.save(path, {"loss": torch.zeros((2, 3)).numpy()})
+    assert engine.notices.pop() == ("saved_published", (path, 7))
+    session = load_session(path)
+    assert session.step == 7 and session.config.lr_g == 0.0005
+    saved = list(session.state["G"].values()) + list(session.state["D"].values())
+    for a, b in zip(saved, state_tensors(engine.mirror), strict=True):
+        assert torch.equal(a, b)
+    trainer = session.make_trainer()  # and it trains on from there
+    trainer.step(2)
+    assert trainer.step_count == 9
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGSTOP"), reason="needs SIGSTOP")
+def test_a_save_the_child_died_before_answering_is_written_from_the_published_state(engine, tmp_path):
+    engine.send("step", 4)
+    wait_for(lambda: published_step(engine, 4), what="4 steps")
+    os.kill(engine.process.pid, signal.SIGSTOP)  # it will never read the save command
+    path = str(tmp_path / "pending.gvz")
+    engine.save(path)
+    engine.process.kill()
+    engine.process.join(30)
+    engine.poll()
+    assert ("saved_published", (path, 4)) in engine.notices
+    assert load_session(path).step == 4
+
+
+def test_save_after_the_child_died_in_the_middle_of_a_publish_uses_the_windows_copy(engine, tmp_path):
+    engine.send("step", 3)
+    wait_for(lambda: published_step(engine, 3), what="3 steps")
+    engine.process.kill()
+    engine.process.join(30)
+    engine.poll()
+    engine.shared.meta[SEQ] += 1  # as if killed inside SharedState.write: odd counter, half-written weights
+    engine.shared.weights.fill_(float("nan"))
+    path = str(tmp_path / "torn.gvz")
+    engine.save(path)
+    assert engine.notices.pop() == ("saved_published", (path, 3))
+    saved = load_session(path).state
+    for a, b in zip(list(saved["G"].values()) + list(saved["D"].values()), state_tensors(engine.mirror), strict=True):
+        assert torch.equal(a, b)
+    engine.last_seq -= 2  # the window had not read the last whole state: nothing consistent is left
+    engine.save(path + ".2")
+    assert engine.notices.pop() == (
+        "save_failed",
+        (path + ".2", "the trainer stopped while publishing, before the window had read its last state"),
+    )
+
+
+def test_save_after_the_child_stopped_before_publishing_says_why(tmp_path):
+    engine = TrainerProcess(TINY)
+    try:
+        engine.process.kill()  # before it could publish anything
+        engine.process.join(30)
+        path = str(tmp_path / "none.gvz")
+        engine.save(path)
+        assert engine.notices.pop() == ("save_failed", (path, "the trainer published nothing before it stopped"))
+        assert not os.path.exists(path)
+    finally:
+        engine.close()
+
+
+# --- the seqlock --------------------------------------------------------------------------------
+
+
+def test_seqlock_never_returns_a_torn_read():
+    """A writer thread publishes tensors all equal to a counter (torch releases the GIL while copying, so
+    writes and reads truly overlap); every read that returns must hold a single counter value throughout."""
+    sizes = (60_000, 20_000, 7)
+    shared = SharedState(sum(sizes))
+    stop = threading.Event()
+
+    def writer() -> None:
+        source = [torch.empty(n) for n in sizes]
+        k = 0
+        while not stop.is_set():
+            k += 1
+            for t in source:
+                t.fill_(float(k))
+            shared.write(source, {STEP: k, G_LOSS: -k})
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    into = [torch.empty(n) for n in sizes]
+    seen, consistent, attempts = set(), 0, 0
+    try:
+        wait_for(lambda: int(shared.meta[STEP]) > 0, what="the first write")
+        while attempts < 10_000:
+            attempts += 1
+            pub = shared.read(into, tries=1)  # one attempt per read: a torn copy must be caught, not retried
+            if pub is None:
+                continue
+            values = torch.cat(into)
+            assert values.min() == values.max() == pub.step == -pub.g_loss, f"torn read at step {pub.step}"
+            seen.add(pub.step)
+            consistent += 1
+    finally:
+        stop.set()
+        thread.join(10)
+    assert consistent > 0 and len(seen) > 1, (consistent, len(seen))  # the writer ran while we read
