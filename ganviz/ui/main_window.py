@@ -722,7 +722,7 @@ class MainWindow(QMainWindow):
                 self.statusBar().showMessage(f"Saved {path} at step {step}")
             elif kind == "saved_published":
                 path, step = payload
-                self._remember(path)
+                self._remember(path, step)
                 self.statusBar().showMessage(
                     f"Saved {path} at step {step} from the last published weights (the trainer had stopped: "
                     "optimiser state and random streams start afresh when it is opened)"
