@@ -375,6 +375,13 @@ class MainWindow(QMainWindow):
             self.layer_actions[key] = self._action(
                 view, label, lambda on, k=key: self.set_layer_visible(k, on), checkable=True, checked=True
             )
+        self._action(
+            view,
+            "Clear probe, segment and selection",
+            self.clear_inspection,
+            Qt.Key_Escape,
+            tip="Esc, or a right click in the data view or the latent pad",
+        )
         view.addSeparator()
         for dock, label in ((self.loss_dock, "Loss panel"), (self.quality_dock, "Quality panel")):
             self._action(view, label, dock.setVisible, checkable=True, checked=True)
@@ -759,6 +766,8 @@ class MainWindow(QMainWindow):
             self.dataset_group.addAction(act)
             self.dataset_actions[name] = act
         self.set_dataset(name)
+        self.draw_action.setChecked(False)  # leaves draw mode: the drawing is not the data any more
+        self.set_drawing(False)
         self.statusBar().showMessage(f"Training on {path}" + (f" — {note}" if note else ""))
         return True
 
@@ -823,7 +832,7 @@ class MainWindow(QMainWindow):
 
     def set_drawing(self, on: bool) -> None:
         self.drawing = on
-        self.data_panel.set_drawn(self.drawn if on or len(self.drawn) else None)
+        self.data_panel.set_drawn(self.drawn if on else None)  # drawn points show only while drawing
         if on:
             self.statusBar().showMessage(
                 "Drawing: drag to add points, Shift+drag or right-drag to erase; Dataset → Train on drawn points"
@@ -1084,6 +1093,7 @@ class MainWindow(QMainWindow):
             panel = LatentPanel(config.zdim, lim)
             panel.probe_moved.connect(self._on_probe)
             panel.segment_drawn.connect(self._on_segment)
+            panel.clear_requested.connect(self.clear_inspection)
             panel.slice_changed.connect(self._on_slice)
             panel.manifold_changed.connect(self._on_manifold)
             self.latent_dock.setWidget(panel)
@@ -1123,6 +1133,15 @@ class MainWindow(QMainWindow):
         if self._segment_z is not None:
             self.data_panel.set_path(self._generate(segment(*self._segment_z)))
 
+    def clear_inspection(self) -> None:
+        """Escape, or a right click in the data view or the latent pad: no probe, segment or selection."""
+        self._probe_z, self._segment_z = None, None
+        self.data_panel.set_probe(None)
+        self.data_panel.set_path(None)
+        if self.latent_panel is not None:
+            self.latent_panel.clear_marks()
+        self.select_sample(None)
+
     def _show_inspection(self, frame: Frame) -> None:
         """The selected sample as computed for `frame`."""
         selected = frame.inspection.selected if frame.inspection is not None else None
@@ -1151,6 +1170,9 @@ class MainWindow(QMainWindow):
     def _on_data_click(self, ev) -> None:
         frame = self.scrubbed or self.frame
         vb = self.data_panel.plot.getViewBox()
+        if ev.button() == Qt.RightButton and not self.drawing and vb.sceneBoundingRect().contains(ev.scenePos()):
+            self.clear_inspection()
+            return
         if ev.button() != Qt.LeftButton or frame is None or not vb.sceneBoundingRect().contains(ev.scenePos()):
             return
         p = vb.mapSceneToView(ev.scenePos())

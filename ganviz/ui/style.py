@@ -20,6 +20,22 @@ PROBE = (200, 0, 120)  # the latent probe and its image path
 RIM = (255, 255, 255, 170)  # outline of the data view's samples: readable on every colour of the surface
 
 
+class ProbeMarker(pg.ScatterPlotItem):
+    """The probe's cross: magenta on a white halo, so it stays visible on every class colour (magenta ones too).
+    The halo is a child item that follows every setData."""
+
+    def __init__(self, size: int = 16) -> None:
+        super().__init__(size=size, symbol="+", pen=pg.mkPen(PROBE, width=3), brush=None)
+        self.halo = pg.ScatterPlotItem(size=size + 4, symbol="+", pen=pg.mkPen("w", width=7), brush=None)
+        self.halo.setParentItem(self)
+        self.halo.setFlag(self.halo.GraphicsItemFlag.ItemStacksBehindParent)
+
+    def setData(self, *args, **kwargs) -> None:
+        super().setData(*args, **kwargs)
+        if hasattr(self, "halo"):  # ScatterPlotItem's constructor calls setData before the halo exists
+            self.halo.setData(*args, **kwargs)
+
+
 def legend_row(layout: pg.GraphicsLayoutWidget, row: int, columns: int, lines: int = 1) -> pg.LegendItem:
     """A legend in its own layout row (under its plot): inside the plot it would hide the newest, rightmost data."""
     legend = pg.LegendItem(colCount=columns, labelTextSize="9pt", horSpacing=14, verSpacing=-6)

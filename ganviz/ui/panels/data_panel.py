@@ -75,7 +75,7 @@ class DataPanel(pg.GraphicsLayoutWidget):
         ]  # older segments fainter
         self.manifold = pg.PlotCurveItem(pen=pg.mkPen(60, 60, 60, 140, width=1), connect="finite")
         self.path = pg.PlotCurveItem(pen=pg.mkPen(style.PROBE, width=3), connect="finite")
-        self.probe = pg.ScatterPlotItem(size=16, symbol="+", pen=pg.mkPen(style.PROBE, width=3), brush=None)
+        self.probe = style.ProbeMarker()
         self.selected = pg.ScatterPlotItem(size=14, symbol="o", pen=pg.mkPen("k", width=2), brush=None)
         self.arrow = pg.PlotCurveItem(pen=pg.mkPen("k", width=2), connect="pairs")
         self.drawn = pg.ScatterPlotItem(size=5, pen=None, brush=pg.mkBrush(20, 20, 20, 230))

@@ -34,6 +34,9 @@ class _PadViewBox(pg.ViewBox):
         if ev.button() == Qt.LeftButton:
             ev.accept()
             self._pad.move_probe(self._ab(ev.scenePos()))
+        elif ev.button() == Qt.RightButton:  # right click: away with the probe, segment and selection
+            ev.accept()
+            self._pad.clear_requested.emit()
         else:
             super().mouseClickEvent(ev)
 
@@ -56,6 +59,7 @@ class _PadViewBox(pg.ViewBox):
 class LatentPanel(QWidget):
     probe_moved = Signal(object)  # full latent vector z (np.float32, zdim)
     segment_drawn = Signal(object, object)  # latent endpoints a, b
+    clear_requested = Signal()  # right click: the window clears the probe, the segment and the selection
     slice_changed = Signal(object)  # LatentSlice
     manifold_changed = Signal(int)  # cells per side, 0 = off
 
@@ -71,7 +75,7 @@ class LatentPanel(QWidget):
         self.view.hideButtons()
         self.view.setMinimumSize(220, 220)
         self.points = ClassScatter(size=4)
-        self.probe = pg.ScatterPlotItem(size=16, symbol="+", pen=pg.mkPen(style.PROBE, width=3), brush=None)
+        self.probe = style.ProbeMarker()
         self.segment = pg.PlotCurveItem(pen=pg.mkPen(style.PROBE, width=3))
         self.selected = pg.ScatterPlotItem(size=14, symbol="o", pen=pg.mkPen("k", width=2), brush=None)
         for item in (self.points, self.segment, self.probe, self.selected):
