@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -329,33 +330,44 @@ class Recorder:
 
     def stop(self) -> Path:
         """Finish the file and return its path; ExportError when no frame was added (nothing is written)."""
+        return self._take_encoding()()
+
+    def stop_in_background(self) -> Future:
+        """Like `stop`, but the encoding (seconds for a long GIF) runs on a thread of its own, so the window
+        stays responsive: a Future of the path (or of the ExportError). No frames: ExportError at once."""
+        encode = self._take_encoding()
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ganviz-recording")
+        future = pool.submit(encode)
+        pool.shutdown(wait=False)  # the thread ends with its one job
+        return future
+
+    def _take_encoding(self):
+        """Stop recording; a function that writes the file (touching no Qt object) and returns its path."""
         if not self.recording:
             raise ExportError("not recording")
         self._stop_timer()
-        path, tmp, frames = self.path, self._tmp, self.frames
-        try:
-            if frames == 0:
-                raise ExportError(f"no frames were recorded; {path} was not written")
-            if self._suffix == ".gif":
-                import imageio.v3 as iio
-
-                iio.imwrite(
-                    tmp,
-                    np.stack(self._gif),
-                    plugin="pillow",
-                    extension=".gif",
-                    duration=1000.0 / self.fps,
-                    loop=0,
-                )
-            else:
-                self._mp4.close()  # flushes and waits for ffmpeg
-                self._mp4 = None
-            commit_temp(tmp, path)
-        except OSError as e:
-            raise ExportError(f"cannot write {str(path)!r}: {e.strerror or e}") from None
-        finally:
+        path, tmp, frames, suffix, fps = self.path, self._tmp, self._gif, self._suffix, self.fps
+        mp4 = self._mp4
+        if self.frames == 0:
             self._reset()
-        return path
+            raise ExportError(f"no frames were recorded; {path} was not written")
+        self.path, self._tmp, self._mp4, self._gif, self.size = None, None, None, [], None  # the job owns them now
+
+        def encode() -> Path:
+            try:
+                if suffix == ".gif":
+                    import imageio.v3 as iio
+
+                    iio.imwrite(tmp, np.stack(frames), plugin="pillow", extension=".gif", duration=1000.0 / fps, loop=0)
+                else:
+                    mp4.close()  # flushes and waits for ffmpeg
+                commit_temp(tmp, path)
+            except OSError as e:
+                Path(tmp).unlink(missing_ok=True)
+                raise ExportError(f"cannot write {str(path)!r}: {e.strerror or e}") from None
+            return path
+
+        return encode
 
     def cancel(self) -> None:
         """Stop without writing anything."""

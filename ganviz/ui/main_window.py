@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 import torch
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -191,6 +191,10 @@ class MainWindow(QMainWindow):
         self.compare_window: QWidget | None = None
         self.theory_windows: dict[str, QWidget] = {}  # separate views (Dirac-GAN, 1-D, digits), made once
         self.recorder: Recorder | None = None
+        self._encodings: list = []  # Futures of recordings being encoded off the GUI thread
+        self._encoding_timer = QTimer(self)
+        self._encoding_timer.setInterval(100)
+        self._encoding_timer.timeout.connect(self._check_encodings)
         self._build_menus()
         if session is not None:
             self.config = session.config
@@ -808,17 +812,38 @@ class MainWindow(QMainWindow):
         self.record_action.blockSignals(False)
         self.statusBar().showMessage(f"Recording the data view to {path}… (File → Record again to stop)")
 
-    def stop_recording(self) -> None:
+    def stop_recording(self, wait: bool = True) -> None:
+        """Stop recording and write the file; `wait=False` (the menu) encodes on a thread of its own."""
         if self.recorder is not None and self.recorder.recording:
-            path = self.recorder.stop()
-            self.statusBar().showMessage(f"Recording saved to {path}")
+            if wait:
+                path = self.recorder.stop()
+                self.statusBar().showMessage(f"Recording saved to {path}")
+            else:
+                path = self.recorder.path
+                self._encodings.append(self.recorder.stop_in_background())
+                self.statusBar().showMessage(f"Saving the recording to {path}…")
+                self._encoding_timer.start()
         self.record_action.blockSignals(True)
         self.record_action.setChecked(False)
         self.record_action.blockSignals(False)
 
+    def _check_encodings(self) -> None:
+        """Report recordings whose encoding finished (polled while any is running)."""
+        for future in [f for f in self._encodings if f.done()]:
+            self._encodings.remove(future)
+            try:
+                self.statusBar().showMessage(f"Recording saved to {future.result()}")
+            except PanelExportError as e:
+                QMessageBox.warning(self, "ganviz", f"The recording was not saved: {e}")
+        if not self._encodings:
+            self._encoding_timer.stop()
+
     def _toggle_recording(self, on: bool) -> None:
         if not on:
-            self.stop_recording()
+            try:
+                self.stop_recording(wait=False)
+            except PanelExportError as e:  # no frame recorded
+                QMessageBox.warning(self, "ganviz", str(e))
             return
         path, _ = QFileDialog.getSaveFileName(self, "Record data view", "ganviz.mp4", "MP4 video (*.mp4);;GIF (*.gif)")
         if not path:
@@ -1279,6 +1304,8 @@ class MainWindow(QMainWindow):
             return
         self._closing = True
         self.stop_recording()
+        for future in self._encodings:  # a recording still being written is finished before the window goes
+            future.exception()
         for window in (*self.theory_windows.values(), self.compare_window):
             if window is not None:
                 window.close()

@@ -1,0 +1,70 @@
+"""A recording is encoded off the GUI thread, so stopping it never freezes the window (issue 13 B18)."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+pytest.importorskip("PySide6")
+
+import imageio.v3 as iio  # noqa: E402
+
+from ganviz.core.config import TrainConfig  # noqa: E402
+from ganviz.ui.export import ExportError, Recorder  # noqa: E402
+from ganviz.ui.main_window import MainWindow  # noqa: E402
+
+
+@pytest.fixture
+def encoder_threads(monkeypatch) -> list[str]:
+    """Names of the threads that ran the GIF encoder."""
+    seen: list[str] = []
+    real = iio.imwrite
+
+    def imwrite(*args, **kwargs):
+        seen.append(threading.current_thread().name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(iio, "imwrite", imwrite)
+    return seen
+
+
+def test_stop_in_background_encodes_on_another_thread(qtbot, tmp_path, encoder_threads):
+    rec = Recorder()
+    rec.start(tmp_path / "run.gif", fps=10)
+    frames = [np.full((48, 64, 3), 20 * i, np.uint8) for i in range(5)]
+    for f in frames:
+        rec.add_frame(f)
+    future = rec.stop_in_background()
+    assert not rec.recording  # the recorder is free at once; the job owns the frames
+    assert future.result(timeout=60) == tmp_path / "run.gif"
+    assert encoder_threads and all(name != threading.main_thread().name for name in encoder_threads)
+    back = iio.imread(tmp_path / "run.gif", index=None)
+    assert back.shape[0] == 5 and np.allclose(back[3, ..., :3], 60, atol=3)
+    assert [p.name for p in tmp_path.iterdir()] == ["run.gif"]  # no temporary file left
+
+
+def test_no_frames_is_an_error_at_once(tmp_path):
+    rec = Recorder()
+    rec.start(tmp_path / "empty.gif")
+    with pytest.raises(ExportError, match="no frames"):
+        rec.stop_in_background()
+    assert not rec.recording and list(tmp_path.iterdir()) == []
+
+
+def test_the_window_saves_a_recording_without_waiting_for_it(qtbot, tmp_path, encoder_threads):
+    w = MainWindow(TrainConfig(hidden=16, layers=2, batch=32, seed=6))
+    w.confirm = w.confirm_discard = lambda _q: True
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.frame is not None, timeout=60_000)
+    path = tmp_path / "view.gif"
+    w.start_recording(str(path))
+    qtbot.waitUntil(lambda: w.recorder.frames >= 3, timeout=30_000)
+    w.record_action.trigger()  # File → Record data view, off
+    assert w.statusBar().currentMessage().startswith("Saving the recording")
+    qtbot.waitUntil(lambda: w.statusBar().currentMessage() == f"Recording saved to {path}", timeout=60_000)
+    assert path.exists() and iio.imread(path, index=None).shape[0] >= 1  # pillow merges identical frames
+    assert encoder_threads and threading.main_thread().name not in encoder_threads
+    w.close()
