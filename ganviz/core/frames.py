@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from ganviz.core.config import TrainConfig
+from ganviz.core.datasets import DATASETS
 from ganviz.core.engine import HISTORY_FIELDS, TrainerProcess
 from ganviz.core.events import Event, EventScanner, diverged_event
 from ganviz.core.latent import (
@@ -29,6 +30,7 @@ from ganviz.core.latent import (
     pad_grid,
 )
 from ganviz.core.metrics import W1_SAMPLES, mode_stats, w1_floor, wasserstein1
+from ganviz.core.objectives import OBJECTIVES
 from ganviz.core.surface import colour_levels, contour_segments, critic_midpoint, evaluate_surface, grid_points
 from ganviz.core.theory import (
     argmax_on_grid,
@@ -142,12 +144,24 @@ class Frame:
     inspection: Inspection | None = None  # the selected sample, computed with this frame's weights
     # G's parameters at this frame, for the GUI's own copy of G (probe, segment); not kept in stored snapshots
     g_weights: tuple[np.ndarray, ...] | None = None
+    # the generator step where the current objective and dataset began: the history before it belongs to other
+    # settings (losses of another objective, modes of another dataset), so the panels draw only what follows
+    segment_start: int = 0
 
     def column(self, name: str) -> np.ndarray:
         return self.history[:, HISTORY_COLUMNS.index(name)]
 
     def quality_column(self, name: str) -> np.ndarray:
         return self.quality[:, QUALITY_COLUMNS.index(name)]
+
+    def segment_column(self, name: str) -> np.ndarray:
+        """`column(name)` from `segment_start` on: what the current objective and dataset produced."""
+        steps = self.history[:, 0]
+        return self.column(name)[steps >= self.segment_start]
+
+    def segment_quality_column(self, name: str) -> np.ndarray:
+        steps = self.quality[:, 0]
+        return self.quality_column(name)[steps >= self.segment_start]
 
 
 class FrameBuilder:
@@ -161,6 +175,7 @@ class FrameBuilder:
         self.quality = GrowBuffer(len(QUALITY_COLUMNS))
         self.event_scanner = EventScanner(HISTORY_COLUMNS, QUALITY_COLUMNS)
         self.events: list[Event] = []
+        self.segment_start = 0  # see Frame.segment_start
         self.event_notices = False  # True: new events also go to engine.notices as ("event", (step, kind, text))
         for buffer, key in ((self.history, "loss"), (self.quality, "quality")):
             table = (history or {}).get(key)
@@ -207,6 +222,8 @@ class FrameBuilder:
     def send(self, *cmd) -> None:
         """Forward a command to the child and mirror live settings locally (for surface kind etc.)."""
         name, *args = cmd
+        if name in ("objective", "dataset", "custom_points"):
+            self._start_segment(name, args)
         if name == "objective":
             self.mirror.set_objective(args[0])
         elif name == "dataset":
@@ -216,6 +233,17 @@ class FrameBuilder:
             self.mirror.set_custom_points(*args)
             self._real_for, self._surface_key = None, None
         self.engine.send(*cmd)
+
+    def _start_segment(self, name: str, args: list) -> None:
+        """A new objective or dataset: a new, marked segment of the history."""
+        step = self.mirror.step_count
+        what = {
+            "objective": lambda: f"objective → {OBJECTIVES.get(args[0]).label}",
+            "dataset": lambda: f"dataset → {DATASETS.get(args[0]).label}",
+            "custom_points": lambda: "dataset → drawn points",
+        }[name]()
+        self.segment_start = step
+        self.events.append((step, "switch", what))
 
     def _real_points(self) -> np.ndarray:
         ds = self.mirror.dataset
@@ -298,6 +326,7 @@ class FrameBuilder:
             history=self.history.view(),
             events=tuple(self.events),
             w1_floor=self._w1_floor,
+            segment_start=self.segment_start,
             inspection=inspect(m, fakes, self.inspect_index),
             g_weights=tuple(t.detach().to("cpu", copy=True).numpy() for t in m.G.state_dict().values()),
             quality=self.quality.view(),

@@ -463,8 +463,10 @@ class MainWindow(QMainWindow):
             act.blockSignals(False)
         self.snapshots.clear()
         self.scrubbed = None
-        self._selected = None
+        self._selected = None  # a new run: nothing of the old one stays inspected
         self.data_panel.set_selected(None)
+        if self.latent_panel is not None:
+            self.latent_panel.show_selection(None)
         self.worker = FrameWorker(self.builder)
         self.worker.frame_ready.connect(self._on_frame)
         self.worker.failed.connect(self._on_failed)
@@ -1277,7 +1279,10 @@ class MainWindow(QMainWindow):
     def _update_status(self, frame: Frame) -> None:
         self._update_hint(frame)
         s = self.status_labels
-        s["step"].setText(f"{'running' if frame.running else 'paused'} · step {frame.step}")
+        # the window's intent, until the trainer has caught up with it (a new one starts paused): the status
+        # never says "paused" beside a Pause button
+        state = ("running" if frame.running else "starting…") if self.running else "paused"
+        s["step"].setText(f"{state} · step {frame.step}")
         s["rate"].setText(f"{frame.steps_per_s:.0f} steps/s")
         s["fps"].setText(f"{self.fps():.0f} frames/s")
         s["device"].setText(f"device {frame.device}")

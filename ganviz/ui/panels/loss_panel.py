@@ -49,16 +49,22 @@ class LossPanel(pg.GraphicsLayoutWidget):
             if wgan:
                 self.outputs_legend.addItem(self.estimate, "critic estimate E D(x) − E D(G(z))")
             self.outputs.setTitle("Critic outputs" if wgan else "Discriminator outputs")
-        if len(frame.history) == self._n:
+        key = (len(frame.history), frame.segment_start)
+        if key == self._n:
             return
-        self._n = len(frame.history)
-        steps = frame.column("step")
-        self.g_loss.setData(steps, frame.column("g_loss"))
-        self.d_loss.setData(steps, frame.column("d_loss"))
-        self.d_real.setData(steps, frame.column("d_real"))
-        self.d_fake.setData(steps, frame.column("d_fake"))
+        self._n = key
+        # only the current objective's segment: another objective's losses are another quantity
+        steps = frame.segment_column("step")
+        self.g_loss.setData(steps, frame.segment_column("g_loss"))
+        self.d_loss.setData(steps, frame.segment_column("d_loss"))
+        self.d_real.setData(steps, frame.segment_column("d_real"))
+        self.d_fake.setData(steps, frame.segment_column("d_fake"))
         if self._family == "wgan":
-            self.estimate.setData(steps, frame.column("critic_estimate"))
+            self.estimate.setData(steps, frame.segment_column("critic_estimate"))
+        if not len(steps):  # no old x-range left behind on an empty plot
+            for plot in (self.losses, self.outputs):
+                plot.setRange(xRange=(0, 1), padding=0)
+                plot.enableAutoRange()
 
     def show_events(self, events: tuple) -> None:
         """A labelled vertical line on the loss plot per group of events (diverged, coverage drop, confident
@@ -126,10 +132,12 @@ EVENT_COLOURS = {
     "coverage_drop": (200, 120, 0),
     "d_confident": (120, 40, 160),
     "critic_grad_exploded": (160, 0, 100),
+    "switch": (70, 110, 160),
 }
 EVENT_LABELS = {
     "diverged": "diverged",
     "coverage_drop": "modes −3",
     "d_confident": "D ≥ 99 %",
     "critic_grad_exploded": "‖∇‖ exploded",
+    "switch": "new settings",
 }

@@ -57,7 +57,7 @@ class QualityPanel(pg.GraphicsLayoutWidget):
             p.setMenuEnabled(False)
         self.scores_plot.setXLink(self.modes_plot)
         self._dataset: str | None = None
-        self._rows = -1
+        self._rows: tuple[int, int] | None = None
         self._modes_title = "Modes captured"
 
     def show_frame(self, frame: Frame) -> None:
@@ -84,9 +84,9 @@ class QualityPanel(pg.GraphicsLayoutWidget):
         self.w1_floor.setVisible(frame.w1_floor is not None)
         if frame.w1_floor is not None:
             self.w1_floor.setPos(frame.w1_floor)
-        if len(frame.quality) != self._rows:
-            self._rows = len(frame.quality)
-            steps = frame.quality_column("step")
+        if (len(frame.quality), frame.segment_start) != self._rows:
+            self._rows = (len(frame.quality), frame.segment_start)
+            steps = frame.segment_quality_column("step")  # this dataset's segment: "of 25" means 25 modes
             for curve, name in (
                 (self.modes, "modes"),
                 (self.robust, "modes_robust"),
@@ -94,7 +94,7 @@ class QualityPanel(pg.GraphicsLayoutWidget):
                 (self.rkl, "rkl"),
                 (self.w1, "w1"),
             ):
-                values = frame.quality_column(name)
+                values = frame.segment_quality_column(name)
                 ok = np.isfinite(values)  # rKL is undefined with no HQ sample; mode metrics need a mixture
                 curve.setData(steps[ok], values[ok])
             modes, scores = readout(frame)
@@ -104,9 +104,10 @@ class QualityPanel(pg.GraphicsLayoutWidget):
 
 
 def _latest(frame: Frame, name: str) -> float | None:
-    if not len(frame.quality):
+    column = frame.segment_quality_column(name)  # a row of an earlier dataset is not this one's number
+    if not len(column):
         return None
-    value = float(frame.quality_column(name)[-1])
+    value = float(column[-1])
     return value if np.isfinite(value) else None
 
 

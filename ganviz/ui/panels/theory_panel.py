@@ -95,17 +95,17 @@ class TheoryPanel(pg.GraphicsLayoutWidget):
         if self._objective != (frame.objective, frame.family):
             self._objective = (frame.objective, frame.family)
             self._apply_objective(frame.objective, frame.family)
-        steps = frame.column("step")
+        steps = frame.segment_column("step")  # the current objective's segment only
         if self.game.isVisible() and len(steps):
-            v = game_value(frame.column("d_loss"))
+            v = game_value(frame.segment_column("d_loss"))
             self.value.setData(steps, v)
             self.js.setData(steps, js_estimate(v))
             self.ref_label.setPos(float(steps[0]), -2 * math.log(2))
         if self.w1_plot.isVisible():
-            self.estimate.setData(steps, frame.column("critic_estimate"))
-            w1 = frame.quality_column("w1")
+            self.estimate.setData(steps, frame.segment_column("critic_estimate"))
+            w1 = frame.segment_quality_column("w1")
             ok = np.isfinite(w1)
-            self.w1.setData(frame.quality_column("step")[ok], w1[ok])
+            self.w1.setData(frame.segment_quality_column("step")[ok], w1[ok])
             self.w1_floor.setVisible(frame.w1_floor is not None)
             if frame.w1_floor is not None:
                 self.w1_floor.setPos(frame.w1_floor)
