@@ -26,9 +26,9 @@ def isolated_settings(tmp_path, monkeypatch):
 
 @pytest.fixture
 def make_main_window(qtbot):
-    """make(config=TINY, session=None): a shown MainWindow whose "new networks?" questions are answered yes;
-    closed (trainer process ended) after the test."""
-    from ui_helpers import TINY
+    """make(config=TINY, session=None): a shown MainWindow whose "new networks?" questions are answered yes and
+    whose trainer process has started; closed (trainer process ended) after the test."""
+    from ui_helpers import TINY, wait_started
 
     from ganviz.ui.main_window import MainWindow
 
@@ -40,6 +40,7 @@ def make_main_window(qtbot):
         qtbot.addWidget(w)
         w.show()
         made.append(w)
+        wait_started(qtbot, [w.builder.engine])
         return w
 
     yield make
@@ -55,7 +56,10 @@ def window(make_main_window):
 
 @pytest.fixture
 def make_compare_window(qtbot):
-    """make(base, runs=None): a shown CompareWindow that records every bundle it draws in `.drawn`."""
+    """make(base, runs=None): a shown CompareWindow, its trainer processes started, that records every bundle it
+    draws in `.drawn`."""
+    from ui_helpers import wait_started
+
     from ganviz.ui.compare_window import CompareWindow
 
     made = []
@@ -67,6 +71,7 @@ def make_compare_window(qtbot):
         qtbot.addWidget(w)
         w.show()
         made.append(w)
+        wait_started(qtbot, [b.engine for b in w.lock.builders])
         return w
 
     yield make

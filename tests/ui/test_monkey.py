@@ -15,7 +15,7 @@ import pytest
 pytest.importorskip("PySide6")
 from PySide6.QtCore import QPoint, Qt  # noqa: E402
 from PySide6.QtWidgets import QApplication, QComboBox, QFileDialog, QLineEdit, QSpinBox  # noqa: E402
-from ui_helpers import TINY, DialogDriver, all_actions, random_button  # noqa: E402
+from ui_helpers import TINY, DialogDriver, all_actions, random_button, wait_started  # noqa: E402
 
 from ganviz.ui.main_window import MainWindow  # noqa: E402
 from ganviz.ui.worker import FrameWorker  # noqa: E402
@@ -59,6 +59,7 @@ def test_random_actions_clicks_and_edits_raise_nothing(qtbot, monkeypatch, files
     window = MainWindow(CONFIG)  # its own confirm(): a real question box, answered at random
     qtbot.addWidget(window)
     window.show()
+    wait_started(qtbot, [window.builder.engine])
     actions = [a for m in window.menuBar().actions() if m.menu() for a in all_actions(m.menu())]
     actions = [a for a in actions if a.text().replace("&", "") != "Quit"]
     edits = window.params.findChildren(QLineEdit)

@@ -18,6 +18,18 @@ from ganviz.core.config import TrainConfig
 
 # small enough for a unit test; each file varies the seed or dataset with TINY.replace(...)
 TINY = TrainConfig(hidden=16, layers=2, batch=32, seed=3)
+# a trainer process (spawn, import torch, first publish) took 15 s to start on the 2-core test machine under load
+STARTUP_MS = 120_000
+
+
+def has_published(engine) -> bool:
+    return engine.shared.read([torch.empty_like(t) for t in engine.tensors], -1) is not None
+
+
+def wait_started(qtbot, engines) -> None:
+    """Wait (generously) until every trainer process has published once, so that later waits measure the window,
+    not the start of a child process on a loaded machine."""
+    qtbot.waitUntil(lambda: all(has_published(e) for e in engines), timeout=STARTUP_MS)
 
 
 def published(source):
@@ -30,7 +42,7 @@ def published(source):
     raise AssertionError("nothing published")
 
 
-def frame_where(qtbot, window, predicate: Callable, timeout: int = 30_000):
+def frame_where(qtbot, window, predicate: Callable, timeout: int = 60_000):
     """The first drawn frame (from now on) that satisfies predicate."""
     box = []
 
@@ -49,7 +61,7 @@ def next_frame(qtbot, window, timeout: int = 30_000):
     return blocker.args[0]
 
 
-def round_trip(qtbot, engine, timeout: int = 20_000):
+def round_trip(qtbot, engine, timeout: int = 30_000):
     """Send the child a command that changes nothing and wait until it has published after handling it: proof
     that its loop went round (instead of sleeping a fixed time before checking that nothing moved)."""
     before = published(engine).seq
