@@ -208,21 +208,22 @@ def test_csv_export_from_the_file_menu_is_the_frames_history(qtbot, window, tmp_
     np.testing.assert_allclose(table["g_loss"][rows], frame.column("g_loss"), rtol=1e-9)
 
 
-def test_saved_session_is_first_in_open_recent_and_reopens(qtbot, window, tmp_path, widget_dialogs):
+def test_saved_sessions_lead_open_recent_and_reopen(qtbot, window, tmp_path, widget_dialogs):
     paused_at(qtbot, window, 2)
-    path = str(tmp_path / "run.gvz")
-    with DialogDriver(lambda _dialog: str(tmp_path / "run")):  # the .gvz suffix is added
-        menu_action(window, "File", "Save session as…").trigger()
-    qtbot.waitUntil(lambda: "Saved" in window.statusBar().currentMessage(), timeout=30_000)
+    first, second = str(tmp_path / "run.gvz"), str(tmp_path / "later.gvz")
+    for answer, path in ((tmp_path / "run", first), (tmp_path / "later.gvz", second)):  # .gvz added if missing
+        with DialogDriver(lambda _dialog, a=answer: str(a)):
+            menu_action(window, "File", "Save session as…").trigger()
+        qtbot.waitUntil(lambda p=path: f"Saved {p}" in window.statusBar().currentMessage(), timeout=30_000)
     window.recent_menu.aboutToShow.emit()
     recent = [a for a in window.recent_menu.actions() if not a.isSeparator()]
-    assert [a.text() for a in recent][:1] == [path]
+    assert [a.text() for a in recent] == [second, first]  # the latest first
     window.step_once()
     frame_where(qtbot, window, lambda f: f.step == 3)
-    recent[0].trigger()  # back to the saved step
+    recent[1].trigger()  # back to the first file's step
     frame = frame_where(qtbot, window, lambda f: f.step == 2)
     np.testing.assert_array_equal(frame.fakes, replay(2).snapshot().fakes)
-    assert window.session_path == path
+    assert window.session_path == first
 
 
 FILL_RECENT = """
