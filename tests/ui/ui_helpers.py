@@ -61,6 +61,18 @@ def next_frame(qtbot, window, timeout: int = 30_000):
     return blocker.args[0]
 
 
+def frame_showing(qtbot, window, predicate: Callable, timeout: int = 60_000):
+    """The first frame that satisfies predicate, asking for a frame at every poll: while paused, frames come only
+    when asked for, and FrameWorker can drop a request made while it builds a frame (see
+    test_view_actions.test_a_view_change_during_a_frame_build_is_not_lost)."""
+
+    def poke(f):
+        window.worker.request_frame()
+        return predicate(f)
+
+    return frame_where(qtbot, window, poke, timeout)
+
+
 def round_trip(qtbot, engine, timeout: int = 30_000):
     """Send the child a command that changes nothing and wait until it has published after handling it: proof
     that its loop went round (instead of sleeping a fixed time before checking that nothing moved)."""
