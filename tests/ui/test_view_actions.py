@@ -357,7 +357,7 @@ def test_theory_dock_action_shows_the_critics_weights(qtbot, window):
     assert counts.sum() == sum(p.numel() for p in D.parameters())
     action.trigger()
     assert not window.theory_dock.isVisible()
-    assert next_frame(qtbot, window).critic is None
+    frame_showing(qtbot, window, lambda f: f.critic is None)
 
 
 @pytest.mark.xfail(
