@@ -11,32 +11,29 @@ import pyqtgraph as pg  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtGui import QKeySequence  # noqa: E402
 from PySide6.QtWidgets import QMainWindow  # noqa: E402
+from ui_helpers import TINY, published, round_trip  # noqa: E402
 
 from ganviz.core.compare import CompareError, run_config, underlying_weights  # noqa: E402
-from ganviz.core.config import TrainConfig  # noqa: E402
 from ganviz.ui.compare_window import CompareWindow, quality_line  # noqa: E402
 
-TINY = TrainConfig(dataset="grid25", hidden=16, layers=2, batch=64, seed=3)
+BASE = TINY.replace(dataset="grid25", batch=64)
 pg.setConfigOptions(imageAxisOrder="row-major")
 
 
 @pytest.fixture
-def window(qtbot):
-    w = CompareWindow(TINY)
-    w.drawn: list = []
-    w.frames_drawn.connect(w.drawn.append)
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    w.close()
+def window(make_compare_window):
+    """A compare window of the default runs on BASE (non-saturating and WGAN-GP), bundles drawn in `.drawn`."""
+    return make_compare_window(BASE)
 
 
 def published_step(engine) -> int:
-    for _ in range(200):  # a read that meets a write in progress gives None: retry
-        pub = engine.shared.read([torch.empty_like(t) for t in engine.tensors], -1)
-        if pub is not None:
-            return pub.step
-    raise AssertionError("nothing published")
+    return published(engine).step
+
+
+def still(qtbot, window, step: int) -> None:
+    """Every child's loop has gone round (a command handled, its state published) and none moved from `step`."""
+    for _ in range(2):
+        assert [round_trip(qtbot, b.engine).step for b in window.lock.builders] == [step] * len(window.lock.builders)
 
 
 def settle(qtbot, window) -> int:
@@ -64,8 +61,7 @@ def test_lock_step_frames_panels_and_shared_plot(qtbot, window):
     qtbot.waitUntil(trained, timeout=60_000)
     window.pause()
     step = settle(qtbot, window)
-    qtbot.wait(600)
-    assert [published_step(b.engine) for b in window.lock.builders] == [step, step], "moved while paused"
+    still(qtbot, window, step)  # nothing moves while paused
 
     # every drawn bundle showed one generator step on every run, never going back
     assert len(window.drawn) >= 3
@@ -110,8 +106,8 @@ def test_step_advances_every_run_by_exactly_one(qtbot, window):
     before = settle(qtbot, window)
     window.step_action.trigger()
     qtbot.waitUntil(lambda: window.bundle.step == before + 1, timeout=30_000)
-    qtbot.wait(400)
     assert settle(qtbot, window) == before + 1
+    still(qtbot, window, before + 1)
     assert [f.step for f in window.bundle.frames] == [before + 1] * 2
     # Step while running pauses first, then steps once
     window.start()
@@ -119,7 +115,7 @@ def test_step_advances_every_run_by_exactly_one(qtbot, window):
     window.step_once()
     assert not window.running
     after = settle(qtbot, window)
-    qtbot.wait(400)
+    still(qtbot, window, after)
     assert settle(qtbot, window) == after
 
 
@@ -196,7 +192,7 @@ def test_closing_the_parent_window_closes_the_comparison(qtbot):
     parent = QMainWindow()
     qtbot.addWidget(parent)
     parent.show()
-    w = CompareWindow(TINY, parent=parent)
+    w = CompareWindow(BASE, parent=parent)
     w.show()
     assert w.isWindow()  # its own window, not a widget inside the main window
     engines = [b.engine for b in w.lock.builders]
@@ -208,7 +204,7 @@ def test_closing_the_parent_window_closes_the_comparison(qtbot):
 
 def test_bad_runs_are_refused_before_any_process_starts(qtbot):
     with pytest.raises(CompareError, match="2 to 4"):
-        CompareWindow(TINY, [run_config(TINY, "hinge")])
+        CompareWindow(BASE, [run_config(BASE, "hinge")])
 
 
 def test_quality_line_reports_a_divergence(qtbot, window):

@@ -2,50 +2,27 @@
 
 from __future__ import annotations
 
+import re
+import xml.etree.ElementTree as ET
+
 import numpy as np
 import pytest
-import torch
 
 pytest.importorskip("PySide6")
 
-from ganviz.core.config import TrainConfig  # noqa: E402
-from ganviz.ui.main_window import MainWindow  # noqa: E402
+from ui_helpers import TINY, colour_share, frame_where, load_image, published  # noqa: E402
 
-TINY = TrainConfig(hidden=16, layers=2, batch=32, seed=9)
+from ganviz.ui import style  # noqa: E402
 
 
 @pytest.fixture
-def window(qtbot, monkeypatch):
+def window(make_main_window, monkeypatch):
+    """The main window on TINY (seed 9), with every warning box recorded in `.warnings` instead of shown."""
     warnings = []
     monkeypatch.setattr("ganviz.ui.main_window.QMessageBox.warning", lambda *a, **k: warnings.append(a[2]))
-    w = MainWindow(TINY)
-    w.confirm = lambda _q: True
+    w = make_main_window(TINY.replace(seed=9))
     w.warnings = warnings
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    w.close()
-
-
-def published(w):
-    """The child's state as last published (retried: a read that meets a write in progress gives None)."""
-    engine = w.builder.engine
-    for _ in range(200):
-        pub = engine.shared.read([torch.empty_like(t) for t in engine.tensors], -1)
-        if pub is not None:
-            return pub
-    raise AssertionError("nothing published")
-
-
-def frame_where(qtbot, w, predicate, timeout=30_000):
-    box = []
-
-    def ok():
-        assert w.frame is not None and predicate(w.frame)
-        box.append(w.frame)
-
-    qtbot.waitUntil(ok, timeout=timeout)
-    return box[-1]
+    return w
 
 
 def test_csv_import_trains_on_the_file_and_bad_files_leave_the_run_alone(qtbot, window, tmp_path):
@@ -89,6 +66,7 @@ def test_drawn_points_become_the_data(qtbot, window):
 
 def test_exports_write_png_svg_and_csv(qtbot, window, tmp_path):
     from ganviz.core.export import history_csv
+    from ganviz.core.frames import HISTORY_COLUMNS, QUALITY_COLUMNS
     from ganviz.ui.export import export_panel
 
     window.start()
@@ -96,10 +74,24 @@ def test_exports_write_png_svg_and_csv(qtbot, window, tmp_path):
     png, svg, csv = tmp_path / "d.png", tmp_path / "l.svg", tmp_path / "h.csv"
     export_panel(window.data_panel, png)
     export_panel(window.loss_panel, svg)
-    assert png.read_bytes()[:4] == b"\x89PNG" and b"<svg" in svg.read_bytes()[:2000]
+    # the PNG is the data view as drawn: its size, not one colour, real samples orange and generated ones blue
+    pixels = load_image(png)
+    ratio = window.data_panel.devicePixelRatioF()
+    assert pixels.shape[:2] == (round(window.data_panel.height() * ratio), round(window.data_panel.width() * ratio))
+    assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 100 and pixels.std() > 10
+    assert colour_share(pixels, style.REAL) > 1e-3 and colour_share(pixels, style.FAKE) > 1e-4
+    # the SVG is a well-formed drawing of the loss plots, the G and D loss curves in their colours
+    root = ET.parse(svg).getroot()
+    assert root.tag.endswith("svg")
+    text = svg.read_text().lower()
+    for colour in (style.G_LOSS, style.D_LOSS):
+        assert "#{:02x}{:02x}{:02x}".format(*colour) in text, f"no curve in {colour}"
+    assert "losses" in text.lower()  # the plot's title
     rows = history_csv(csv, frame)
     table = np.genfromtxt(csv, delimiter=",", names=True)
-    assert rows == len(table) and np.array_equal(table["step"][: len(frame.history)], frame.column("step"))
+    assert list(table.dtype.names) == [*HISTORY_COLUMNS, *QUALITY_COLUMNS[1:]]
+    assert rows == len(table) == len(np.union1d(frame.column("step"), frame.quality_column("step")))
+    assert np.array_equal(table["step"][: len(frame.history)], frame.column("step"))
 
 
 def test_a_diverging_run_is_rolled_back_and_reported(qtbot, window):
@@ -111,4 +103,14 @@ def test_a_diverging_run_is_rolled_back_and_reported(qtbot, window):
     assert not window.running
     frame = frame_where(qtbot, window, lambda f: any(e[1] == "diverged" for e in f.events))
     assert np.isfinite(frame.fakes).all()
-    assert any(isinstance(line.label.textItem.toPlainText(), str) for line in window.loss_panel._markers)
+    detected, _, text = next(e for e in frame.events if e[1] == "diverged")
+    restored = int(re.search(r"rolled back to step (\d+)", text).group(1))
+    assert 0 <= restored < detected
+    frame = frame_where(qtbot, window, lambda f: f.step == restored)
+    assert np.all(frame.column("step") <= restored)  # the rows past the restored step are gone
+
+    def marked():  # a line on the loss plot at the step it diverged, labelled so
+        marks = [(line.value(), line.label.textItem.toPlainText()) for line in window.loss_panel._markers]
+        assert (detected, "diverged") in marks, marks
+
+    qtbot.waitUntil(marked, timeout=10_000)

@@ -2,39 +2,23 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
 pytest.importorskip("PySide6")
 
-from ganviz.core.config import TrainConfig  # noqa: E402
+from ui_helpers import TINY, frame_where  # noqa: E402
+
 from ganviz.core.datasets import get_dataset  # noqa: E402
-from ganviz.core.latent import LatentSlice, colour_classes, generate, pad_grid, sample_info, segment  # noqa: E402
+from ganviz.core.latent import LatentSlice, colour_classes, generate, pad_grid, segment  # noqa: E402
 from ganviz.core.metrics import nearest_centre  # noqa: E402
 from ganviz.core.trainer import Trainer  # noqa: E402
-from ganviz.ui.main_window import MainWindow  # noqa: E402
 
-TINY = TrainConfig(hidden=16, layers=2, batch=32, seed=5, dataset="grid25")
-
-
-def make_window(qtbot, config=TINY):
-    w = MainWindow(config)
-    w.confirm = lambda _q: True
-    qtbot.addWidget(w)
-    w.show()
-    return w
-
-
-def frame_where(qtbot, w, predicate, timeout=30_000):
-    box = []
-
-    def ok():
-        assert w.frame is not None and predicate(w.frame)
-        box.append(w.frame)
-
-    qtbot.waitUntil(ok, timeout=timeout)
-    return box[-1]
+GRID = TINY.replace(seed=5, dataset="grid25")
 
 
 def test_colour_classes_are_nearest_centre_within_3_sigma():
@@ -59,8 +43,8 @@ def test_position_colours_for_non_mixture_data():
     assert list(classes) == [0, 63, 4 * 8 + 4] and len(palette) == 64
 
 
-def test_pad_colours_and_fake_colours_agree_for_2d_latents(qtbot):
-    w = make_window(qtbot)
+def test_pad_colours_and_fake_colours_agree_for_2d_latents(qtbot, make_main_window):
+    w = make_main_window(GRID)
     frame = frame_where(qtbot, w, lambda f: True)
     assert np.array_equal(frame.pad_points, w.builder.mirror.z_fixed.cpu().numpy())
     assert np.array_equal(frame.pad_class, frame.fake_class)
@@ -71,35 +55,30 @@ def test_pad_colours_and_fake_colours_agree_for_2d_latents(qtbot):
     assert np.array_equal(colours, frame.palette[frame.fake_class])
     pad_colours = w.latent_panel.points.colours()
     assert np.array_equal(pad_colours, frame.palette[frame.pad_class])
-    w.close()
 
 
-def test_probe_and_segment_are_g_of_their_latents(qtbot):
-    w = make_window(qtbot)
+def test_probe_and_segment_are_g_of_their_latents(qtbot, make_main_window):
+    w = make_main_window(GRID)
     w.step_once()
     frame_where(qtbot, w, lambda f: f.step == 1)
     lp = w.latent_panel
     lp.move_probe(np.array([0.3, -0.4], np.float32))
-    ref = Trainer(TINY)
+    ref = Trainer(GRID)
     ref.step(1)
     x = generate(ref.G, np.array([[0.3, -0.4]], np.float32), torch.device("cpu"))[0]
-    # computed by the frame worker with the weights of the next frame (never on the GUI thread)
-    qtbot.waitUntil(lambda: len(w.data_panel.probe.getData()[0]) == 1, timeout=30_000)
+    # G(z) from the window's own copy of G, holding the weights of the frame on screen (step 1)
     px, py = w.data_panel.probe.getData()
     assert np.allclose([px[0], py[0]], x, atol=1e-6)
     lp.draw_segment(np.array([-1.0, -1.0], np.float32), np.array([1.0, 0.5], np.float32))
     path = generate(
         ref.G, segment(np.array([-1.0, -1.0], np.float32), np.array([1.0, 0.5], np.float32)), torch.device("cpu")
     )
-    qtbot.waitUntil(lambda: len(w.data_panel.path.getData()[0]) == len(path), timeout=30_000)
     sx, sy = w.data_panel.path.getData()
     np.testing.assert_allclose(np.column_stack([sx, sy]), path, atol=1e-6)
-    w.close()
 
 
-def test_slice_with_fixed_sliders_is_g_of_the_assembled_latents(qtbot):
-    config = TINY.replace(zdim=4)
-    w = make_window(qtbot, config)
+def test_slice_with_fixed_sliders_is_g_of_the_assembled_latents(qtbot, make_main_window):
+    w = make_main_window(GRID.replace(zdim=4))
     frame_where(qtbot, w, lambda f: True)
     lp = w.latent_panel
     lp.axis_x.setCurrentIndex(1)
@@ -115,14 +94,12 @@ def test_slice_with_fixed_sliders_is_g_of_the_assembled_latents(qtbot):
     assert np.array_equal(frame.pad_class, classes)
     lp.move_probe(np.array([0.2, 0.7], np.float32))
     x = generate(w.builder.mirror.G, np.array([[0.5, 0.2, -0.25, 0.7]], np.float32), torch.device("cpu"))[0]
-    qtbot.waitUntil(lambda: len(w.data_panel.probe.getData()[0]) == 1, timeout=30_000)  # the worker's next frame
     px, py = w.data_panel.probe.getData()
     assert np.allclose([px[0], py[0]], x, atol=1e-6)
-    w.close()
 
 
-def test_manifold_mesh_is_g_of_the_latent_grid(qtbot):
-    w = make_window(qtbot)
+def test_manifold_mesh_is_g_of_the_latent_grid(qtbot, make_main_window):
+    w = make_main_window(GRID)
     frame_where(qtbot, w, lambda f: True)
     w.latent_panel.cells.setValue(4)
     w.latent_panel.manifold.setChecked(True)
@@ -132,31 +109,38 @@ def test_manifold_mesh_is_g_of_the_latent_grid(qtbot):
     drawn = np.column_stack([mx, my])[np.isfinite(mx)]
     assert len(drawn) == 2 * 25  # 5 lines each way, 5 points each
     np.testing.assert_allclose(drawn[:5], grid[:5], atol=1e-6)  # the first row of the grid
-    w.close()
 
 
-def test_selected_sample_info_matches_autograd(qtbot):
-    w = make_window(qtbot)
-    frame_where(qtbot, w, lambda f: True)
+def test_selected_sample_info_matches_autograd(qtbot, make_main_window):
+    w = make_main_window(GRID)
+    w.step_once()  # one step: the numbers must come from the networks as trained, not as initialised
+    frame = frame_where(qtbot, w, lambda f: f.step == 1)
     w.select_sample(11)
     qtbot.waitUntil(lambda: w.selection_info() is not None, timeout=30_000)  # the worker's next frame
     info = w.selection_info()
-    m = w.builder.mirror
-    z = m.z_fixed[11:12]
-    x = m.G(z).detach().requires_grad_(True)
-    loss = m.objective.g_loss(m.D(x))
-    (grad,) = torch.autograd.grad(loss, x)
+    # independently: the same run replayed in this process, on copies of its networks
+    ref = Trainer(GRID)
+    ref.step(1)
+    G, D = copy.deepcopy(ref.G).eval(), copy.deepcopy(ref.D).eval()
+    z = ref.z_fixed[11:12].clone()
+    with torch.no_grad():
+        x = G(z)
+    x.requires_grad_(True)
+    d = D(x)
+    (grad,) = torch.autograd.grad(F.softplus(-d).mean(), x)  # non-saturating L_G = −log σ(D(G(z)))
+    assert info["index"] == 11 and info["d_label"] == "D(G(z))"
+    np.testing.assert_allclose(info["z"], z.numpy()[0], atol=0)
     np.testing.assert_allclose(info["x"], x.detach().numpy()[0], atol=1e-6)
+    np.testing.assert_allclose(info["x"], frame.fakes[11], atol=1e-6)  # sample 11 of the fixed batch drawn
+    assert info["d"] == pytest.approx(float(torch.sigmoid(d)), abs=1e-6)
     np.testing.assert_allclose(info["grad"], grad.numpy()[0], atol=1e-6)
-    assert info["d"] == pytest.approx(float(torch.sigmoid(m.D(x)).detach()), abs=1e-6)
-    assert sample_info(m, z.numpy()[0])["x"] == pytest.approx(info["x"])
+    assert np.hypot(*info["grad"]) > 0
     sx, sy = w.data_panel.selected.getData()
     assert np.allclose([sx[0], sy[0]], info["x"], atol=1e-6)
-    w.close()
 
 
-def test_scrubbing_shows_the_stored_snapshot_and_memory_is_bounded(qtbot):
-    w = make_window(qtbot)
+def test_scrubbing_shows_the_stored_snapshot_and_memory_is_bounded(qtbot, make_main_window):
+    w = make_main_window(GRID)
     w.timeline.capacity.setValue(10)
     w.start()
     qtbot.waitUntil(lambda: len(w.snapshots) == 10 and w.frame.step > 0, timeout=40_000)
@@ -169,30 +153,31 @@ def test_scrubbing_shows_the_stored_snapshot_and_memory_is_bounded(qtbot):
     assert w.scrubbed is shot
     np.testing.assert_array_equal(w.data_panel.fake.positions(), shot.fakes)
     np.testing.assert_array_equal(w.data_panel.image.image, shot.surface)
-    qtbot.wait(500)  # training goes on; the view stays on the snapshot
+    drawn = []
+    w.frame_drawn.connect(drawn.append)
+    # training goes on (frames newer than the snapshot arrive); the view stays on the snapshot
+    qtbot.waitUntil(lambda: len(drawn) >= 3 and drawn[-1].step > shot.step, timeout=20_000)
     np.testing.assert_array_equal(w.data_panel.fake.positions(), shot.fakes)
     assert w.frame.step > shot.step
     w.go_live()
     frame = frame_where(qtbot, w, lambda f: f.step > shot.step)
     qtbot.waitUntil(lambda: np.array_equal(w.data_panel.fake.positions(), w.frame.fakes), timeout=10_000)
     assert frame.step > shot.step
-    w.close()
 
 
-def test_the_snapshot_on_screen_survives_being_dropped_from_the_timeline(qtbot):
+def test_the_snapshot_on_screen_survives_being_dropped_from_the_timeline(qtbot, make_main_window):
     """Snapshots live in reused ring slots: the one being looked at must keep its data when its slot is reused."""
-    w = make_window(qtbot)
+    w = make_main_window(GRID)
     w.timeline.capacity.setValue(10)
     w.start()
     qtbot.waitUntil(lambda: len(w.snapshots) == 10 and w.frame.step > 0, timeout=40_000)
     w.scrub_to(1)  # the first is always kept; the second is the next to be thinned out
     oldest = w.snapshots[1]
     fakes, surface = oldest.fakes.copy(), oldest.surface.copy()
+    # thinned out: its slot takes the next snapshot at once, so the window must have detached its own copy
     qtbot.waitUntil(lambda: all(f.step != oldest.step for f in w.snapshots), timeout=20_000)
-    qtbot.wait(600)  # more snapshots: the slot it was stored in has been written again
     assert w.scrubbed is not oldest and w.scrubbed.step == oldest.step  # its own copy now
     np.testing.assert_array_equal(w.scrubbed.fakes, fakes)
     np.testing.assert_array_equal(w.data_panel.fake.positions(), fakes)
     np.testing.assert_array_equal(w.data_panel.image.image, surface)
     assert "no longer stored (thinned out)" in w.timeline.label.text()
-    w.close()

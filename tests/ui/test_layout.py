@@ -1,0 +1,151 @@
+"""Layout at small screens (1024 × 700, 1280 × 720): every visible plot big enough to read and none over another,
+in the main window and in the compare window with 2, 3 and 4 runs (it refuses 1: CompareError, see
+test_compare_window). Sizes are each plot's data area (its ViewBox), mapped into window pixels."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("PySide6")
+import pyqtgraph as pg  # noqa: E402
+from PySide6.QtCore import QRect, QSize  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+from ui_helpers import TINY, frame_where  # noqa: E402
+
+from ganviz.core.compare import run_config  # noqa: E402
+
+SIZES = [(1024, 700), (1280, 720)]
+MIN_W, MIN_H = 200, 120
+BASE = TINY.replace(dataset="grid25", batch=64)
+OBJECTIVES = ("nonsaturating", "wgan-gp", "hinge", "lsgan")
+
+
+def plot_rects(window) -> list[tuple[str, QRect]]:
+    """(title, rectangle in window pixels) of the data area of every visible pyqtgraph plot (colour bars, which
+    are narrow plots by design, left out), clipped to the part of its view that shows."""
+    found = []
+    for view in window.findChildren(pg.GraphicsView):
+        if not view.isVisible():
+            continue
+        port = view.viewport()
+        shown = QRect(port.mapTo(window, port.rect().topLeft()), port.size())
+        for item in view.scene().items():
+            if isinstance(item, pg.PlotItem) and not isinstance(item, pg.ColorBarItem) and item.isVisible():
+                r = view.mapFromScene(item.getViewBox().sceneBoundingRect()).boundingRect()
+                r.moveTopLeft(port.mapTo(window, r.topLeft()))
+                found.append((item.titleLabel.text or type(view).__name__, r.intersected(shown)))
+    return found
+
+
+def laid_out(qtbot, window, size: tuple[int, int]) -> list[tuple[str, QRect]]:
+    """Resize, show, wait until exposed and until the plots stop moving; their rectangles."""
+    window.resize(*size)
+    window.show()
+    qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: window.size() == QSize(*size), timeout=10_000)
+    last = []
+
+    def stable():
+        QApplication.processEvents()
+        now = [(t, r.getRect()) for t, r in plot_rects(window)]
+        settled = now == last[-1] if last else False
+        last.append(now)
+        assert settled
+
+    qtbot.waitUntil(stable, timeout=10_000)
+    return plot_rects(window)
+
+
+def overlaps(rects: list[tuple[str, QRect]]) -> list[str]:
+    return [
+        f"{a} {ra.getRect()} overlaps {b} {rb.getRect()}"
+        for i, (a, ra) in enumerate(rects)
+        for b, rb in rects[i + 1 :]
+        if ra.intersects(rb)
+    ]
+
+
+def too_small(rects: list[tuple[str, QRect]], size) -> list[str]:
+    return [
+        f"{size[0]}×{size[1]}: {t!r} {r.width()}×{r.height()}"
+        for t, r in rects
+        if r.width() < MIN_W or r.height() < MIN_H
+    ]
+
+
+def compare_window(make_compare_window, n: int):
+    return make_compare_window(BASE, [run_config(BASE, o) for o in OBJECTIVES[:n]])
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_main_window_plots_lie_inside_it_side_by_side(qtbot, window, size):
+    frame_where(qtbot, window, lambda f: True)  # titles and axes as they are once something is drawn
+    rects = laid_out(qtbot, window, size)
+    titles = {t for t, _ in rects}
+    assert {"Samples and decision surface", "Losses", "Sample quality"} <= titles
+    assert not overlaps(rects)
+    assert all(window.rect().contains(r) for _, r in rects)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the right-hand loss and quality panels squeeze their 5 plots to slivers (measured offscreen: "
+    "1024×700: Losses and Discriminator outputs 257×14, Modes captured 346×6, Sample quality 335×6, HQ samples "
+    "per mode 324×7; 1280×720: 361×19, 372×10, 361×10, 350×10); the data view (368×463) and latent pad (219×152) "
+    "fit",
+)
+def test_main_window_plots_are_big_enough(qtbot, window):
+    frame_where(qtbot, window, lambda f: True)
+    small = [s for size in SIZES for s in too_small(laid_out(qtbot, window, size), size)]
+    assert not small, "; ".join(small)
+
+
+@pytest.mark.parametrize("n", [2, 3, 4])
+def test_compare_grid_columns_and_no_overlap(qtbot, make_compare_window, n):
+    w = compare_window(make_compare_window, n)
+    qtbot.waitUntil(lambda: w.bundle is not None, timeout=60_000)
+    grid = w.views[0].parentWidget().layout()
+    columns = 2 if n == 4 else n  # four runs in a 2 × 2 grid, fewer in one row
+    cells = [grid.getItemPosition(grid.indexOf(v))[:2] for v in w.views]
+    assert cells == [(i // columns, i % columns) for i in range(n)]
+    assert grid.columnCount() == columns
+    for size in SIZES:
+        rects = laid_out(qtbot, w, size)
+        assert len(rects) == n + 2  # a data view per run, then the shared modes and W1 plots
+        assert not overlaps(rects), size
+        assert all(w.rect().contains(r) for _, r in rects)
+        by_title = dict(rects)
+        x = [by_title[v.title].x() for v in w.views]
+        y = [by_title[v.title].y() for v in w.views]
+        for i in range(n):  # left to right, then top to bottom, as the grid says
+            row, col = cells[i]
+            same_row = [j for j in range(n) if cells[j][0] == row and cells[j][1] > col]
+            assert all(x[j] > x[i] for j in same_row)
+            assert all(y[j] > y[i] for j in range(n) if cells[j][0] > row)
+
+
+COMPARE_SIZES = {
+    2: "1024×700: modes 338×56, W1 247×56; 1280×720: 437×62, 404×62 (the data views fit: 219×333, 347×347)",
+    3: "1024×700: data views 186×319, 134×305, 96×319, modes and W1 plots 56 high; 1280×720: views 186, 181 and "
+    "181 wide, plots 62 high",
+    4: "1024×700: data views 219×103, 218×89, 219×102, 218×102, plots 56 high; 1280×720: views 347×110, plots 62 high",
+}
+
+
+@pytest.mark.parametrize(
+    "n",
+    [
+        pytest.param(
+            n,
+            marks=pytest.mark.xfail(
+                strict=True, reason=f"the shared plot gets a strip under the grid (measured offscreen: {why})"
+            ),
+        )
+        for n, why in COMPARE_SIZES.items()
+    ],
+)
+def test_compare_plots_are_big_enough(qtbot, make_compare_window, n):
+    w = compare_window(make_compare_window, n)
+    qtbot.waitUntil(lambda: w.bundle is not None, timeout=60_000)
+    small = [s for size in SIZES for s in too_small(laid_out(qtbot, w, size), size)]
+    assert not small, "; ".join(small)
