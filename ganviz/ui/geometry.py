@@ -33,8 +33,8 @@ def _on_window(widget: QWidget, window: QWidget) -> QRect:
 
 
 def visible_plots(window: QWidget) -> list[dict]:
-    """Every plot a person can see in `window`: {"name", "panel", "rect": [x, y, w, h]} in window pixels,
-    clipped to the part of its view that is on screen (scroll areas, splitters, docks)."""
+    """Every plot a person can see in `window`: {"name", "panel", "rect": [x, y, w, h]} in window pixels, the
+    rectangle of its data area (axes and title outside it), clipped to the part of its view that is on screen."""
     found = []
     for view in window.findChildren(pg.GraphicsView):
         if not view.isVisible() or view.window() is not window:
@@ -53,7 +53,7 @@ def visible_plots(window: QWidget) -> list[dict]:
             if isinstance(i, pg.PlotItem) and not isinstance(i, pg.ColorBarItem) and i.isVisible()  # a colour bar is
         ]  # part of its plot
         for n, plot in enumerate(sorted(plots, key=lambda p: (p.sceneBoundingRect().y(), p.sceneBoundingRect().x()))):
-            rect = view.mapFromScene(plot.sceneBoundingRect()).boundingRect()
+            rect = view.mapFromScene(plot.getViewBox().sceneBoundingRect()).boundingRect()  # its data area
             on_window = QRect(view.mapTo(window, rect.topLeft()), rect.size()).intersected(shown)
             if on_window.isEmpty():
                 continue

@@ -40,13 +40,14 @@ from ganviz.core.objectives import OBJECTIVES
 from ganviz.core.presets import get_preset, list_presets
 from ganviz.core.session import Session, SessionError, load_session
 from ganviz.core.snapshots import SnapshotRing
+from ganviz.ui import style
 from ganviz.ui.export import ExportError as PanelExportError
 from ganviz.ui.export import Recorder, export_panel, save_screenshot
 from ganviz.ui.help_pages import ABOUT, getting_started, objective_page
 from ganviz.ui.panels.data_panel import DataPanel
 from ganviz.ui.panels.latent_panel import LatentPanel
 from ganviz.ui.panels.loss_panel import LossPanel
-from ganviz.ui.panels.quality_panel import QualityPanel
+from ganviz.ui.panels.quality_panel import ModeBarsPanel, QualityPanel
 from ganviz.ui.panels.theory_panel import TheoryPanel
 from ganviz.ui.panels.timeline import Timeline
 from ganviz.ui.params_dock import ParamsDock
@@ -56,7 +57,7 @@ from ganviz.ui.worker import FrameWorker
 FRAME_LOG = 20_000
 SNAPSHOTS = 400  # timeline capacity (≈ 70 kB each)
 SNAPSHOT_PERIOD_S = 0.25
-METRICS_SPLIT_HEIGHT = 980  # px of window height from which Losses and Quality fit one above the other
+METRICS_SPLIT_WIDTH = 1500  # px of window width from which Losses and Quality fit side by side
 # the status bar's permanent fields and the widest text each shows
 STATUS_WIDEST = {
     "step": "running · step 9,999,999",
@@ -126,11 +127,15 @@ class MainWindow(QMainWindow):
         self._getting_started: QDialog | None = None
         self.loss_panel = LossPanel()
         self.quality_panel = QualityPanel()
+        self.modes_panel = ModeBarsPanel()
+        for panel in (self.data_panel, self.loss_panel, self.quality_panel, self.modes_panel):
+            style.keep_layout_width(panel)
         self.setCentralWidget(self.data_panel)
         # the metric panels in docks of their own: one above the other on a tall window, tabs on a short one,
         # so that no plot is squeezed below a readable height (see _arrange_metric_docks)
         self.loss_dock = self._panel_dock("Losses", "loss_dock", self.loss_panel)
         self.quality_dock = self._panel_dock("Quality", "quality_dock", self.quality_panel)
+        self.modes_dock = self._panel_dock("Per mode", "modes_dock", self.modes_panel)
         self._metrics_split: bool | None = None
         self.params = ParamsDock(self.config, self)
         self.addDockWidget(Qt.LeftDockWidgetArea, self.params)
@@ -154,6 +159,7 @@ class MainWindow(QMainWindow):
         self.theory_panel = TheoryPanel()
         self.theory_dock = QDockWidget("Theory", self)
         self.theory_dock.setObjectName("theory_dock")
+        style.keep_layout_width(self.theory_panel)
         self.theory_dock.setWidget(self.theory_panel)
         self.addDockWidget(Qt.RightDockWidgetArea, self.theory_dock)
         # a window of its own beside this one (it can be docked back): docked by default it took the data view's
@@ -245,6 +251,7 @@ class MainWindow(QMainWindow):
             ("Data view", self.data_panel),
             ("Loss panel", self.loss_panel),
             ("Quality panel", self.quality_panel),
+            ("Per-mode panel", self.modes_panel),
             ("Theory panel", self.theory_panel),
         ):
             self._action(export, f"{label} as PNG or SVG…", lambda _c=False, p=panel, n=label: self._export_panel(p, n))
@@ -387,7 +394,11 @@ class MainWindow(QMainWindow):
             tip="Esc, or a right click in the data view or the latent pad",
         )
         view.addSeparator()
-        for dock, label in ((self.loss_dock, "Loss panel"), (self.quality_dock, "Quality panel")):
+        for dock, label in (
+            (self.loss_dock, "Loss panel"),
+            (self.quality_dock, "Quality panel"),
+            (self.modes_dock, "Per-mode panel"),
+        ):
             self._action(view, label, dock.setVisible, checkable=True, checked=True)
         surface = view.addMenu("Surface shows")
         group = QActionGroup(self)
@@ -561,29 +572,50 @@ class MainWindow(QMainWindow):
         dock.setWidget(panel)
         dock.setTitleBarWidget(QWidget())  # the plots carry their own titles: the room goes to the plots
         self.addDockWidget(Qt.RightDockWidgetArea, dock)
+        # a tab brought forward shows the frame on screen at once (paused, no new frame would come)
+        dock.visibilityChanged.connect(lambda shown: shown and self._redraw_side_panels())
         return dock
 
-    def _arrange_metric_docks(self) -> None:
-        """Losses above Quality when the window is tall enough for five readable plots, else tabs; the right
-        column's width follows the window's, so the data view keeps the larger share."""
-        split = self.height() >= METRICS_SPLIT_HEIGHT
+    def _redraw_side_panels(self) -> None:
+        frame = self.scrubbed or self.frame
+        if frame is not None:
+            try:
+                self._draw(frame, side=True)
+            except Exception:
+                self._report_draw_failure(traceback.format_exc())
+
+    def _on_screen(self, dock: QDockWidget) -> bool:
+        """Shown to the person: Qt keeps a dock's hidden tabs 'visible', parked outside the window."""
+        return dock.isVisible() and (dock.isFloating() or self.rect().intersects(dock.geometry()))
+
+    def _arrange_metric_docks(self, width: int | None = None) -> None:
+        """Losses and Quality side by side when the window is (about to be) `width` wide and that leaves two
+        readable columns beside the data view, else tabs: never five plots stacked in one column."""
+        split = (width or self.width()) >= METRICS_SPLIT_WIDTH
         if split == self._metrics_split:
             return
-        first = self._metrics_split is None
         self._metrics_split = split
         if split:
-            self.splitDockWidget(self.loss_dock, self.quality_dock, Qt.Vertical)
-            self.resizeDocks([self.loss_dock, self.quality_dock], [42, 58], Qt.Vertical)
+            self.splitDockWidget(self.loss_dock, self.quality_dock, Qt.Horizontal)
+            self.splitDockWidget(self.quality_dock, self.modes_dock, Qt.Vertical)
+            self.resizeDocks([self.loss_dock, self.quality_dock], [260, 260], Qt.Horizontal)
+            self.resizeDocks([self.quality_dock, self.modes_dock], [64, 36], Qt.Vertical)
         else:
             self.tabifyDockWidget(self.loss_dock, self.quality_dock)
+            self.tabifyDockWidget(self.quality_dock, self.modes_dock)
             self.loss_dock.raise_()
-        if first:
-            width = min(max(int(0.3 * self.width()), 300), 560)
-            self.resizeDocks([self.loss_dock], [width], Qt.Horizontal)
+            self.resizeDocks([self.loss_dock], [min(max(int(0.3 * self.width()), 300), 460)], Qt.Horizontal)
+
+    def resize(self, *size) -> None:
+        """Arranged for the new width first: side by side, the docks' minimum widths would stop a narrower size."""
+        if hasattr(self, "_metrics_split"):  # not while the window is being built
+            self._arrange_metric_docks(size[0].width() if len(size) == 1 else size[0])
+        super().resize(*size)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        self._arrange_metric_docks()
+        if hasattr(self, "_metrics_split"):
+            self._arrange_metric_docks()
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -1056,11 +1088,13 @@ class MainWindow(QMainWindow):
         # curves change slowly but each update repaints their axes (~25 ms): 4 updates a second
         if side:
             self._side_panels_at = time.perf_counter()
-            if self.loss_panel.isVisible():
+            if self._on_screen(self.loss_dock):
                 self.loss_panel.show_frame(frame)
                 self.loss_panel.show_events(frame.events)
-            if self.quality_panel.isVisible():
+            if self._on_screen(self.quality_dock):
                 self.quality_panel.show_frame(frame)
+            if self._on_screen(self.modes_dock):
+                self.modes_panel.show_frame(frame)
             if self.theory_dock.isVisible():
                 clip = self.config.clip if OBJECTIVES.get(frame.objective).clips_weights else None
                 self.theory_panel.show_frame(frame, clip)
@@ -1273,7 +1307,7 @@ class MainWindow(QMainWindow):
         fresh = not frame.running and self._trained_step == 0 and self.scrubbed is None
         if fresh:
             self.start_hint.adjustSize()
-            self.start_hint.move(max((self.data_panel.width() - self.start_hint.width()) // 2, 0), 40)
+            self.start_hint.move(max((self.data_panel.width() - self.start_hint.width()) // 2, 0), 64)
         self.start_hint.setVisible(fresh)
 
     def _update_status(self, frame: Frame) -> None:

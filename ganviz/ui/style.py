@@ -1,6 +1,9 @@
 """Colours shared by the panels (pyqtgraph accepts these strings and tuples), and the legend row."""
 
+import math
+
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 
 REAL = (255, 140, 0)  # orange, as in gan_toy.py
 FAKE = (30, 90, 200)  # blue
@@ -34,6 +37,13 @@ class ProbeMarker(pg.ScatterPlotItem):
         super().setData(*args, **kwargs)
         if hasattr(self, "halo"):  # ScatterPlotItem's constructor calls setData before the halo exists
             self.halo.setData(*args, **kwargs)
+
+
+def keep_layout_width(panel: pg.GraphicsLayoutWidget) -> None:
+    """The panel never gets narrower than its plots, titles and legends need (narrower, its view would show only
+    their left part, cutting titles and legends)."""
+    need = panel.ci.effectiveSizeHint(Qt.MinimumSize).width() + 2 * panel.frameWidth() + 2
+    panel.setMinimumWidth(int(math.ceil(need)))
 
 
 def legend_row(layout: pg.GraphicsLayoutWidget, row: int, columns: int, lines: int = 1) -> pg.LegendItem:

@@ -9,7 +9,7 @@ pytest.importorskip("PySide6")
 
 from ganviz.core.config import TrainConfig  # noqa: E402
 from ganviz.ui.geometry import overlaps, visible_plots  # noqa: E402
-from ganviz.ui.main_window import METRICS_SPLIT_HEIGHT, MainWindow  # noqa: E402
+from ganviz.ui.main_window import METRICS_SPLIT_WIDTH, MainWindow  # noqa: E402
 
 MIN_W, MIN_H = 200, 120
 
@@ -44,19 +44,23 @@ def test_every_visible_plot_is_readable(qtbot, window, size):
     names = {p["name"] for p in plots}
     assert {"Samples and decision surface", "Losses", "Fixed latent batch"} <= names
     assert_readable(plots)
-    split = size[1] >= METRICS_SPLIT_HEIGHT
-    assert ("Sample quality" in names) == split  # one above the other when tall, else a tab away
+    split = size[0] >= METRICS_SPLIT_WIDTH
+    assert ("Sample quality" in names) == split  # side by side when wide, else a tab away
     if split:
         assert any(n.startswith("Modes captured") for n in names) and any(n.startswith("HQ samples") for n in names)
-    if not split:
-        window.quality_dock.raise_()
-        qtbot.wait(100)
-        after = visible_plots(window)
-        shown = [p["name"] for p in after]
-        for prefix in ("Modes captured", "Sample quality", "HQ samples per mode"):
-            assert any(n.startswith(prefix) for n in shown), shown
-        assert "Losses" not in shown
-        assert_readable(after)
+    if not split:  # the other tabs, each readable in turn
+        for dock, prefixes in (
+            (window.quality_dock, ("Modes captured", "Sample quality")),
+            (window.modes_dock, ("HQ samples per mode",)),
+        ):
+            dock.raise_()
+            qtbot.wait(100)
+            after = visible_plots(window)
+            shown = [p["name"] for p in after]
+            for prefix in prefixes:
+                assert any(n.startswith(prefix) for n in shown), shown
+            assert "Losses" not in shown
+            assert_readable(after)
 
 
 def test_the_theory_panel_does_not_take_the_data_views_room(qtbot, window):

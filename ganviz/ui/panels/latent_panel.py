@@ -73,7 +73,7 @@ class LatentPanel(QWidget):
         self.view = pg.PlotWidget(viewBox=_PadViewBox(self))
         self.view.setMenuEnabled(False)
         self.view.hideButtons()
-        self.view.setMinimumSize(220, 220)
+        self.view.setMinimumSize(262, 220)  # its data area stays ≥ 200 px wide beside the axes
         self.points = ClassScatter(size=4)
         self.probe = style.ProbeMarker()
         self.segment = pg.PlotCurveItem(pen=pg.mkPen(style.PROBE, width=3))

@@ -1,4 +1,5 @@
-"""Quality panel: mode coverage, HQ fraction, reverse KL and exact W1 over time; HQ samples per mode."""
+"""Quality panel: mode coverage, HQ fraction, reverse KL and exact W1 over time. Per-mode panel: HQ samples per
+mode (its own panel, so that each plot keeps a readable height on a small screen)."""
 
 from __future__ import annotations
 
@@ -17,12 +18,12 @@ class QualityPanel(pg.GraphicsLayoutWidget):
         modes_legend = style.legend_row(self, 1, 2)
         self.modes = self.modes_plot.plot(pen=pg.mkPen(style.MODES, width=2))
         self.robust = self.modes_plot.plot(pen=pg.mkPen(style.ROBUST, width=2))
-        modes_legend.addItem(self.modes, "modes (≥ 1 HQ sample)")
-        modes_legend.addItem(self.robust, "robust (≥ 20)")
+        modes_legend.addItem(self.modes, "modes (≥ 1 HQ)")
+        modes_legend.addItem(self.robust, "robust (≥ 20 HQ)")
         self.total = pg.InfiniteLine(angle=0, pen=pg.mkPen((120, 120, 120), style=Qt.DashLine))
         self.modes_plot.addItem(self.total)
         self.scores_plot = self.addPlot(row=2, col=0, title="Sample quality")
-        scores_legend = style.legend_row(self, 3, 3)
+        scores_legend = style.legend_row(self, 3, 2, lines=2)  # two columns: the panel's width stays small
         self.hq = self.scores_plot.plot(pen=pg.mkPen(style.HQ, width=2))
         self.rkl = self.scores_plot.plot(pen=pg.mkPen(style.RKL, width=2))
         self.w1 = self.scores_plot.plot(pen=pg.mkPen(style.W1, width=2))
@@ -46,14 +47,9 @@ class QualityPanel(pg.GraphicsLayoutWidget):
             "W1 floor (dashed): W1 between two independent samples of 500 real points, what a perfect\n"
             "generator scores at this sample size."
         )
-        self.bars_plot = self.addPlot(row=4, col=0, title="HQ samples per mode")
-        self.bars = pg.BarGraphItem(x=[], height=[], width=0.8, brush=pg.mkBrush(*style.FAKE, 200))
-        self.bars_plot.addItem(self.bars)
-        self.bars_plot.setLabel("bottom", "mode index")
         self.scores_plot.setLabel("bottom", "generator step")  # x-linked to the plot above, which saves the room
         for p in (self.modes_plot, self.scores_plot):
             p.showGrid(x=True, y=True, alpha=0.2)
-        for p in (self.modes_plot, self.scores_plot, self.bars_plot):
             p.setMenuEnabled(False)
         self.scores_plot.setXLink(self.modes_plot)
         self._dataset: str | None = None
@@ -72,15 +68,10 @@ class QualityPanel(pg.GraphicsLayoutWidget):
                 self.modes_plot.setYRange(-0.05 * k, 1.2 * k, padding=0)
                 self.modes_plot.getAxis("left").setTicks([[(v, str(v)) for v in sorted({k // 2, k})]])
                 self._modes_title = f"Modes captured (of {k})"
-                self.bars_plot.setTitle(f"HQ samples per mode ({k} modes)")
             else:
                 self.modes_plot.getAxis("left").setTicks(None)
                 self._modes_title = "Modes captured (mixture datasets only)"
-                self.bars_plot.setTitle("HQ samples per mode (mixture datasets only)")
             self.total.setVisible(mixture)
-            self.bars.setOpts(x=np.zeros(0), height=np.zeros(0))
-        if mixture and frame.mode_counts is not None:
-            self.bars.setOpts(x=np.arange(len(frame.mode_counts)), height=frame.mode_counts, width=0.8)
         self.w1_floor.setVisible(frame.w1_floor is not None)
         if frame.w1_floor is not None:
             self.w1_floor.setPos(frame.w1_floor)
@@ -101,6 +92,32 @@ class QualityPanel(pg.GraphicsLayoutWidget):
             # the latest values in the titles: a short plot still shows its numbers
             self.modes_plot.setTitle(f"{self._modes_title}{modes}")
             self.scores_plot.setTitle(f"Sample quality{scores}")
+
+
+class ModeBarsPanel(pg.GraphicsLayoutWidget):
+    """HQ samples per mode of the frame on screen: a collapsed mode is a missing bar."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.bars_plot = self.addPlot(row=0, col=0, title="HQ samples per mode")
+        self.bars = pg.BarGraphItem(x=[], height=[], width=0.8, brush=pg.mkBrush(*style.FAKE, 200))
+        self.bars_plot.addItem(self.bars)
+        self.bars_plot.setLabel("bottom", "mode index")
+        self.bars_plot.setMenuEnabled(False)
+        self.bars_plot.setToolTip("High-quality samples (within 3σ) landing on each mode, of the 2,500 shown")
+        self._dataset: str | None = None
+
+    def show_frame(self, frame: Frame) -> None:
+        mixture = frame.centres is not None
+        if frame.dataset != self._dataset:
+            self._dataset = frame.dataset
+            k = len(frame.centres) if mixture else 0
+            self.bars_plot.setTitle(
+                f"HQ samples per mode ({k} modes)" if mixture else "HQ samples per mode (mixture datasets only)"
+            )
+            self.bars.setOpts(x=np.zeros(0), height=np.zeros(0))
+        if mixture and frame.mode_counts is not None:
+            self.bars.setOpts(x=np.arange(len(frame.mode_counts)), height=frame.mode_counts, width=0.8)
 
 
 def _latest(frame: Frame, name: str) -> float | None:
