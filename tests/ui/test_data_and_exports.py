@@ -79,7 +79,8 @@ def test_exports_write_png_svg_and_csv(qtbot, window, tmp_path):
     ratio = window.data_panel.devicePixelRatioF()
     assert pixels.shape[:2] == (round(window.data_panel.height() * ratio), round(window.data_panel.width() * ratio))
     assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 100 and pixels.std() > 10
-    assert colour_share(pixels, style.REAL) > 1e-3 and colour_share(pixels, style.FAKE) > 1e-4
+    # (each sample has a light rim since the critic colours were fixed: less of its area is pure orange or blue)
+    assert colour_share(pixels, style.REAL) > 1e-4 and colour_share(pixels, style.FAKE) > 1e-4
     # the SVG is a well-formed drawing of the loss plots, the G and D loss curves in their colours
     root = ET.parse(svg).getroot()
     assert root.tag.endswith("svg")
@@ -98,7 +99,7 @@ def test_a_diverging_run_is_rolled_back_and_reported(qtbot, window):
     window.start()
     frame_where(qtbot, window, lambda f: f.step > 250)  # past the first checkpoint
     window._live_change("optimizer", ("sgd",))
-    window._live_change("lr", (1e4, 1e4))
+    window._live_change("lr", (10.0, 10.0))  # the largest learning rate allowed
     qtbot.waitUntil(lambda: "diverged" in window.statusBar().currentMessage(), timeout=60_000)
     assert not window.running
     frame = frame_where(qtbot, window, lambda f: any(e[1] == "diverged" for e in f.events))
