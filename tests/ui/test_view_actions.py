@@ -83,7 +83,9 @@ def test_surface_shows_the_estimated_optimal_d(qtbot, window):
     menu_action(window, "View", "Surface shows", "Optimal D* = p/(p+q) (estimate)").trigger()
     frame = frame_showing(qtbot, window, lambda f: f.surface_labels[0].startswith("D*"))
     s = frame.surface
-    assert s.shape == (SURFACE_DISPLAY, SURFACE_DISPLAY) and np.isfinite(s).all() and 0.0 <= s.min() and s.max() <= 1.0
+    defined = s[np.isfinite(s)]  # blank (NaN) where neither density reaches 0.1 % of its peak: D* is undefined
+    assert s.shape == (SURFACE_DISPLAY, SURFACE_DISPLAY) and defined.size > 0
+    assert 0.0 <= defined.min() and defined.max() <= 1.0
     assert frame.surface_levels == (0.0, 1.0)
     # the untrained G puts every sample near one point, the ring's 8 modes lie around it: D* ≈ 1 on each mode
     # (only real data there), ≈ 0 where the generated samples are
@@ -94,7 +96,7 @@ def test_surface_shows_the_estimated_optimal_d(qtbot, window):
 
     assert all(at(c) > 0.9 for c in get_dataset("ring8").centres)
     assert at(np.median(frame.fakes, axis=0)) < 0.1
-    qtbot.waitUntil(lambda: np.array_equal(window.data_panel.image.image, s), timeout=10_000)
+    qtbot.waitUntil(lambda: np.array_equal(window.data_panel.image.image, s, equal_nan=True), timeout=10_000)
     menu_action(window, "View", "Surface shows", "Learned D").trigger()
     frame_showing(qtbot, window, lambda f: f.surface_labels == SURFACE_LABELS["prob"])
 
@@ -114,7 +116,7 @@ def test_surface_shows_the_gradient_norm_of_d(qtbot, window):
     assert frame.surface.min() >= 0.0
     np.testing.assert_allclose(frame.surface, expected, rtol=1e-4, atol=1e-6)
     low, high = frame.surface_levels
-    assert low < 1.0 < high and low + high == pytest.approx(2.0)  # centred on the level line ‖∇D‖ = 1
+    assert low == 0.0 < high  # a sequential scale from 0 (a norm is never negative)
     qtbot.waitUntil(lambda: np.array_equal(window.data_panel.image.image, frame.surface), timeout=10_000)
 
 
@@ -182,7 +184,8 @@ def test_recording_starts_and_stops_from_the_file_menu(qtbot, window, tmp_path, 
     qtbot.waitUntil(lambda: window.recorder.frames >= 6 and window.frame.step > start_step + 5, timeout=60_000)
     action.trigger()  # stop
     assert not action.isChecked() and not window.recorder.recording
-    assert f"Recording saved to {path}" in window.statusBar().currentMessage()
+    # written on a thread of its own: the window says so when it is done
+    qtbot.waitUntil(lambda: f"Recording saved to {path}" in window.statusBar().currentMessage(), timeout=60_000)
     frames = iio.imread(path, index=None)
     panel = window.data_panel
     assert frames.shape[0] >= 2 and frames.shape[1:3] == (panel.height(), panel.width())
@@ -299,7 +302,7 @@ def test_layer_actions_hide_and_show_their_layer(qtbot, window, label, key):
     assert item.isVisible() and frame.step == 2
     panel = window.data_panel
     if key == "real":
-        np.testing.assert_array_equal(panel.real.data["x"], frame.real[:, 0])
+        np.testing.assert_array_equal(panel.real.positions()[:, 0], frame.real[:, 0])
     elif key == "fake":
         np.testing.assert_array_equal(panel.fake.positions(), frame.fakes)
     elif key == "surface":
