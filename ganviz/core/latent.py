@@ -135,7 +135,7 @@ def sample_info(trainer, z: np.ndarray, x: np.ndarray | None = None) -> dict:
         with torch.no_grad():
             x = trainer.G(zt)
     else:
-        x = torch.as_tensor(np.asarray(x, dtype=np.float32)[None, :], device=dev)
+        x = torch.tensor(np.asarray(x, dtype=np.float32)[None, :], device=dev)  # a copy: frames are read-only
     x = x.detach().requires_grad_(True)
     was = trainer.D.training
     trainer.D.eval()  # no spectral-norm power iteration from a read

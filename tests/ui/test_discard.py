@@ -36,7 +36,7 @@ def window(qtbot, tmp_path):
 
 def trained(qtbot, w, steps: int = 3) -> int:
     w.send("step", steps)
-    qtbot.waitUntil(lambda: w.frame is not None and w.frame.step >= steps, timeout=60_000)
+    qtbot.waitUntil(lambda: w.frame is not None and w.frame.step >= steps, timeout=120_000)  # slow spawn when busy
     return w.frame.step
 
 
