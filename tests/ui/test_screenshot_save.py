@@ -10,6 +10,7 @@ import pytest
 
 pytest.importorskip("PySide6")
 
+from PySide6.QtCore import QEventLoop  # noqa: E402
 from PySide6.QtWidgets import QLabel, QWidget  # noqa: E402
 
 import ganviz.ui.app as app_mod  # noqa: E402
@@ -36,10 +37,26 @@ class FakeWindow(QLabel):
         pass
 
 
+class LoopApp:
+    """Stands in for the QApplication in run_window: its event loop is a local one."""
+
+    def __init__(self) -> None:
+        self.loop = QEventLoop()
+
+    def exec(self) -> int:
+        return self.loop.exec()
+
+    def quit(self) -> None:
+        self.loop.quit()
+
+
 @pytest.fixture
 def fake_app(qtbot, monkeypatch):
     monkeypatch.setattr(ganviz.ui.main_window, "MainWindow", FakeWindow)
     monkeypatch.setattr(app_mod, "close_on_sigint", lambda window: None)  # leave this process's SIGINT alone
+    # run_window's exec()/quit() on a loop of its own: quitting the tests' QApplication would emit aboutToQuit,
+    # on which pyqtgraph tears its scenes down, breaking every later test's plots
+    monkeypatch.setattr(app_mod, "qt_application", LoopApp)
 
     def run(screenshot: str) -> int:
         return app_mod.run_app(TrainConfig(), run_for=0.05, screenshot=screenshot)
