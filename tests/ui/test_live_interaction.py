@@ -131,6 +131,8 @@ def test_select_probe_segment_then_train_keeps_every_frame_consistent(qtbot, mai
     np.testing.assert_allclose(lp.probe_ab, [0.4, 0.3], atol=2 * pixel)
     qtbot.waitUntil(lambda: len(w.data_panel.probe.getData()[0]) == 1, timeout=STALL_MS)  # G(z) of the probe
     drag_pad(qtbot, w, (-0.7, 0.6), (0.5, -0.4), shift=True)
+    if lp.segment_ab is None:  # synthetic input: pyqtgraph now and then takes the first move for a click; once more
+        drag_pad(qtbot, w, (-0.7, 0.6), (0.5, -0.4), shift=True)
     assert lp.segment_ab is not None, "Shift+drag drew a segment"
     np.testing.assert_allclose(lp.segment_ab[0], [-0.7, 0.6], atol=2 * pixel)
     np.testing.assert_allclose(lp.segment_ab[1], [0.5, -0.4], atol=2 * pixel)
