@@ -134,24 +134,27 @@ class DialogDriver:
         if dialog is None or not dialog.isVisible():
             return
         if isinstance(dialog, QFileDialog):
-            tries = self._tries.get(id(dialog), 0)
-            self._tries[id(dialog)] = tries + 1
+            # counted on the dialog itself: a Python wrapper's id() changes from one tick to the next
+            tries = int(dialog.property("driver_tries") or 0)
+            dialog.setProperty("driver_tries", tries + 1)
             path = self.files(dialog) if tries < 2 else None
             if path is None:
                 self.answered.append(("file", "cancel"))
-                dialog.reject()
+                QTimer.singleShot(0, dialog.reject)
             else:
                 self.answered.append(("file", path))
                 dialog.selectFile(path)
-                dialog.accept()
+                # later, from the event loop: accept() may open a modal box of its own (overwrite?), which this
+                # timer can answer only once this slot has returned
+                QTimer.singleShot(0, dialog.accept)
         elif isinstance(dialog, QMessageBox):
             choice = self.button(dialog) if self.button else None
             button = choice or dialog.defaultButton() or (dialog.buttons() or [None])[0]
             self.answered.append(("box", dialog.text()[:60]))
             if button is None:
-                dialog.done(0)
+                QTimer.singleShot(0, lambda: dialog.done(0))
             else:
-                button.click()
+                QTimer.singleShot(0, button.click)
         else:  # a dialog this driver does not know: close it rather than hang the test
             self.answered.append((type(dialog).__name__, "closed"))
             dialog.close()
