@@ -72,7 +72,7 @@ def run_window(
         print(message, file=sys.stderr)
         return 2
     app = qt_application()
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import QEvent, QTimer
 
     from ganviz.core.io import write_atomic
     from ganviz.ui.export import ExportError, save_screenshot
@@ -125,6 +125,10 @@ def run_window(
 
         QTimer.singleShot(int(run_for * 1000), finish)
     app.exec()
+    # delete the window and its plots now, while Qt and Python are both whole: left to the interpreter's
+    # exit, pyqtgraph's items and Qt's objects were torn down in the wrong order (a segfault in ~1 exit of 4)
+    window.deleteLater()
+    app.sendPostedEvents(None, QEvent.DeferredDelete)
     return result["code"]
 
 

@@ -70,6 +70,9 @@ from ganviz.ui.stats import frame_rate_stats
 RUN_COLOURS = [(200, 40, 40), (40, 140, 60), (140, 60, 170), (200, 130, 0)]
 # objectives offered to a newly added run, first unused one wins
 NEW_RUN_ORDER = ("nonsaturating", "wgan-gp", "hinge", "lsgan", "wgan", "minimax")
+RUNS_DOCK_WIDTH = 290  # the Runs panel's width beside the views
+PLOTS_BESIDE_WIDTH = 340  # the shared plots' column, when they stand beside the views
+VIEW_MIN_WIDTH = 345  # a run's view below this (colour bar and axis included) leaves its data area under 200 px
 PLOT_PERIOD_S = 0.25  # the shared plot repaints its axes on each update (~25 ms): 4 updates a second
 MODES_TIP = (
     "Modes captured: modes with ≥ 1 high-quality sample (within 3σ of a centre);\n"
@@ -186,6 +189,7 @@ class RunEditor(QGroupBox):
     """One run's settings: objective, spectral norm, R1 and learning rates. Applied by a restart."""
 
     remove_requested = Signal(object)  # this editor
+    edited = Signal()  # any of its settings changed
 
     def __init__(self, base: TrainConfig, config: TrainConfig, parent=None) -> None:
         super().__init__(parent)
@@ -227,6 +231,15 @@ class RunEditor(QGroupBox):
         form.addRow("LR discriminator", self.lr_d)
         form.addRow(self.remove)
         self.objective.currentIndexChanged.connect(self._objective_changed)
+        for signal in (
+            self.objective.currentIndexChanged,
+            self.spectral_norm.toggled,
+            self.r1.toggled,
+            self.gamma.committed,
+            self.lr_g.committed,
+            self.lr_d.committed,
+        ):
+            signal.connect(self.edited)
         self.set_index(0)
 
     def set_index(self, i: int) -> None:
@@ -274,6 +287,7 @@ class RunSetup(QWidget):
     """The runs to compare (2 to 4): add, remove, edit, then restart them all from step 0."""
 
     apply_requested = Signal()  # restart with configs()
+    changed = Signal()  # a run added, removed or edited (applies on restart)
 
     def __init__(self, base: TrainConfig, runs: Sequence[TrainConfig], parent=None) -> None:
         super().__init__(parent)
@@ -311,6 +325,7 @@ class RunSetup(QWidget):
     def _add_editor(self, config: TrainConfig) -> None:
         editor = RunEditor(self.base, config)
         editor.remove_requested.connect(self.remove_run)
+        editor.edited.connect(self.changed)
         self.editors.append(editor)
         self.box_layout.addWidget(editor)
         self._renumber()
@@ -335,6 +350,12 @@ class RunSetup(QWidget):
             e.set_index(i)
             e.remove.setEnabled(len(self.editors) > MIN_RUNS)
         self.add.setEnabled(len(self.editors) < MAX_RUNS)
+        self.changed.emit()
+
+    def mark_pending(self, pending: bool) -> None:
+        """The restart button says when the runs set here differ from the runs on screen."""
+        self.apply.setText("Restart runs from step 0 — changes pending" if pending else "Restart runs from step 0")
+        self.apply.setStyleSheet("font-weight: bold; color: #b00000" if pending else "")
 
     def configs(self) -> list[TrainConfig]:
         """The runs as set; CompareError names the first number that is not allowed."""
@@ -411,20 +432,24 @@ def status_line(bundle: CompareFrames, running: bool) -> str:
 
 
 class ComparePlot(pg.GraphicsLayoutWidget):
-    """Robust modes and exact W1 against generator step, one curve per run in its colour."""
+    """Robust modes and exact W1 against generator step, one curve per run in its colour (the colour of the run's
+    title above its data view, so no legend takes a row of its own), side by side or one above the other."""
+
+    MIN_HEIGHT = 215  # each plot's data area stays ≥ 120 px high under its title and axis
 
     def __init__(self, titles: Sequence[str], parent=None) -> None:
         super().__init__(parent)
-        # one line of legend above both plots, never over a curve (early curves lie along the bottom of the
-        # modes plot, late ones along its top); the W1 curves use the same colours
-        self.legend = pg.LegendItem(labelTextSize="10pt", colCount=max(len(titles), 1))
-        self.addItem(self.legend, row=0, col=0, colspan=2)
-        self.ci.layout.setRowMaximumHeight(0, 28)
-        self.modes_plot = self.addPlot(row=1, col=0, title="Robust modes (≥ 20 HQ samples)")
-        self.w1_plot = self.addPlot(row=1, col=1, title="Exact W1 (lower is better)")
+        self.setMinimumHeight(self.MIN_HEIGHT)
+        self.modes_plot = pg.PlotItem(title="Robust modes (≥ 20 HQ samples)")
+        self.w1_plot = pg.PlotItem(title="Exact W1 (lower is better)")
+        self.stacked = False
+        self.addItem(self.modes_plot, row=0, col=0)
+        self.addItem(self.w1_plot, row=0, col=1)
         self.w1_plot.setXLink(self.modes_plot)
-        self.modes_plot.setToolTip(MODES_TIP)
-        self.w1_plot.setToolTip(W1_TIP)
+        key = " · ".join(f"<span style='color:{colour_hex(i)}'>{t}</span>" for i, t in enumerate(titles))
+        for plot, tip in ((self.modes_plot, MODES_TIP), (self.w1_plot, W1_TIP)):
+            plot.setToolTip(f"{tip}\nOne curve per run, in its title's colour")
+        self.setToolTip(f"<p>{key}</p>")
         self.modes_plot.setLabel("left", "robust modes")
         self.w1_plot.setLabel("left", "W1")
         for p in (self.modes_plot, self.w1_plot):
@@ -439,9 +464,17 @@ class ComparePlot(pg.GraphicsLayoutWidget):
             pen = pg.mkPen(RUN_COLOURS[i], width=2)
             self.modes.append(self.modes_plot.plot(pen=pen, name=title))
             self.w1.append(self.w1_plot.plot(pen=pen, name=title))
-            self.legend.addItem(self.modes[-1], title)
         self._rows = [-1] * len(titles)
         self._dataset: str | None = None
+
+    def set_stacked(self, stacked: bool) -> None:
+        """W1 under the modes plot (a column beside the views) or beside it (a strip under them)."""
+        if stacked == self.stacked:
+            return
+        self.stacked = stacked
+        self.ci.removeItem(self.w1_plot)
+        self.addItem(self.w1_plot, row=1 if stacked else 0, col=0 if stacked else 1)
+        self.setMinimumHeight(2 * self.MIN_HEIGHT if stacked else self.MIN_HEIGHT)
 
     def show_frames(self, frames: Sequence[Frame]) -> None:
         first = frames[0]
@@ -508,7 +541,16 @@ class CompareWindow(QMainWindow):
         self.setup_dock.setWidget(scroll)
         self.setup_dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetClosable)
         self.addDockWidget(Qt.LeftDockWidgetArea, self.setup_dock)
-        self.resizeDocks([self.setup_dock], [290], Qt.Horizontal)
+        self.resizeDocks([self.setup_dock], [RUNS_DOCK_WIDTH], Qt.Horizontal)
+        self._dock_user_set = False
+        runs_action = self.setup_dock.toggleViewAction()
+        runs_action.setText("Runs panel")
+        runs_action.setShortcut(QKeySequence("F2"))
+        runs_action.setToolTip("Show or hide the panel where runs are added, removed and edited (F2)")
+        runs_action.triggered.connect(self._runs_dock_toggled)
+        self.addAction(runs_action)
+        self.toolbar.insertAction(self.toolbar_spacer, runs_action)
+        self.setup.changed.connect(self._setup_changed)
         self.status = QLabel()
         self.statusBar().addPermanentWidget(self.status)
         if parent is not None:  # the main window closes: so does this, with its trainers
@@ -550,7 +592,7 @@ class CompareWindow(QMainWindow):
             toolbar.addAction(act)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
-        toolbar.addWidget(spacer)
+        self.toolbar, self.toolbar_spacer = toolbar, toolbar.addWidget(spacer)
         self.key = QLabel(DATA_KEY)
         self.key.setToolTip("What every data view shows; the colour bar says what its surface is")
         toolbar.addWidget(self.key)
@@ -645,6 +687,7 @@ class CompareWindow(QMainWindow):
         finally:
             self.unsetCursor()
         self.setup.set_runs(runs)
+        self.setup.mark_pending(False)
         self.statusBar().showMessage(f"Restarted {len(runs)} runs from step 0", 4000)
         return True
 
@@ -661,13 +704,67 @@ class CompareWindow(QMainWindow):
         for c in range(columns):
             layout.setColumnStretch(c, 1)
         self.plot = ComparePlot([v.title for v in self.views])
-        split = QSplitter(Qt.Vertical)
-        split.addWidget(grid)
-        split.addWidget(self.plot)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 1)
-        split.setSizes([600, 250])
-        self.setCentralWidget(split)  # Qt deletes the previous central widget
+        self.split = QSplitter(Qt.Vertical)
+        self.split.setChildrenCollapsible(False)
+        self.split.addWidget(grid)
+        self.split.addWidget(self.plot)
+        self.split.setStretchFactor(0, 3)
+        self.split.setStretchFactor(1, 1)
+        self.setCentralWidget(self.split)  # Qt deletes the previous central widget
+        self._arrange()
+
+    # --- layout -------------------------------------------------------------------------------
+
+    def _columns(self) -> int:
+        return 2 if len(self.views) == 4 else max(len(self.views), 1)
+
+    def _arrange(self) -> None:
+        """Fit the window's size: the Runs panel shows while the views keep ≥ VIEW_MIN_WIDTH each beside it
+        (unless the user showed or hid it), and with two rows of views in a window under ~900 px high, the
+        shared plots stand in a column to their right rather than in a strip under them."""
+        if not self.views or self.plot is None:
+            return
+        width, height = self.width(), self.height()
+        beside = len(self.views) > self._columns() and height < 900
+        if not self._dock_user_set:
+            views_width = width - RUNS_DOCK_WIDTH - (PLOTS_BESIDE_WIDTH if beside else 0)
+            fits = views_width >= self._columns() * VIEW_MIN_WIDTH
+            if fits == self.setup_dock.isHidden():  # isHidden: its own flag, also before the window shows
+                self.setup_dock.setVisible(fits)
+        if not self.setup_dock.isHidden():
+            self.resizeDocks([self.setup_dock], [RUNS_DOCK_WIDTH], Qt.Horizontal)
+        self.split.setOrientation(Qt.Horizontal if beside else Qt.Vertical)
+        self.plot.set_stacked(beside)
+        # proportions from the window's size: the splitter's own size lags a resize by a layout pass
+        if beside:
+            total = width - (0 if self.setup_dock.isHidden() else RUNS_DOCK_WIDTH)
+            side = max(total // 3, PLOTS_BESIDE_WIDTH)
+            self.split.setSizes([total - side, side])
+        else:
+            total = height - self.menuBar().height() - self.toolbar.height() - self.statusBar().height()
+            strip = max(total // 4, ComparePlot.MIN_HEIGHT)
+            self.split.setSizes([total - strip, strip])
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._arrange()
+
+    def _runs_dock_toggled(self, checked: bool) -> None:
+        self._dock_user_set = True  # the user's choice stands from now on
+        if checked:
+            self.resizeDocks([self.setup_dock], [RUNS_DOCK_WIDTH], Qt.Horizontal)
+
+    def _setup_changed(self) -> None:
+        """Edits in the Runs panel apply on restart: say so where the user looks (button and status bar)."""
+        try:
+            pending = self.setup.configs() != list(self.runs)
+        except CompareError:
+            pending = True
+        self.setup.mark_pending(pending)
+        if pending:
+            self.statusBar().showMessage("Runs changed: press Restart (Ctrl+R) to start them from step 0")
+        else:
+            self.statusBar().clearMessage()
 
     # --- frames -------------------------------------------------------------------------------
 
