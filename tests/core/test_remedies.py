@@ -309,3 +309,28 @@ def test_optimistic_adam_in_the_trainer_trains_and_resumes():
     u.step(3)
     for p, q in zip([*t.G.parameters(), *t.D.parameters()], [*u.G.parameters(), *u.D.parameters()]):
         assert torch.equal(p, q)
+
+
+# --- carried by sessions and named in compare mode ------------------------------------------------
+
+
+def test_a_session_file_resumes_the_toolbox_bit_for_bit(tmp_path):
+    from ganviz.core.session import load_session, save_session
+
+    t = tiny(lecam=0.2, pack=2, optimizer="optimistic-adam", instance_noise=0.1, unroll=1, r2=0.5)
+    t.step(3)
+    save_session(tmp_path / "s.gvz", t)
+    u = load_session(tmp_path / "s.gvz").make_trainer()
+    assert u.config == t.config
+    t.step(2)
+    u.step(2)
+    for p, q in zip([*t.G.parameters(), *t.D.parameters()], [*u.G.parameters(), *u.D.parameters()]):
+        assert torch.equal(p, q)
+    assert torch.equal(t.lecam.anchors, u.lecam.anchors)
+
+
+def test_compare_titles_name_the_remedies():
+    from ganviz.core.compare import run_title
+
+    config = TrainConfig(pack=2, unroll=5, update="extragradient")
+    assert run_title(config) == "Non-saturating + PacGAN2 + unrolled 5 + extragradient"
