@@ -120,6 +120,7 @@ def add_run_arguments(p: argparse.ArgumentParser, *, defaults_for_window: bool =
     )
     p.add_argument("--spectral-norm", action="store_true", help="spectral normalisation of every D layer")
     p.add_argument("--r1", type=setting("r1"), default=0.0, metavar="GAMMA", help="R1 penalty γ (0 = off)")
+    add_remedy_arguments(p)
     p.add_argument("--clip", type=setting("clip"), default=0.01, metavar="C", help="WGAN weight clip c (0.01)")
     p.add_argument("--gp-lambda", type=setting("gp_lambda"), default=0.1, metavar="L", help="WGAN-GP λ (0.1)")
     p.add_argument("--n-critic", type=setting("n_critic"), metavar="K", help="D steps per G step (objective default)")
@@ -130,11 +131,14 @@ def add_run_arguments(p: argparse.ArgumentParser, *, defaults_for_window: bool =
     p.add_argument("--batch", type=setting("batch"), default=256, metavar="B", help="batch size (256)")
     p.add_argument("--lr-g", type=setting("lr_g"), metavar="X", help="generator learning rate")
     p.add_argument("--lr-d", type=setting("lr_d"), metavar="X", help="discriminator learning rate")
-    p.add_argument("--optimizer", type=_choice(["adam", "rmsprop", "sgd"], "optimizer"))
+    p.add_argument("--optimizer", type=_choice(["adam", "rmsprop", "sgd", "optimistic-adam"], "optimizer"))
     p.add_argument("--activation", type=_choice(["relu", "leaky_relu", "tanh", "elu"], "activation"), default="relu")
     p.add_argument("--prior", type=_choice(["uniform", "normal"], "prior"), default="uniform")
     p.add_argument(
-        "--update", type=_choice(["alt", "sim"], "update"), default="alt", help="alternating or simultaneous"
+        "--update",
+        type=_choice(["alt", "sim", "extragradient"], "update"),
+        default="alt",
+        help="alternating, simultaneous or extragradient (both players extrapolate, then step)",
     )
     p.add_argument("--device", type=_choice(list(ALLOWED_DEVICES), "device"), default="auto")
     p.add_argument(
@@ -147,6 +151,34 @@ def add_run_arguments(p: argparse.ArgumentParser, *, defaults_for_window: bool =
         type=_choice(preset_names(), "preset"),
         metavar="NAME",
         help="start from a preset (resources/presets/NAME.toml); flags given here override its settings",
+    )
+
+
+def add_remedy_arguments(p: argparse.ArgumentParser) -> None:
+    """The convergence and mode-collapse toolbox (ganviz.core.remedies); each is off by default."""
+    g = p.add_argument_group("convergence and mode-collapse toolbox")
+    g.add_argument(
+        "--instance-noise", type=setting("instance_noise"), default=0.0, metavar="SIGMA",
+        help="N(0, σ²) noise on D's real and fake inputs (0 = off)",
+    )  # fmt: skip
+    g.add_argument(
+        "--instance-noise-anneal", type=setting("instance_noise_anneal"), default=0, metavar="STEPS",
+        help="σ falls linearly to 0 at this generator step (0 = constant)",
+    )  # fmt: skip
+    g.add_argument("--r2", type=setting("r2"), default=0.0, metavar="GAMMA", help="R2 penalty γ on fakes (0 = off)")
+    g.add_argument(
+        "--pack", type=setting("pack"), default=1, metavar="M",
+        help="PacGAN: D judges M samples concatenated; batch must be a multiple of M (1 = off)",
+    )  # fmt: skip
+    g.add_argument(
+        "--lecam", type=setting("lecam"), default=0.0, metavar="LAMBDA", help="LeCam regularisation λ (0 = off)"
+    )
+    g.add_argument(
+        "--consensus", type=setting("consensus"), default=0.0, metavar="GAMMA",
+        help="consensus optimisation γ; a simultaneous update: --update alt runs as sim (0 = off)",
+    )  # fmt: skip
+    g.add_argument(
+        "--unroll", type=setting("unroll"), default=0, metavar="K", help="unrolled GAN: K look-ahead D steps (0 = off)"
     )
 
 
@@ -184,6 +216,13 @@ def config_from_args(args: argparse.Namespace, explicit: set[str] | None = None)
         clip=args.clip,
         gp_lambda=args.gp_lambda,
         r1=args.r1,
+        instance_noise=args.instance_noise,
+        instance_noise_anneal=args.instance_noise_anneal,
+        r2=args.r2,
+        pack=args.pack,
+        lecam=args.lecam,
+        consensus=args.consensus,
+        unroll=args.unroll,
         spectral_norm=args.spectral_norm,
         update=args.update,
         device=args.device,

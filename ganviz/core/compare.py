@@ -121,6 +121,9 @@ def run_title(config: TrainConfig) -> str:
         parts.append("SN")
     if config.r1 > 0:
         parts.append(f"R1 γ={config.r1:g}")
+    from ganviz.core.remedies import active_remedies
+
+    parts += [r.title(getattr(config, r.field)) for r in active_remedies(config)]
     return " + ".join(parts)
 
 

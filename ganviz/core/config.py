@@ -12,9 +12,9 @@ from ganviz.core.datasets import DATASETS, resolve_dataset
 from ganviz.core.models import ACTIVATIONS
 from ganviz.core.objectives import OBJECTIVES, get_objective
 
-OPTIMIZERS = ("adam", "rmsprop", "sgd")
+OPTIMIZERS = ("adam", "rmsprop", "sgd", "optimistic-adam")
 PRIORS = ("uniform", "normal")
-UPDATES = ("alt", "sim")
+UPDATES = ("alt", "sim", "extragradient")
 DEVICES = ("auto", "cpu", "cuda")
 
 
@@ -62,6 +62,14 @@ BOUNDS: dict[str, Bound] = {
     "clip": Bound(0.0, 100.0, open_low=True),
     "gp_lambda": Bound(0.0, 1e4, open_low=True),
     "r1": Bound(0.0, 1e4),
+    # the toolbox (ganviz.core.remedies); 0 (pack: 1) = off
+    "instance_noise": Bound(0.0, 100.0),
+    "instance_noise_anneal": Bound(0, 100_000_000, integer=True),  # 0 = no annealing; ≤ MAX_STEPS
+    "r2": Bound(0.0, 1e4),
+    "pack": Bound(1, 16, integer=True),
+    "lecam": Bound(0.0, 1e4),
+    "consensus": Bound(0.0, 1e4),
+    "unroll": Bound(0, 50, integer=True),
 }
 MAX_STEPS = 100_000_000  # generator updates of one headless run (`ganviz train --steps`): days even for tiny nets
 
@@ -105,6 +113,13 @@ class TrainConfig:
     clip: float = 0.01  # WGAN weight clipping c
     gp_lambda: float = 0.1  # WGAN-GP λ: gan_toy.py's toy value (the paper's images use 10)
     r1: float = 0.0  # R1 γ; 0 = off
+    instance_noise: float = 0.0  # σ of N(0, σ²) added to D's real and fake inputs; 0 = off
+    instance_noise_anneal: int = 0  # σ falls linearly to 0 at this generator step; 0 = constant σ
+    r2: float = 0.0  # R2 γ (R1 on the fakes); 0 = off
+    pack: int = 1  # PacGAN: D judges this many samples at once; 1 = off
+    lecam: float = 0.0  # LeCam λ; 0 = off
+    consensus: float = 0.0  # consensus optimisation γ: a simultaneous update (alt runs as sim); 0 = off
+    unroll: int = 0  # unrolled GAN: D look-ahead steps in G's loss; 0 = off
     spectral_norm: bool = False
     update: str = "alt"  # alternating (k D steps, then G) or simultaneous
     device: str = "auto"
@@ -157,6 +172,8 @@ class TrainConfig:
         for name, beta in (("beta1", self.beta1), ("beta2", self.beta2)):
             if beta is not None and not (0.0 <= beta < 1.0):
                 raise ConfigError(f"{name} must be in [0, 1) (got {beta!r})")
+        if self.batch % self.pack:
+            raise ConfigError(f"batch {self.batch} is not divisible by pack {self.pack}: use a multiple of it")
         if self.device == "cuda" and not torch.cuda.is_available():
             raise ConfigError("device 'cuda' was asked for but no CUDA GPU is visible; use --device cpu or auto")
 

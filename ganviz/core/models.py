@@ -31,8 +31,15 @@ def make_generator(zdim: int, width: int, depth: int, activation: str) -> nn.Seq
     return mlp(zdim, 2, width, depth, activation)
 
 
-def make_discriminator(width: int, depth: int, activation: str, spectral_norm: bool) -> nn.Sequential:
-    return mlp(2, 1, width, depth, activation, spectral_norm)
+def make_discriminator(width: int, depth: int, activation: str, spectral_norm: bool, pack: int = 1) -> nn.Sequential:
+    """pack m > 1 (PacGAN): D takes m points concatenated, 2m inputs, behind a PackInput that turns a single
+    point x into (x, …, x) for readers of D at one point; still a Sequential of (PackInput, *the MLP's layers)."""
+    net = mlp(2 * pack, 1, width, depth, activation, spectral_norm)
+    if pack == 1:
+        return net
+    from ganviz.core.remedies import PackInput
+
+    return nn.Sequential(PackInput(pack), *net)
 
 
 def sample_latent(n: int, zdim: int, prior: str, gen: torch.Generator, device: torch.device) -> torch.Tensor:

@@ -19,6 +19,15 @@ from ganviz.core.datasets import Dataset, dataset_for
 from ganviz.core.metrics import W1_SAMPLES, mode_stats, w1_floor, wasserstein1
 from ganviz.core.models import make_discriminator, make_generator, sample_latent
 from ganviz.core.objectives import Objective, get_objective, gp_term, interpolates, r1_term
+from ganviz.core.remedies import (
+    LeCamAnchors,
+    OptimisticAdam,
+    consensus_grads,
+    lookahead_state,
+    lookahead_step,
+    noise_sigma,
+    pack,
+)
 
 # RNG streams derived from the seed, so each can be restored on its own
 _INIT, _LATENT, _DATA, _FIXED, _EVAL = range(5)
@@ -61,9 +70,9 @@ class Trainer:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(config.seed * 7919 + _INIT)
             self.G = make_generator(config.zdim, config.hidden, config.layers, config.activation).to(self.device)
-            self.D = make_discriminator(config.hidden, config.layers, config.activation, config.spectral_norm).to(
-                self.device
-            )
+            self.D = make_discriminator(
+                config.hidden, config.layers, config.activation, config.spectral_norm, config.pack
+            ).to(self.device)
         # optimisers are built on first use: the window's mirror of the networks never steps, and building one
         # imports torch._dynamo (sympy, networkx, scikit-learn: ≈ 125 MB of RSS) into the window process
         self._optimizers: dict[str, torch.optim.Optimizer] = {}
@@ -81,6 +90,7 @@ class Trainer:
         self._nan = torch.full((), math.nan, device=self.device)
         self._d_params = list(self.D.parameters())
         self._g_params = list(self.G.parameters())
+        self.lecam = LeCamAnchors(self.device)  # LeCam's EMA anchors (read only when config.lecam > 0)
 
     # --- construction helpers ------------------------------------------------------------------
 
@@ -118,6 +128,8 @@ class Trainer:
             return torch.optim.Adam(params, lr=lr, betas=(c.beta1, c.beta2), fused=True)
         if c.optimizer == "rmsprop":
             return torch.optim.RMSprop(params, lr=lr, foreach=self.device.type == "cuda" or None)
+        if c.optimizer == "optimistic-adam":
+            return OptimisticAdam(params, lr=lr, betas=(c.beta1, c.beta2))
         return torch.optim.SGD(params, lr=lr, fused=True)
 
     # --- live changes (no new networks) --------------------------------------------------------
@@ -177,7 +189,7 @@ class Trainer:
         if kind != old:
             self._optimizers.clear()  # rebuilt fresh on next use
             self._pending_optimizer_state.clear()
-        elif kind == "adam":
+        elif kind in ("adam", "optimistic-adam"):
             for opt in self._optimizers.values():
                 for group in opt.param_groups:
                     group["betas"] = (self.config.beta1, self.config.beta2)
@@ -198,6 +210,7 @@ class Trainer:
         iteration per step), then the penalties. Their double backward is kept on passes of their own:
         through the joint pass it would run over three times the rows (measured 25-50 % slower)."""
         c = self.config
+        real, fake = self._d_input(real), self._d_input(fake)
         out = self.D(torch.cat([real, fake]))
         d_real, d_fake, penalty = out[: len(real)], out[len(real) :], None
         if self.objective.uses_gradient_penalty:
@@ -207,7 +220,57 @@ class Trainer:
             x = real.detach().requires_grad_(True)
             r1 = r1_term(self.D(x), x, c.r1)
             penalty = r1 if penalty is None else penalty + r1
+        if c.r2 > 0:  # R2: R1's term on the fakes D judged
+            x = fake.detach().requires_grad_(True)
+            r2 = r1_term(self.D(x), x, c.r2)
+            penalty = r2 if penalty is None else penalty + r2
+        if c.lecam > 0:
+            self.lecam.update(d_real, d_fake)  # anchors first, as lecam-gan's training loop does
+            lecam = self.lecam.penalty(d_real, d_fake, c.lecam)
+            penalty = lecam if penalty is None else penalty + lecam
         return d_real, d_fake, penalty
+
+    def noise_sigma(self) -> float:
+        """Instance noise σ at the current generator step (0 once annealed away)."""
+        c = self.config
+        return noise_sigma(c.instance_noise, c.instance_noise_anneal, self.step_count) if c.instance_noise else 0.0
+
+    def _d_input(self, x: torch.Tensor) -> torch.Tensor:
+        """Points (n, 2) as D takes them: instance noise added, then packed; unchanged with both off."""
+        sigma = self.noise_sigma()
+        if sigma > 0:
+            x = x + sigma * torch.randn(x.shape, generator=self.latent_gen, device=x.device, dtype=x.dtype)
+        return pack(x, self.config.pack) if self.config.pack > 1 else x
+
+    def _g_critic(self, fake: torch.Tensor) -> torch.Tensor:
+        """D's output on G's fakes for G's loss: through K look-ahead D steps with --unroll."""
+        if self.config.unroll > 0:
+            return self._unrolled_critic(fake)
+        return self.D(self._d_input(fake))
+
+    def _unrolled_critic(self, fake: torch.Tensor) -> torch.Tensor:
+        """D_{φ_K}(fake), φ_{k+1} = φ_k − step(∇φ L_D(φ_k)) with D's own optimiser rule and moments (copies),
+        on one real batch and these fakes, kept differentiable in θ (Metz et al. 2017). The look-ahead uses
+        the objective's D loss without penalties; D runs in eval mode so spectral norm's u is not advanced."""
+        from torch.func import functional_call
+
+        c = self.config
+        real = self._d_input(self.real_batch())
+        x = torch.cat([real, self._d_input(fake)])
+        names = [n for n, _ in self.D.named_parameters()]
+        params = [p.detach().requires_grad_(True) for p in self._d_params]
+        state = lookahead_state(self.opt_d, self._d_params)
+        was_training = self.D.training
+        self.D.eval()
+        try:
+            for _ in range(c.unroll):
+                out = functional_call(self.D, dict(zip(names, params)), (x,))
+                loss = self.objective.d_loss(out[: len(real)], out[len(real) :])
+                grads = torch.autograd.grad(loss, params, create_graph=True)
+                params = lookahead_step(params, grads, state, c.lr_d)
+            return functional_call(self.D, dict(zip(names, params)), (x[len(real) :],))
+        finally:
+            self.D.train(was_training)
 
     def _clip(self) -> None:
         if self.objective.clips_weights:
@@ -231,7 +294,7 @@ class Trainer:
     def _g_step(self, track: bool) -> None:
         self.D.requires_grad_(False)  # G's backward needs no gradient for D's weights
         try:
-            d_fake = self.D(self.G(self.latent_batch()))
+            d_fake = self._g_critic(self.G(self.latent_batch()))
             loss = self.objective.g_loss(d_fake)
             self.opt_g.zero_grad(set_to_none=True)
             loss.backward()
@@ -244,13 +307,43 @@ class Trainer:
 
     def _sim_step(self, track: bool) -> None:
         """Both players' gradients at the same point, then both updates (simultaneous GD)."""
-        real = self.real_batch()
-        fake = self.G(self.latent_batch())
-        d_real, d_fake_d, penalty = self._d_forward(real, fake.detach())
+        self._joint_grads(self.real_batch(), self.latent_batch(), track)
+        self.opt_d.step()
+        self.opt_g.step()
+        self._clip()
+
+    def _extragradient_step(self, track: bool) -> None:
+        """Extrapolate both players with their gradients at w, then step from w with the gradients at the
+        extrapolated point w' (Gidel et al. 2019's Extra-Adam with Adam: its moments see both gradients).
+        Both gradients use the same minibatch."""
+        real, z = self.real_batch(), self.latent_batch()
+        params = self._d_params + self._g_params
+        saved = [p.detach().clone() for p in params]
+        self._joint_grads(real, z, False)
+        self.opt_d.step()
+        self.opt_g.step()
+        self._clip()
+        self._joint_grads(real, z, track)
+        with torch.no_grad():
+            torch._foreach_copy_([p.detach() for p in params], saved)
+        self.opt_d.step()
+        self.opt_g.step()
+        self._clip()
+
+    def _joint_grads(self, real: torch.Tensor, z: torch.Tensor, track: bool) -> None:
+        """Both players' gradients at the current point, into .grad; with consensus γ > 0 each is
+        g + γ∇(½‖g‖²) over the joint gradient g (D's loss then sees the fakes undetached: ∂g_D/∂θ counts)."""
+        gamma = self.config.consensus
+        fake = self.G(z)
+        d_real, d_fake_d, penalty = self._d_forward(real, fake if gamma > 0 else fake.detach())
         loss_d = self.objective.d_loss(d_real, d_fake_d)
-        grads_d = torch.autograd.grad(loss_d if penalty is None else loss_d + penalty, self._d_params)
-        loss_g = self.objective.g_loss(self.D(fake))
-        grads_g = torch.autograd.grad(loss_g, self._g_params)
+        total_d = loss_d if penalty is None else loss_d + penalty
+        grads_d = torch.autograd.grad(total_d, self._d_params, create_graph=gamma > 0)
+        loss_g = self.objective.g_loss(self._g_critic(fake))
+        grads_g = torch.autograd.grad(loss_g, self._g_params, create_graph=gamma > 0)
+        if gamma > 0:
+            joint = consensus_grads([*grads_d, *grads_g], self._d_params + self._g_params, gamma)
+            grads_d, grads_g = joint[: len(grads_d)], joint[len(grads_d) :]
         for p, g in zip(self._d_params, grads_d):
             p.grad = g
         for p, g in zip(self._g_params, grads_g):
@@ -259,9 +352,6 @@ class Trainer:
             self._record_d(loss_d, penalty, d_real, d_fake_d)
             self._last["g_loss"] = loss_g.detach()
             self._last["g_grad_norm"] = self._grad_norm(self._g_params)
-        self.opt_d.step()
-        self.opt_g.step()
-        self._clip()
 
     def _grad_norm(self, params: list[torch.Tensor]) -> torch.Tensor:
         if not self.record_grad_norms:
@@ -286,10 +376,10 @@ class Trainer:
             last = i == n - 1
             if self.frozen:  # a frozen player keeps its weights (seed 001: G alone drives fakes to argmax D)
                 self._frozen_step(last)
-            elif self.config.update == "sim":
+            elif self.config.update != "alt" or self.config.consensus > 0:  # both players from one point
                 for _ in range(k - 1):
                     self._d_step(False)
-                self._sim_step(last)
+                (self._extragradient_step if self.config.update == "extragradient" else self._sim_step)(last)
             else:
                 for j in range(k):
                     self._d_step(last and j == k - 1)
@@ -303,7 +393,8 @@ class Trainer:
         elif last:  # still measure D on the current fakes, for the loss curves
             real = self.real_batch()
             with torch.no_grad():
-                out = self.critic_values(torch.cat([real, self.G(self.latent_batch())]))
+                real, fake = self._d_input(real), self._d_input(self.G(self.latent_batch()))
+                out = self.critic_values(torch.cat([real, fake]))
             d_real, d_fake = out[: len(real)], out[len(real) :]
             self._record_d(self.objective.d_loss(d_real, d_fake), None, d_real, d_fake)
         if "G" not in self.frozen:
@@ -357,8 +448,9 @@ class Trainer:
         eval_gen = torch.Generator().manual_seed(self._stream(_EVAL))
         real = self.dataset.sample(n_w1, eval_gen, np.random.default_rng(self._stream(_EVAL)))
         fake_t = torch.tensor(fakes[:n_w1], device=self.device)
-        d_real = self.critic_values(real.to(self.device)).mean()
-        d_fake = self.critic_values(fake_t).mean()
+        m = self.config.pack  # a packed critic judges packs of m samples
+        d_real = self.critic_values(pack(real[: len(real) // m * m].to(self.device), m)).mean()
+        d_fake = self.critic_values(pack(fake_t[: len(fake_t) // m * m], m)).mean()
         out: dict[str, float | int] = {}
         if self.dataset.is_mixture:
             out.update(mode_stats(fakes, self.dataset.centres, self.dataset.sigma).as_dict())
@@ -375,8 +467,10 @@ class Trainer:
 
         A deep copy: torch's own state dicts alias the live tensors, which later steps would change.
         """
+        extra = {"lecam": self.lecam.state_dict()} if self.config.lecam > 0 else {}
         return copy.deepcopy(
             {
+                **extra,
                 "config": self.config.__dict__.copy(),
                 "step": self.step_count,
                 "G": self.G.state_dict(),
@@ -405,6 +499,8 @@ class Trainer:
         self.np_rng.bit_generator.state = state["rng"]["numpy"]
         self.z_fixed = state["z_fixed"].to(self.device)
         self.step_count = int(state["step"])
+        if "lecam" in state:
+            self.lecam.load_state_dict(state["lecam"])
         self._last.clear()
 
     @classmethod
