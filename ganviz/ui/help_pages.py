@@ -92,7 +92,8 @@ VIEWS = [
         "norms; separate windows for the Dirac-GAN game, a 1-D GAN and digits.",
         "V(D*, G) = −log 4 + 2 JS(p‖q); Kantorovich–Rubinstein duality; why clipping and penalties keep a critic "
         "Lipschitz; why simultaneous gradient descent circles the Dirac-GAN equilibrium, and what the remedies do "
-        "to it: extragradient and optimistic steps (its update box), R2, instance noise, consensus, LeCam (ganviz dirac).",
+        "to it: extragradient and optimistic steps (its update box); R2, instance noise, consensus, LeCam "
+        "(ganviz dirac).",
     ),
 ]
 
