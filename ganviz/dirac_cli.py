@@ -114,7 +114,7 @@ def dirac_parser() -> OneLineParser:
         type=bounded(REMEDY_BOUNDS["lecam"]),
         default=0.0,
         metavar="LAMBDA",
-        help="LeCam regularisation of D, λ[E(D(x) − α_F)² + E(D(x̃) − α_R)²] with EMA anchors (default 0 = off)",
+        help="LeCam regularisation of D, λ[E relu(D(x) − α_F)² + E relu(α_R − D(x̃))²], EMA anchors (default 0 = off)",
     )
     p.add_argument("--steps", type=bounded(DIRAC_STEPS), default=500, metavar="N", help="gradient steps (default 500)")
     p.add_argument("--lr", type=bounded(DIRAC_LR), default=0.2, metavar="H", help="step size h (default 0.2)")

@@ -45,10 +45,11 @@ The remedies of issue 15 that apply to this game (all off by default; any combin
   takes its own component at its own evaluation point. The notebook's ``GAN_Consensus`` drops a factor 2 in the
   f′f″ term of that gradient; science.md §5.3's 114 / 102 come from it, the true gradient gives 119 / 107
   (tests/core/test_dirac.py pins both).
-* **LeCam** λ (Tseng et al. 2021, eq. 3): D's loss + λ[E(D(x) − α_F)² + E(D(x̃) − α_R)²], α_R, α_F the EMAs
-  (decay 0.99) of D's mean output on real and fake; the first step sets them to its means (the paper's code
-  starts its EMA from the current value). They move once per D update, at the evaluation D steps with, before
-  the penalty is taken (as in the paper's code).
+* **LeCam** λ (Tseng et al. 2021): D's loss + λ[E relu(D(x) − α_F)² + E relu(α_R − D(x̃))²], α_R, α_F the EMAs
+  (decay 0.99) of D's mean output on real and fake, as google/lecam-gan's ``lecam_reg`` and the trainer
+  (ganviz.core.remedies); the first update sets them to its means (the reference's EMA starts from the current
+  value). They move once per D update, at the evaluation D steps with, before the penalty is taken. Here
+  D(0) = 0, so α_R = 0 without noise and the penalty is λ relu(ψθ)²: it damps ψ only while ψθ > 0.
 * **Extragradient** (Korpelevich 1976; Gidel et al. 2019): x½ = x − h∇(x), x ← x − h∇(x½), both players at
   once (WGAN's clip after each move). **Optimistic** gradient descent (Daskalakis et al. 2018):
   x ← x − 2h∇(xₖ) + h∇(xₖ₋₁), the first step plain (∇(x₋₁) = ∇(x₀)); the optimistic Adam of the trainer without
@@ -165,8 +166,8 @@ class _Lecam:
         self.anchors = anchors
 
     def penalty(self, d_real: torch.Tensor, d_fake: torch.Tensor, n: int, move: bool) -> torch.Tensor:
-        """λ[E(D(x) − α_F)² + E(D(x̃) − α_R)²] on D's outputs (n·m of each, game-major), after moving the anchors
-        when ``move`` (D's update of this step)."""
+        """λ[E relu(D(x) − α_F)² + E relu(α_R − D(x̃))²] on D's outputs (n·m of each, game-major), after moving
+        the anchors when ``move`` (D's update of this step)."""
         means = d_real.detach().view(n, -1).mean(1), d_fake.detach().view(n, -1).mean(1)
         if move:
             if self.anchors is None:
@@ -177,7 +178,8 @@ class _Lecam:
         anchors = means if self.anchors is None else self.anchors
         m = d_real.shape[0] // n
         alpha_real, alpha_fake = (a.repeat_interleave(m) for a in anchors)
-        return self.weight * (((d_real - alpha_fake) ** 2).mean() + ((d_fake - alpha_real) ** 2).mean())
+        relu = torch.nn.functional.relu
+        return self.weight * ((relu(d_real - alpha_fake) ** 2).mean() + (relu(alpha_real - d_fake) ** 2).mean())
 
 
 class _Game:

@@ -428,19 +428,22 @@ def test_instance_noise_first_step_distribution(update, table):
     assert low <= table <= high
 
 
-def test_lecam_step_without_noise():
-    """D(real) = D(0) = 0 and the first step sets α_R = 0, α_F = −ψθ: λ(D(x̃) − α_R)² = λ(ψθ)² adds −2λθ²ψ
-    to ψ̇; the real-side term does not depend on ψ."""
+@pytest.mark.parametrize("start", [START, (0.8, 0.6)])
+def test_lecam_step_without_noise(start):
+    """D(real) = D(0) = 0 and the first step sets α_R = 0, α_F = −ψθ: λ relu(α_R − D(x̃))² = λ relu(ψθ)² adds
+    −2λθ relu(ψθ) to ψ̇ (nothing while ψθ < 0, as START); the real-side term does not depend on ψ."""
     lam = 0.6
-    res = simulate("minimax", "sim", steps=2, lr=H, start=START, lecam=lam)
-    t, p = START
+    res = simulate("minimax", "sim", steps=2, lr=H, start=start, lecam=lam)
+    t, p = start
     alpha_fake = None
     for k in (1, 2):
         alpha_fake = -p * t if alpha_fake is None else 0.99 * alpha_fake + 0.01 * (-p * t)
         v1, v2 = gan_field(t, p)
-        t, p = t + H * v1, p + H * (v2 - 2 * lam * t**2 * p)
+        t, p = t + H * v1, p + H * (v2 - 2 * lam * t * max(p * t, 0.0))
         np.testing.assert_allclose(res.trajectory[k], [t, p], rtol=1e-12)
     assert res.lecam_anchors == pytest.approx((0.0, alpha_fake), abs=1e-14)
+    plain = simulate("minimax", "sim", steps=1, lr=H, start=start).trajectory[1]
+    assert (res.trajectory[1] == plain).all() == (start[0] * start[1] < 0)
 
 
 def test_lecam_step_with_instance_noise_uses_both_anchors():
@@ -453,8 +456,10 @@ def test_lecam_step_with_instance_noise_uses_both_anchors():
     v1, v2, te, xe = noisy_field(t, p, sigma, gen, m)
     d_real, d_fake = -p * xe, -p * te  # D(x) = −ψx in ganviz's coordinates
     a_real, a_fake = d_real.mean(), d_fake.mean()  # the first step's anchors are its means
-    # ∂/∂ψ of λ[mean(−ψx_ε − α_F)² + mean(−ψθ_ε − α_R)²]
-    dpen = lam * (np.mean(2 * (d_real - a_fake) * -xe) + np.mean(2 * (d_fake - a_real) * -te))
+    # ∂/∂ψ of λ[mean relu(−ψx_ε − α_F)² + mean relu(α_R + ψθ_ε)²]
+    real_gap, fake_gap = np.maximum(d_real - a_fake, 0), np.maximum(a_real - d_fake, 0)
+    assert real_gap.any() and fake_gap.any()  # both terms act on this draw
+    dpen = lam * (np.mean(2 * real_gap * -xe) + np.mean(2 * fake_gap * te))
     np.testing.assert_allclose(res.trajectory[1], [t + H * v1, p + H * (v2 - dpen)], rtol=1e-10)
     assert res.lecam_anchors == pytest.approx((a_real, a_fake), rel=1e-10)
 
