@@ -134,10 +134,10 @@ def test_r2_lecam_and_new_updates(capsys):
     ref = simulate("minimax", "sim", 3, 0.2, start=PAPER_START, lecam=0.5)
     assert m["lecam_anchors"] == pytest.approx(list(ref.lecam_anchors), abs=1e-15)
     for update in ("extragradient", "optimistic"):
-        m = dirac_json(capsys, "--objective", "minimax", "--update", update)
-        ref = simulate("minimax", update, 500, 0.2, start=PAPER_START)
+        m = dirac_json(capsys, "--objective", "minimax", "--update", update, "--steps", "150")
+        ref = simulate("minimax", update, 150, 0.2, start=PAPER_START)
         assert m["update"] == update and m["r_final"] == pytest.approx(ref.r_final, abs=1e-12)
-        assert m["r_final"] < 0.2  # spirals in, where sim reaches 3.10
+        assert m["r_final"] < 0.75  # spirals in (r₀ = 1.41), where sim spirals out
 
 
 def test_human_line_names_the_remedies(capsys):
