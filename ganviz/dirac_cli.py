@@ -20,7 +20,7 @@ def _json_safe(value: float) -> float | None:
 
 
 def dirac_parser() -> OneLineParser:
-    from ganviz.core.dirac import DIRAC_CLIP, DIRAC_GP_LAMBDA, UPDATES
+    from ganviz.core.dirac import DIRAC_CLIP, DIRAC_GP_LAMBDA, NOISE_SAMPLES, REMEDY_BOUNDS, UPDATES
     from ganviz.core.objectives import OBJECTIVES
 
     p = OneLineParser(
@@ -65,8 +65,56 @@ def dirac_parser() -> OneLineParser:
         default="sim",
         help=(
             "sim: both gradients at the same point (default); alt: G step, then D step at the new θ (the "
-            "notebook's altgd, science.md §5.3's alt column); alt-dfirst: D step first (the trainer's order)"
+            "notebook's altgd, science.md §5.3's alt column); alt-dfirst: D step first (the trainer's order); "
+            "extragradient: both step from the start with the gradient at a look-ahead step; optimistic: "
+            "x − 2h∇(xₖ) + h∇(xₖ₋₁) (optimistic gradient descent, the trainer's optimistic-adam without Adam)"
         ),
+    )
+    p.add_argument(
+        "--r2",
+        type=bounded(REMEDY_BOUNDS["r2"]),
+        default=0.0,
+        metavar="GAMMA",
+        help="R2 penalty (γ/2)‖∇D(x̃)‖² on the fakes (default 0 = off); here ∇D = −ψ everywhere, so R2 ≡ R1",
+    )
+    p.add_argument(
+        "--instance-noise",
+        type=bounded(REMEDY_BOUNDS["instance_noise"]),
+        default=0.0,
+        metavar="SIGMA",
+        help=(
+            "instance noise: D's real and fake inputs get +σε, ε ~ N(0, 1), sampled (stochastic, seeded) "
+            "as the notebook's GAN_InstNoise (default 0 = off)"
+        ),
+    )
+    p.add_argument(
+        "--instance-noise-anneal",
+        type=bounded(REMEDY_BOUNDS["noise_anneal"]),
+        metavar="STEPS",
+        help="σ falls linearly to 0 over STEPS steps (default: constant σ)",
+    )
+    p.add_argument(
+        "--noise-samples",
+        type=bounded(REMEDY_BOUNDS["noise_samples"]),
+        metavar="N",
+        help=f"instance-noise draws per gradient evaluation (default {NOISE_SAMPLES}, the notebook's)",
+    )
+    p.add_argument(
+        "--seed", type=bounded(REMEDY_BOUNDS["seed"]), metavar="N", help="seed of the instance-noise draws (default 0)"
+    )
+    p.add_argument(
+        "--consensus",
+        type=bounded(REMEDY_BOUNDS["consensus"]),
+        default=0.0,
+        metavar="GAMMA",
+        help="consensus optimisation: both players follow v − γ∇½‖v‖² (default 0 = off)",
+    )
+    p.add_argument(
+        "--lecam",
+        type=bounded(REMEDY_BOUNDS["lecam"]),
+        default=0.0,
+        metavar="LAMBDA",
+        help="LeCam regularisation of D, λ[E relu(D(x) − α_F)² + E relu(α_R − D(x̃))²], EMA anchors (default 0 = off)",
     )
     p.add_argument("--steps", type=bounded(DIRAC_STEPS), default=500, metavar="N", help="gradient steps (default 500)")
     p.add_argument("--lr", type=bounded(DIRAC_LR), default=0.2, metavar="H", help="step size h (default 0.2)")
@@ -86,7 +134,7 @@ def dirac_main(argv: list[str]) -> int:
     parser = dirac_parser()
     args = parser.parse_args(argv)
 
-    from ganviz.core.dirac import check_options, simulate
+    from ganviz.core.dirac import NOISE_SAMPLES, check_options, simulate
     from ganviz.core.objectives import get_objective
 
     objective = get_objective(args.objective)
@@ -94,9 +142,36 @@ def dirac_main(argv: list[str]) -> int:
         clip, gp_lambda = check_options(objective, args.clip, args.gp_lambda, args.r1)
     except ValueError as e:
         return _fail(parser.prog, str(e))
+    stochastic = args.instance_noise > 0
+    if not stochastic:  # a flag that would change nothing is refused, as --clip is for objectives without a clip
+        for flag, value in (
+            ("--instance-noise-anneal", args.instance_noise_anneal),
+            ("--noise-samples", args.noise_samples),
+            ("--seed", args.seed),
+        ):
+            if value is not None:
+                why = "without it the game is exact"
+                return _fail(parser.prog, f"{flag} applies only with --instance-noise > 0 ({why})")
+    noise = {
+        "instance_noise": args.instance_noise,
+        "noise_anneal": args.instance_noise_anneal or 0,
+        "noise_samples": NOISE_SAMPLES if args.noise_samples is None else args.noise_samples,
+        "seed": args.seed or 0,
+    }
     start = (args.start[0], args.start[1])
     result = simulate(
-        objective, args.update, args.steps, args.lr, start=start, r1=args.r1, clip=clip, gp_lambda=gp_lambda
+        objective,
+        args.update,
+        args.steps,
+        args.lr,
+        start=start,
+        r1=args.r1,
+        clip=clip,
+        gp_lambda=gp_lambda,
+        r2=args.r2,
+        consensus=args.consensus,
+        lecam=args.lecam,
+        **noise,
     )
     theta, psi = (float(v) for v in result.trajectory[-1])
     out = {
@@ -108,6 +183,15 @@ def dirac_main(argv: list[str]) -> int:
         "r1": args.r1,
         "clip": clip,
         "gp_lambda": gp_lambda,
+        "r2": args.r2,
+        "instance_noise": args.instance_noise,
+        "instance_noise_anneal": noise["noise_anneal"] if stochastic else None,
+        "noise_samples": noise["noise_samples"] if stochastic else None,
+        "seed": noise["seed"] if stochastic else None,
+        "stochastic": stochastic,
+        "consensus": args.consensus,
+        "lecam": args.lecam,
+        "lecam_anchors": None if result.lecam_anchors is None else list(result.lecam_anchors),
         "theta": _json_safe(theta),
         "psi": _json_safe(psi),
         "r_final": _json_safe(result.r_final),
@@ -117,8 +201,15 @@ def dirac_main(argv: list[str]) -> int:
         print(json.dumps(out))
     else:
         conv = "never" if result.converged_step is None else f"at step {result.converged_step}"
+        remedies = "".join(
+            f" {text}={value:g}"
+            for text, value in (("R1", args.r1), ("R2", args.r2), ("consensus", args.consensus), ("LeCam", args.lecam))
+            if value > 0
+        )
+        if stochastic:
+            remedies += f" noise σ={args.instance_noise:g} ({noise['noise_samples']} draws, seed {noise['seed']})"
         print(
-            f"{args.objective} {args.update} h={args.lr:g} {args.steps} steps from ({start[0]:g}, {start[1]:g}): "
-            f"θ={theta:.4g} ψ={psi:.4g} r={result.r_final:.4g}, r < 0.01 {conv}"
+            f"{args.objective} {args.update}{remedies} h={args.lr:g} {args.steps} steps from "
+            f"({start[0]:g}, {start[1]:g}): θ={theta:.4g} ψ={psi:.4g} r={result.r_final:.4g}, r < 0.01 {conv}"
         )
     return 0

@@ -91,7 +91,9 @@ VIEWS = [
         "The game value and JS estimate, the critic's W1 estimate, gradient lengths, critic weights and spectral "
         "norms; separate windows for the Dirac-GAN game, a 1-D GAN and digits.",
         "V(D*, G) = −log 4 + 2 JS(p‖q); Kantorovich–Rubinstein duality; why clipping and penalties keep a critic "
-        "Lipschitz; why simultaneous gradient descent circles the Dirac-GAN equilibrium.",
+        "Lipschitz; why simultaneous gradient descent circles the Dirac-GAN equilibrium, and what the remedies do "
+        "to it: extragradient and optimistic steps (its update box); R2, instance noise, consensus, LeCam "
+        "(ganviz dirac).",
     ),
 ]
 

@@ -41,3 +41,15 @@ def test_controls_recompute_after_change(panel, qtbot):
     # the field: 15×15 arrows, each a shaft and a two-stroke head (6 points), none at the grid's (0, 0)
     fx, _ = panel.field_item.getData()
     assert len(fx) % 6 == 0 and 0 < len(fx) // 6 <= 15 * 15
+
+
+@pytest.mark.parametrize("update", ["extragradient", "optimistic"])
+def test_every_update_of_the_core_is_offered_and_drawn(panel, update):
+    """The update box lists dirac.UPDATES; the updates of issue 15 draw and title like the others."""
+    assert [panel.update_rule.itemData(i) for i in range(panel.update_rule.count())] == list(dirac.UPDATES)
+    panel.update_rule.setCurrentIndex(panel.update_rule.findData(update))
+    panel.recompute()
+    x, y = panel.trajectory_item.getData()
+    ref = dirac.simulate("minimax", update, steps=500, lr=0.2, start=(1.0, 1.0))
+    np.testing.assert_array_equal(np.column_stack([x, y]), ref.trajectory)
+    assert panel.update_rule.currentText() in panel.plot.titleLabel.text

@@ -34,6 +34,8 @@ UPDATE_LABELS = {
     "sim": "simultaneous",
     "alt": "alternating, G first (notebook)",
     "alt-dfirst": "alternating, D first (trainer)",
+    "extragradient": "extragradient",
+    "optimistic": "optimistic (OGD)",
 }
 
 
@@ -238,4 +240,5 @@ class DiracPanel(QWidget):
             verdict = f"r<sub>{s['steps']}</sub> = {res.r_final:.3g}, r &lt; 0.01 at step {res.converged_step}"
         else:
             verdict = f"r<sub>{s['steps']}</sub> = {res.r_final:.3g}, never r &lt; 0.01"
-        self.plot.setTitle(f"Dirac-GAN: {head}, {UPDATE_LABELS[s['update']]}, h={s['lr']:g}<br>{verdict}", size="10pt")
+        rule = UPDATE_LABELS.get(s["update"], s["update"])  # the box lists every dirac.UPDATES entry
+        self.plot.setTitle(f"Dirac-GAN: {head}, {rule}, h={s['lr']:g}<br>{verdict}", size="10pt")
