@@ -41,6 +41,10 @@ class Objective(ABC):
     @abstractmethod
     def g_loss(self, d_fake: torch.Tensor) -> torch.Tensor: ...
 
+    def d_terms(self, d_real: torch.Tensor, d_fake: torch.Tensor) -> tuple[tuple[str, torch.Tensor], ...]:
+        """D's loss as its named terms (summing to `d_loss`), for slow motion; one term where not split."""
+        return (("L_D", self.d_loss(d_real, d_fake)),)
+
 
 OBJECTIVES: Registry[type[Objective]] = Registry("objective")
 
@@ -52,6 +56,10 @@ def _bce_d_loss(d_real: torch.Tensor, d_fake: torch.Tensor) -> torch.Tensor:
     return F.softplus(-d_real).mean() + F.softplus(d_fake).mean()
 
 
+def _bce_d_terms(d_real: torch.Tensor, d_fake: torch.Tensor) -> tuple[tuple[str, torch.Tensor], ...]:
+    return ("−E log D(x)", F.softplus(-d_real).mean()), ("−E log(1−D(G(z)))", F.softplus(d_fake).mean())
+
+
 @OBJECTIVES.register("minimax")
 class Minimax(Objective):
     name, label = "minimax", "Minimax (saturating)"
@@ -60,6 +68,8 @@ class Minimax(Objective):
 
     def d_loss(self, d_real, d_fake):
         return _bce_d_loss(d_real, d_fake)
+
+    d_terms = staticmethod(_bce_d_terms)
 
     def g_loss(self, d_fake):
         return -F.softplus(d_fake).mean()  # log(1 − σ(t)) = −softplus(t)
@@ -73,6 +83,8 @@ class NonSaturating(Objective):
 
     def d_loss(self, d_real, d_fake):
         return _bce_d_loss(d_real, d_fake)
+
+    d_terms = staticmethod(_bce_d_terms)
 
     def g_loss(self, d_fake):
         return F.softplus(-d_fake).mean()
@@ -88,6 +100,9 @@ class LeastSquares(Objective):
     def d_loss(self, d_real, d_fake):
         return 0.5 * ((d_real - 1.0) ** 2).mean() + 0.5 * (d_fake**2).mean()
 
+    def d_terms(self, d_real, d_fake):
+        return ("½E(D(x)−1)²", 0.5 * ((d_real - 1.0) ** 2).mean()), ("½E D(G(z))²", 0.5 * (d_fake**2).mean())
+
     def g_loss(self, d_fake):
         return 0.5 * ((d_fake - 1.0) ** 2).mean()
 
@@ -102,6 +117,9 @@ class Hinge(Objective):
     def d_loss(self, d_real, d_fake):
         return F.relu(1.0 - d_real).mean() + F.relu(1.0 + d_fake).mean()
 
+    def d_terms(self, d_real, d_fake):
+        return ("E max(0, 1−D(x))", F.relu(1.0 - d_real).mean()), ("E max(0, 1+D(G(z)))", F.relu(1.0 + d_fake).mean())
+
     def g_loss(self, d_fake):
         return -d_fake.mean()
 
@@ -111,6 +129,9 @@ class _Wasserstein(Objective):
 
     def d_loss(self, d_real, d_fake):
         return d_fake.mean() - d_real.mean()
+
+    def d_terms(self, d_real, d_fake):
+        return ("E D(G(z))", d_fake.mean()), ("−E D(x)", -d_real.mean())
 
     def g_loss(self, d_fake):
         return -d_fake.mean()

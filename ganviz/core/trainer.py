@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -91,6 +92,9 @@ class Trainer:
         self._d_params = list(self.D.parameters())
         self._g_params = list(self.G.parameters())
         self.lecam = LeCamAnchors(self.device)  # LeCam's EMA anchors (read only when config.lecam > 0)
+        # slow motion (ganviz.core.explain): called with each alternating sub-step's tensors, so the explained
+        # step is the real one; None in normal training (then no tensor is kept and nothing changes)
+        self.observer: Callable[[str, dict], None] | None = None
 
     # --- construction helpers ------------------------------------------------------------------
 
@@ -204,11 +208,12 @@ class Trainer:
         return sample_latent(n or c.batch, c.zdim, c.prior, self.latent_gen, self.device)
 
     def _d_forward(
-        self, real: torch.Tensor, fake: torch.Tensor
+        self, real: torch.Tensor, fake: torch.Tensor, parts: dict | None = None
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
         """D(real) and D(fake) from one forward pass (half the Python overhead; one spectral-norm power
         iteration per step), then the penalties. Their double backward is kept on passes of their own:
-        through the joint pass it would run over three times the rows (measured 25-50 % slower)."""
+        through the joint pass it would run over three times the rows (measured 25-50 % slower).
+        `parts`: receives each penalty term by name (slow motion)."""
         c = self.config
         real, fake = self._d_input(real), self._d_input(fake)
         out = self.D(torch.cat([real, fake]))
@@ -216,17 +221,25 @@ class Trainer:
         if self.objective.uses_gradient_penalty:
             x_hat = interpolates(real, fake, self.latent_gen)
             penalty = gp_term(self.D(x_hat), x_hat, c.gp_lambda)
+            if parts is not None:
+                parts["gp"] = penalty
         if c.r1 > 0:
             x = real.detach().requires_grad_(True)
             r1 = r1_term(self.D(x), x, c.r1)
+            if parts is not None:
+                parts["r1"] = r1
             penalty = r1 if penalty is None else penalty + r1
         if c.r2 > 0:  # R2: R1's term on the fakes D judged
             x = fake.detach().requires_grad_(True)
             r2 = r1_term(self.D(x), x, c.r2)
+            if parts is not None:
+                parts["r2"] = r2
             penalty = r2 if penalty is None else penalty + r2
         if c.lecam > 0:
             self.lecam.update(d_real, d_fake)  # anchors first, as lecam-gan's training loop does
             lecam = self.lecam.penalty(d_real, d_fake, c.lecam)
+            if parts is not None:
+                parts["lecam"] = lecam
             penalty = lecam if penalty is None else penalty + lecam
         return d_real, d_fake, penalty
 
@@ -280,21 +293,31 @@ class Trainer:
 
     def _d_step(self, track: bool) -> None:
         real = self.real_batch()
+        z = self.latent_batch()
         with torch.no_grad():
-            fake = self.G(self.latent_batch())
-        d_real, d_fake, penalty = self._d_forward(real, fake)
+            fake = self.G(z)
+        parts = None if self.observer is None else {}
+        d_real, d_fake, penalty = self._d_forward(real, fake, parts)
         loss = self.objective.d_loss(d_real, d_fake)
         self.opt_d.zero_grad(set_to_none=True)
         (loss if penalty is None else loss + penalty).backward()
         if track:
             self._record_d(loss, penalty, d_real, d_fake)
+        if self.observer is not None:  # before the update: D's surface as it was when judging
+            self.observer("d", dict(real=real, z=z, fake=fake, d_real=d_real, d_fake=d_fake, parts=parts))
         self.opt_d.step()
         self._clip()
+        if self.observer is not None:
+            self.observer("d_done", {})
 
     def _g_step(self, track: bool) -> None:
         self.D.requires_grad_(False)  # G's backward needs no gradient for D's weights
         try:
-            d_fake = self._g_critic(self.G(self.latent_batch()))
+            z = self.latent_batch()
+            fake = self.G(z)
+            if self.observer is not None:
+                fake.retain_grad()  # ∂L_G/∂x̃ at each fake: slow motion's arrows (changes no gradient)
+            d_fake = self._g_critic(fake)
             loss = self.objective.g_loss(d_fake)
             self.opt_g.zero_grad(set_to_none=True)
             loss.backward()
@@ -303,7 +326,11 @@ class Trainer:
         if track:
             self._last["g_loss"] = loss.detach()
             self._last["g_grad_norm"] = self._grad_norm(self._g_params)
+        if self.observer is not None:
+            self.observer("g", dict(z=z, fake=fake, d_fake=d_fake, loss=loss))
         self.opt_g.step()
+        if self.observer is not None:
+            self.observer("g_done", {})
 
     def _sim_step(self, track: bool) -> None:
         """Both players' gradients at the same point, then both updates (simultaneous GD)."""
