@@ -108,6 +108,12 @@ _register(
 )  # fmt: skip
 
 
+# The settings the trainer reads afresh at every step, so a running trainer takes them live (its
+# set_regularisers; the window's parameters dock): all but PacGAN's pack, which sets D's input width (new
+# networks), and the optimiser, which has its own live command.
+LIVE_FIELDS = frozenset({"instance_noise", "instance_noise_anneal", "r2", "lecam", "consensus", "unroll", "update"})
+
+
 def active_remedies(config) -> list[Remedy]:
     return [r for r in (REMEDIES.get(n) for n in REMEDIES) if r.active(config)]
 

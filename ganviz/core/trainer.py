@@ -21,6 +21,7 @@ from ganviz.core.metrics import W1_SAMPLES, mode_stats, w1_floor, wasserstein1
 from ganviz.core.models import make_discriminator, make_generator, sample_latent
 from ganviz.core.objectives import Objective, get_objective, gp_term, interpolates, r1_term
 from ganviz.core.remedies import (
+    LIVE_FIELDS,
     LeCamAnchors,
     OptimisticAdam,
     consensus_grads,
@@ -173,13 +174,18 @@ class Trainer:
         self.config = self.config.replace(n_critic=k).resolved()
 
     def set_regularisers(
-        self, clip: float | None = None, gp_lambda: float | None = None, r1: float | None = None
+        self, clip: float | None = None, gp_lambda: float | None = None, r1: float | None = None, **remedies
     ) -> None:
+        """New penalty weights; `remedies`: toolbox settings of remedies.LIVE_FIELDS (read at every step)."""
+        unknown = sorted(set(remedies) - LIVE_FIELDS)
+        if unknown:
+            raise TypeError(f"not a live setting: {', '.join(unknown)}; live: {', '.join(sorted(LIVE_FIELDS))}")
         c = self.config
         self.config = c.replace(
             clip=c.clip if clip is None else clip,
             gp_lambda=c.gp_lambda if gp_lambda is None else gp_lambda,
             r1=c.r1 if r1 is None else r1,
+            **remedies,
         ).resolved()
 
     def set_optimizer(self, kind: str, beta1: float | None = None, beta2: float | None = None) -> None:

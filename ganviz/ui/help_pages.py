@@ -1,4 +1,5 @@
-"""Help → Objectives: one short page per objective, formulas as in the lecture notes (shared/seeds)."""
+"""Help → Objectives and Help → Remedies: one short page per objective (formulas as in the lecture notes,
+shared/seeds) and per registered remedy (formula, source and flag read from ganviz.core.remedies)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import html
 import re
 
 from ganviz.core.objectives import OBJECTIVES
+from ganviz.core.remedies import REMEDIES
 
 _HATTED = re.compile("(\\w)\u0302")  # a letter and a combining circumflex, as in x̂ and p̂
 
@@ -54,6 +56,71 @@ def objective_page(name: str) -> str:
     return with_hats(f"<h3>{obj.label}</h3><p><tt>{obj.formula}</tt></p><p>{NOTES[name]}</p>")
 
 
+# Help → Remedies: per registered remedy, (what it does, what to watch for on screen). The formula, the paper
+# and the flag come from the registry; the Dirac figures are dirac.simulate's (minimax, h = 0.2, start (1, 1),
+# 500 steps; plain simultaneous steps end at r = 3.10).
+REMEDY_NOTES = {
+    "instance-noise": (
+        "Blurs real and fake samples alike before D sees them, so the two distributions overlap and D cannot "
+        "draw an infinitely sharp boundary: G keeps getting useful gradients.",
+        "D's surface turns smoother; too large a σ blurs what G learns (anneal it to 0). Dirac panel: σ = 0.5 "
+        "pulls the orbit in (r ≈ 0.05), σ = 0.1 hardly changes it.",
+    ),
+    "r2": (
+        "Penalises D's slope at the generated samples, so D cannot push the fakes with ever steeper gradients "
+        "(R1's penalty, taken on the fakes instead of the data).",
+        "D's surface flattens where the blue samples are. Dirac panel: the same as R1 there; γ = 0.5 turns the "
+        "outward spiral into one that ends at (0, 0).",
+    ),
+    "pack": (
+        "D judges m samples at once, so a batch of near-identical fakes looks unlike a batch of varied real "
+        "samples: collapse becomes visible to D, and G is pushed to spread out.",
+        "Modes captured and reverse KL in the Quality view. It changes D's input: new networks, and the batch "
+        "must be a multiple of m.",
+    ),
+    "lecam": (
+        "Ties D's outputs to moving averages of its own past outputs on real and on fake, which keeps D from "
+        "growing over-confident (made for small data sets).",
+        "Mean D(real) and D(fake) stay closer in the losses view. Dirac panel: λ = 1 shrinks the orbit, which "
+        "then stalls short of the equilibrium (r ≈ 0.4).",
+    ),
+    "consensus": (
+        "Adds the gradient of ½‖g‖², the squared length of both players' gradients, to each step: the players "
+        "are drawn to points where both gradients vanish, which damps the rotation of the game.",
+        "The trainer then updates both players simultaneously, with a second backward pass per step. Dirac "
+        "panel: the circling orbit becomes a spiral into (0, 0).",
+    ),
+    "unroll": (
+        "G's loss looks K steps ahead: G is scored against D after D's reply, so moving all its mass onto the "
+        "mode D currently likes least is no longer rewarded.",
+        "Modes captured in the Quality view; each generator step costs about K more D passes.",
+    ),
+    "extragradient": (
+        "Each step first takes a trial step, then steps from the original point with the gradient found at the "
+        "trial point; this cancels the rotation that makes simultaneous steps spiral outwards.",
+        "Two gradient evaluations per step. Dirac panel (update box): r₅₀₀ = 0.12 instead of 3.10.",
+    ),
+    "optimistic-adam": (
+        "Adam with a correction from the previous step's update, which predicts and cancels the next swing: "
+        "extragradient's effect with one gradient per step.",
+        "Compare the swings of the loss curves with plain Adam's. Dirac panel: its plain-step form, the "
+        "'optimistic' update, gives r₅₀₀ = 0.12.",
+    ),
+}
+
+
+def remedy_page(name: str) -> str:
+    """Help → Remedies → `name`: what it does, its formula, the paper, its flag, what to watch for."""
+    r = REMEDIES.get(name)
+    does, watch = REMEDY_NOTES[name]
+    return with_hats(
+        f"<h3>{html.escape(r.label)}</h3><p><tt>{html.escape(r.formula)}</tt></p><p>{html.escape(does)}</p>"
+        f"<p><i>Watch:</i> {html.escape(watch)}</p>"
+        f"<p><i>Source:</i> {html.escape(r.source)}. <i>Flag:</i> <tt>{html.escape(r.flag)}</tt>; in the window: "
+        "Hyper-parameters → Remedies.</p>"
+    )
+
+
 # Help → Getting started: each view, what it shows, and which idea of the lecture notes it makes visible
 VIEWS = [
     (
@@ -93,7 +160,7 @@ VIEWS = [
         "V(D*, G) = −log 4 + 2 JS(p‖q); Kantorovich–Rubinstein duality; why clipping and penalties keep a critic "
         "Lipschitz; why simultaneous gradient descent circles the Dirac-GAN equilibrium, and what the remedies do "
         "to it: extragradient and optimistic steps (its update box); R2, instance noise, consensus, LeCam "
-        "(ganviz dirac).",
+        "(its remedy boxes, and ganviz dirac).",
     ),
 ]
 

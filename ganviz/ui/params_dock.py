@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from ganviz.core.config import ACTIVATIONS, OPTIMIZERS, PRIORS, TrainConfig
+from ganviz.ui.remedy_controls import RemedyControls
 
 
 class FloatEdit(QLineEdit):
@@ -128,6 +129,9 @@ class ParamsDock(QDockWidget):
             ("Prior", self.prior),
             ("Seed", self.seed),
         ]
+        # one row per registered remedy (ganviz.core.remedies), built from the registry
+        self.remedies = RemedyControls(c, self)
+        rows += [("<b>Remedies</b>", QLabel("")), *self.remedies.rows()]
         for label, widget in rows:
             form.addRow(label, widget)
         # scrollable, so that on a short screen this dock gives way and the latent pad below keeps its size
@@ -146,7 +150,7 @@ class ParamsDock(QDockWidget):
         self.beta1.committed.connect(lambda v: self.live.emit("optimizer", (self.optimizer.currentText(), v, None)))
         self.beta2.committed.connect(lambda v: self.live.emit("optimizer", (self.optimizer.currentText(), None, v)))
         self.n_critic.valueChanged.connect(lambda v: self.live.emit("n_critic", (v,)))
-        self.batch.valueChanged.connect(lambda v: self.live.emit("batch", (v,)))
+        self.batch.valueChanged.connect(self._batch_changed)
         self.clip.committed.connect(lambda v: self.live.emit("regularisers", ({"clip": v},)))
         self.gp_lambda.committed.connect(lambda v: self.live.emit("regularisers", ({"gp_lambda": v},)))
         self.r1.committed.connect(self._r1_changed)
@@ -154,6 +158,13 @@ class ParamsDock(QDockWidget):
             getattr(self, name).valueChanged.connect(lambda v, n=name: self.rebuild.emit({n: v}))
         for name in ("activation", "prior"):
             getattr(self, name).currentTextChanged.connect(lambda t, n=name: self.rebuild.emit({n: t}))
+
+    def _batch_changed(self, v: int) -> None:
+        error = RemedyControls.pack_error(v, self.remedies.widgets["pack"].value())
+        self.batch.setStyleSheet("background: #ffd0d0" if error else "")
+        self.batch.setToolTip("Samples per batch, real and fake (applies live)" + (f" — {error}" if error else ""))
+        if error is None:  # PacGAN's D takes whole packs only: the trainer would stop on this batch
+            self.live.emit("batch", (v,))
 
     def _r1_changed(self, v: float) -> None:
         if self.r1_enabled:
@@ -186,3 +197,4 @@ class ParamsDock(QDockWidget):
             (self.gp_lambda, c.gp_lambda),
         ):
             edit.set_value(value)
+        self.remedies.show_config(c)

@@ -334,3 +334,41 @@ def test_compare_titles_name_the_remedies():
 
     config = TrainConfig(pack=2, unroll=5, update="extragradient")
     assert run_title(config) == "Non-saturating + PacGAN2 + unrolled 5 + extragradient"
+
+
+LIVE_VALUES = {
+    "instance_noise": 0.3,
+    "instance_noise_anneal": 5,
+    "r2": 0.5,
+    "lecam": 0.3,
+    "consensus": 0.2,
+    "unroll": 2,
+    "update": "extragradient",
+}
+
+
+@pytest.mark.parametrize("field", sorted(LIVE_VALUES))
+def test_a_live_remedy_setting_trains_as_if_set_from_the_start(field):
+    """set_regularisers (the window's dock, through the engine) takes every remedies.LIVE_FIELDS setting: a
+    trainer switched at step 0 trains bit for bit as one built with it."""
+    from ganviz.core.remedies import LIVE_FIELDS
+
+    assert set(LIVE_VALUES) == LIVE_FIELDS
+    changes = {field: LIVE_VALUES[field]}
+    if field == "instance_noise_anneal":
+        changes["instance_noise"] = 0.3
+    switched, built = tiny(), tiny(**changes)
+    switched.set_regularisers(**changes)
+    assert switched.config == built.config
+    switched.step(3)
+    built.step(3)
+    for a, b in zip(switched.G.parameters(), built.G.parameters()):
+        assert torch.equal(a, b)
+
+
+def test_settings_that_are_not_live_are_refused_in_one_line():
+    t = tiny()
+    with pytest.raises(TypeError, match="not a live setting: pack; live: "):
+        t.set_regularisers(pack=2)
+    with pytest.raises(ConfigError, match="r2"):
+        t.set_regularisers(r2=-1.0)

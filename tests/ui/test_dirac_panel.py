@@ -8,7 +8,7 @@ import pytest
 pytest.importorskip("PySide6")
 
 from ganviz.core import dirac  # noqa: E402
-from ganviz.ui.panels.dirac_panel import DiracPanel  # noqa: E402
+from ganviz.ui.panels.dirac_panel import FIELD_LIM, DiracPanel, arrow_segments  # noqa: E402
 
 
 @pytest.fixture
@@ -53,3 +53,31 @@ def test_every_update_of_the_core_is_offered_and_drawn(panel, update):
     ref = dirac.simulate("minimax", update, steps=500, lr=0.2, start=(1.0, 1.0))
     np.testing.assert_array_equal(np.column_stack([x, y]), ref.trajectory)
     assert panel.update_rule.currentText() in panel.plot.titleLabel.text
+
+
+@pytest.mark.parametrize(("key", "value"), [("r2", 0.5), ("instance_noise", 0.5), ("consensus", 0.5), ("lecam", 2.0)])
+def test_each_remedy_box_draws_what_simulate_gives(panel, qtbot, key, value):
+    """Each remedy's box reaches dirac.simulate and dirac.field_grid: the drawn trajectory and arrows are theirs."""
+    panel.steps.setValue(120)
+    panel.recompute()
+    plain = np.column_stack(panel.trajectory_item.getData())
+    box = getattr(panel, key)
+    assert box is panel.remedy_boxes[key] and box.value() == 0.0
+    assert "0 = off" in box.toolTip() and ("γ" in box.toolTip() or "σ" in box.toolTip() or "λ" in box.toolTip())
+    box.setValue(value)
+    qtbot.waitUntil(lambda: panel.settings()[key] == value and not panel._timer.isActive(), timeout=10000)
+    panel.recompute()
+    ref = dirac.simulate("minimax", "sim", steps=120, lr=0.2, start=(1.0, 1.0), **{key: value})
+    drawn = np.column_stack(panel.trajectory_item.getData())
+    np.testing.assert_array_equal(drawn, ref.trajectory)
+    assert not np.allclose(drawn, plain)  # the remedy changes the path (all four pull it in from r ≈ 1.4)
+    assert np.hypot(*drawn[-1]) < np.hypot(*plain[-1])
+    # the arrows are field_grid's for the same remedy (LeCam's at the anchors the run ends with)
+    extra = {"lecam_anchors": ref.lecam_anchors} if key == "lecam" else {}
+    lim = max(FIELD_LIM, float(np.abs(ref.trajectory).max()))
+    theta, psi, td, pd = dirac.field_grid("minimax", n=15, lim=lim, **{key: value}, **extra)
+    xs, ys = arrow_segments(theta, psi, td, pd, cell=2 * lim / 14)
+    fx, fy = panel.field_item.getData()
+    np.testing.assert_allclose(fx, xs)
+    np.testing.assert_allclose(fy, ys)
+    assert f"={value:g}" in panel.plot.titleLabel.text

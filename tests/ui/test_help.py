@@ -11,7 +11,7 @@ from PySide6.QtGui import QImage, QPainter, QTextDocument  # noqa: E402
 from PySide6.QtWidgets import QTextBrowser  # noqa: E402
 
 from ganviz.core.config import TrainConfig  # noqa: E402
-from ganviz.ui.help_pages import VIEWS, objective_page, with_hats  # noqa: E402
+from ganviz.ui.help_pages import REMEDY_NOTES, VIEWS, objective_page, remedy_page, with_hats  # noqa: E402
 from ganviz.ui.main_window import MainWindow  # noqa: E402
 
 
@@ -45,6 +45,31 @@ def test_help_pages_set_their_hats_with_with_hats():
     assert 'font-family: monospace">x\u0302</span>' in page and "\u0302" not in page.replace(
         'font-family: monospace">x\u0302</span>', ""
     )
+
+
+def test_every_registered_remedy_has_a_help_page_from_the_registry():
+    import html
+
+    from ganviz.core.remedies import REMEDIES
+
+    assert set(REMEDY_NOTES) == set(REMEDIES)  # a remedy registered without notes, or notes left behind
+    for name in REMEDIES:
+        r = REMEDIES.get(name)
+        page = remedy_page(name)
+        for part in (r.label, r.source, r.flag, *REMEDY_NOTES[name]):
+            assert html.escape(part) in page, (name, part)
+        assert html.escape(r.formula) in page.replace('<span style="font-family: monospace">', "").replace(
+            "</span>", ""
+        )
+
+
+@pytest.mark.parametrize(("update", "r500"), [("sim", "3.10"), ("extragradient", "0.12"), ("optimistic", "0.12")])
+def test_the_remedy_pages_dirac_figures_are_simulates(update, r500):
+    from ganviz.core import dirac
+
+    text = " ".join(REMEDY_NOTES["extragradient"] + REMEDY_NOTES["optimistic-adam"])
+    assert f"r₅₀₀ = {r500}" in text or update == "sim"
+    assert f"{dirac.simulate('minimax', update, steps=500, lr=0.2).r_final:.2f}" == r500
 
 
 @pytest.fixture

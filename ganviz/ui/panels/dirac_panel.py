@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from ganviz.core import dirac
 from ganviz.core.objectives import OBJECTIVES
+from ganviz.core.remedies import REMEDIES
 from ganviz.ui import style
 
 FIELD_LIM = 2.0  # the field covers at least [−2, 2]² (the notebook's quiver grid) and always the whole view
@@ -37,6 +38,16 @@ UPDATE_LABELS = {
     "extragradient": "extragradient",
     "optimistic": "optimistic (OGD)",
 }
+# The remedies of issue 15 that act on this game: (the keyword of dirac.simulate, its short label, the registered
+# remedy whose formula and source the tooltip quotes, what it is on the Dirac game, the spin box's step).
+REMEDY_CONTROLS = [
+    ("r2", "R2 γ", "r2", "here (γ/2)‖∇ₓD(θ)‖² = (γ/2)ψ²: the same as R1, since ∇ₓD = −ψ everywhere", 0.1),
+    ("instance_noise", "noise σ", "instance-noise",
+     f"here the mean over {dirac.NOISE_SAMPLES} draws per evaluation, seeded: the same σ draws the same path", 0.05),
+    ("consensus", "consensus γ", "consensus", "here both players move along v − γ∇(½‖v‖²), v = (θ̇, ψ̇)", 0.1),
+    ("lecam", "LeCam λ", "lecam",
+     "here λ relu(ψθ)² while α ≈ 0; the field is drawn at the anchors (α_R, α_F) the trajectory ends with", 0.1),
+]  # fmt: skip
 
 
 def arrow_segments(theta, psi, theta_dot, psi_dot, cell: float) -> tuple[np.ndarray, np.ndarray]:
@@ -112,11 +123,20 @@ class DiracPanel(QWidget):
         )
         self.theta0 = _spin(-VIEW_MAX, VIEW_MAX, 1.0, 0.1, 2, start_tip)
         self.psi0 = _spin(-VIEW_MAX, VIEW_MAX, 1.0, 0.1, 2, start_tip)
+        # one box per remedy, named as dirac.simulate's keyword (self.r2, self.instance_noise, ...); 0 = off
+        self.remedy_boxes: dict[str, QDoubleSpinBox] = {}
+        for key, _label, remedy, note, step in REMEDY_CONTROLS:
+            r = REMEDIES.get(remedy)
+            tip = f"{r.label} ({r.source}): {r.formula}; {note}. 0 = off"
+            box = _spin(dirac.REMEDY_BOUNDS[key].low, dirac.REMEDY_BOUNDS[key].high, 0.0, step, 3, tip)
+            self.remedy_boxes[key] = box
+            setattr(self, key, box)
 
         controls = QGridLayout()
         row0 = [("objective", self.objective), ("update", self.update_rule), ("lr h", self.lr), ("steps", self.steps)]
         row1 = [("R1 γ", self.r1), ("clip c", self.clip), ("GP λ", self.gp_lambda), ("start θ₀", self.theta0)]
-        for r, row in enumerate((row0, row1)):
+        row2 = [(label, self.remedy_boxes[key]) for key, label, *_ in REMEDY_CONTROLS]
+        for r, row in enumerate((row0, row1, row2)):
             for c, (text, w) in enumerate(row):
                 controls.addWidget(QLabel(text), r, 2 * c)
                 controls.addWidget(w, r, 2 * c + 1)
@@ -169,7 +189,7 @@ class DiracPanel(QWidget):
         self._timer.timeout.connect(self.recompute)
         self.objective.currentIndexChanged.connect(self._schedule)
         self.update_rule.currentIndexChanged.connect(self._schedule)
-        for w in (self.lr, self.r1, self.clip, self.gp_lambda, self.theta0, self.psi0):
+        for w in (self.lr, self.r1, self.clip, self.gp_lambda, self.theta0, self.psi0, *self.remedy_boxes.values()):
             w.valueChanged.connect(self._schedule)
         self.steps.valueChanged.connect(self._schedule)
         self.resize(760, 720)
@@ -192,6 +212,7 @@ class DiracPanel(QWidget):
             "r1": self.r1.value(),
             "clip": self.clip.value() if obj.clips_weights else None,
             "gp_lambda": self.gp_lambda.value() if obj.uses_gradient_penalty else None,
+            **{key: box.value() for key, box in self.remedy_boxes.items()},
         }
 
     def _schedule(self, *_args) -> None:
@@ -217,8 +238,11 @@ class DiracPanel(QWidget):
         reach = float(np.abs(shown).max()) if shown.size else 0.0
         field_lim = min(VIEW_MAX, max(FIELD_LIM, reach))  # the field under the whole trajectory
         n = int(min(FIELD_N_MAX, max(FIELD_N, round((FIELD_N - 1) * field_lim / FIELD_LIM) + 1)))
+        remedies = {key: s[key] for key in self.remedy_boxes}
+        if res.lecam_anchors is not None:  # LeCam's anchors are the run's state: the field at the end's
+            remedies["lecam_anchors"] = res.lecam_anchors
         theta, psi, theta_dot, psi_dot = dirac.field_grid(
-            s["objective"], n=n, lim=field_lim, r1=s["r1"], gp_lambda=s["gp_lambda"]
+            s["objective"], n=n, lim=field_lim, r1=s["r1"], gp_lambda=s["gp_lambda"], **remedies
         )
         xs, ys = arrow_segments(theta, psi, theta_dot, psi_dot, cell=2 * field_lim / (n - 1))
         self.field_item.setData(xs, ys)
@@ -233,6 +257,7 @@ class DiracPanel(QWidget):
             reg.append(f"c={s['clip']:g}")
         if s["gp_lambda"] is not None:
             reg.append(f"λ={s['gp_lambda']:g}")
+        reg += [f"{label}={s[key]:g}" for key, label, *_ in REMEDY_CONTROLS if s[key] > 0]
         head = ", ".join([label, *reg])
         if not finite.all():
             verdict = f"diverged (overflow at step {int(np.argmin(finite))})"
