@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QMainWindow  # noqa: E402
 from ui_helpers import TINY, published, round_trip  # noqa: E402
 
 from ganviz.core.compare import CompareError, run_config, underlying_weights  # noqa: E402
-from ganviz.ui.compare_window import CompareWindow, quality_line  # noqa: E402
+from ganviz.ui.compare_window import CompareWindow, colour_hex, quality_line  # noqa: E402
 
 BASE = TINY.replace(dataset="grid25", batch=64)
 pg.setConfigOptions(imageAxisOrder="row-major")
@@ -83,7 +83,10 @@ def test_lock_step_frames_panels_and_shared_plot(qtbot, window):
     # the shared plot: one robust-modes and one W1 curve per run, in the run's colour, with that run's numbers
     plot = window.plot
     assert len(plot.modes) == len(plot.w1) == 2
-    assert [label.text for _, label in plot.legend.items] == ["A · Non-saturating", "B · WGAN-GP"]
+    # no legend row: each curve has its run's title colour, and the plot's tooltip is the key
+    assert [c.name() for c in plot.modes] == ["A · Non-saturating", "B · WGAN-GP"]
+    for i, view in enumerate(window.views):
+        assert plot.modes[i].opts["pen"].color().name() == colour_hex(i) and colour_hex(i) in plot.toolTip()
     for i, frame in enumerate(bundle.frames):
         steps = frame.quality_column("step")
         for curve, name in ((plot.modes[i], "modes_robust"), (plot.w1[i], "w1")):
@@ -213,3 +216,50 @@ def test_quality_line_reports_a_divergence(qtbot, window):
     text = quality_line(frame, (120, 0, "lower the learning rates"))
     assert "step <b>0</b>" in text and "diverged (NaN/Inf) at step 120" in text and "rolled back to step 0" in text
     assert "W1 <b>—</b>" in quality_line(frame)  # no W1 measured before the first step
+
+
+def test_pending_edits_are_announced_until_the_restart(qtbot, window):
+    setup = window.setup
+    assert "pending" not in setup.apply.text()
+    setup.add_run()
+    assert "changes pending" in setup.apply.text()
+    assert "Restart (Ctrl+R)" in window.statusBar().currentMessage()
+    setup.remove_run(setup.editors[2])  # back to the runs on screen: nothing pending
+    assert "pending" not in setup.apply.text()
+    setup.editors[0].lr_g.set_value(3e-4)
+    setup.editors[0].lr_g.committed.emit(3e-4)
+    assert "changes pending" in setup.apply.text()
+    setup.apply.click()
+    assert "pending" not in setup.apply.text() and window.runs[0].lr_g == 3e-4
+
+
+def test_the_runs_panel_gives_way_to_the_views_and_f2_brings_it_back(qtbot, make_compare_window):
+    runs = [run_config(BASE, o) for o in ("nonsaturating", "wgan-gp", "hinge")]
+    w = make_compare_window(BASE, runs)
+    w.resize(1024, 700)
+    w.show()
+    qtbot.waitExposed(w)
+    assert w.setup_dock.isHidden()  # three views beside it would each be under 345 px wide
+    toggle = next(a for a in w.actions() if a.text() == "Runs panel")
+    assert toggle.shortcut() == QKeySequence("F2")
+    toggle.trigger()  # the user's choice stands, whatever the size
+    assert not w.setup_dock.isHidden()
+    w.resize(1000, 690)
+    assert not w.setup_dock.isHidden()
+    w.resize(1600, 1000)
+    qtbot.waitUntil(lambda: w.size().width() == 1600, timeout=10_000)
+    w.setup.add_run()
+    w.setup.apply.click()  # four runs: the panel keeps its width, the views share the rest
+    qtbot.waitUntil(lambda: abs(w.setup_dock.width() - 290) < 60 and w.views[0].width() > 300, timeout=10_000)
+
+
+def test_a_two_by_two_grid_in_a_low_window_has_the_plots_beside_it(qtbot, make_compare_window):
+    runs = [run_config(BASE, o) for o in ("nonsaturating", "wgan-gp", "hinge", "lsgan")]
+    w = make_compare_window(BASE, runs)
+    w.resize(1280, 720)
+    w.show()
+    qtbot.waitExposed(w)
+    assert w.split.orientation() == Qt.Horizontal and w.plot.stacked
+    w.resize(1600, 1000)
+    qtbot.waitUntil(lambda: w.split.orientation() == Qt.Vertical, timeout=10_000)
+    assert not w.plot.stacked
