@@ -510,6 +510,11 @@ def window_parser() -> OneLineParser:
         "--record", metavar="PATH.gif|PATH.mp4", help="with --run-for: record the window to a GIF or MP4 video"
     )
     p.add_argument(
+        "--slow-motion",
+        action="store_true",
+        help="open in slow motion: each generator update taken apart, sub-step by sub-step (Run → Slow motion, M)",
+    )
+    p.add_argument(
         "--window-size",
         type=window_size,
         metavar="WxH",
@@ -553,8 +558,8 @@ def window_main(argv: list[str]) -> int:
     if args.compare is not None:
         from ganviz.core.compare import CompareError, parse_objectives, run_config
 
-        if args.load or args.record:
-            return _fail(parser.prog, "--compare cannot be combined with --load or --record")
+        if args.load or args.record or args.slow_motion:
+            return _fail(parser.prog, "--compare cannot be combined with --load, --record or --slow-motion")
         try:
             names = parse_objectives(args.compare)
         except CompareError as e:
@@ -589,6 +594,8 @@ def window_main(argv: list[str]) -> int:
     extra = {"record": args.record} if args.record else {}  # run_app(record=PATH): the window, recorded
     if args.window_size:
         extra["window_size"] = args.window_size
+    if args.slow_motion:
+        extra["slow_motion"] = True
     return run_app(
         config, run_for=args.run_for, screenshot=args.screenshot, stats_json=args.stats_json, session=session, **extra
     )

@@ -43,6 +43,7 @@ import torch.multiprocessing as mp
 
 from ganviz.core.config import TrainConfig
 from ganviz.core.datasets import dataset_code, dataset_from_code
+from ganviz.core.explain import explain_step
 from ganviz.core.guard import DivergenceGuard
 from ganviz.core.objectives import OBJECTIVES
 from ganviz.core.session import save_session
@@ -251,6 +252,16 @@ class _ChildLoop:
             t.set_regularisers(**args[0])
         elif name == "optimizer":
             t.set_optimizer(*args)
+        elif name == "explain":  # slow motion: pause, take one real update apart, send its sub-steps
+            self.running, self.pending = False, 0
+            try:
+                explained = explain_step(t)
+            except (ValueError, RuntimeError) as e:
+                self.results.put(("explain_failed", str(e)))
+            else:
+                self.record()
+                self.check()
+                self.results.put(("explained", explained))
         else:  # a window newer or older than this child: say so and keep training
             self.results.put(("rejected", (str(name), "unknown command")))
 

@@ -140,13 +140,19 @@ def run_app(
     session=None,
     record: str | None = None,
     window_size: tuple[int, int] | None = None,
+    slow_motion: bool = False,
 ) -> int:
-    """The main window as the application (`ganviz`); see run_window."""
+    """The main window as the application (`ganviz`); see run_window. `slow_motion`: open in slow motion."""
 
     def make_window():
+        from PySide6.QtCore import QTimer
+
         from ganviz.ui.main_window import MainWindow
 
-        return MainWindow(config, session)
+        window = MainWindow(config, session)
+        if slow_motion:  # once the event loop runs: after --run-for's start, which slow motion pauses
+            QTimer.singleShot(0, window.slow_motion.start)
+        return window
 
     return run_window(
         make_window,

@@ -24,8 +24,8 @@ import numpy as np
 import pyqtgraph as pg
 import pyqtgraph.exporters  # noqa: F401  (pg.exporters)
 from PySide6.QtCore import QSize, Qt, QTimer
-from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QWidget
+from PySide6.QtGui import QImage, QPainter, QPixmap
+from PySide6.QtWidgets import QDockWidget, QGraphicsItem, QGraphicsScene, QWidget
 
 from ganviz.core.io import check_writable, commit_temp, temp_beside, write_atomic
 
@@ -216,11 +216,28 @@ def _save_image(image: QImage, p: Path, width: int | None) -> Path:
 
 def save_screenshot(widget: QWidget, path: str | os.PathLike) -> Path:
     """A PNG of the whole widget to `path` (whatever its extension), atomically; ExportError (one line)
-    when it cannot be written: checked first, and the save's own result checked too."""
+    when it cannot be written: checked first, and the save's own result checked too. A window's floating
+    panels that show (slow motion, theory) are drawn under it, in the same picture."""
     p = Path(path)
     if reason := check_writable(p):
         raise ExportError(f"cannot write {str(p)!r}: {reason}")
-    return _save_image(widget.grab().toImage(), p, None)
+    floating = [d for d in widget.findChildren(QDockWidget) if d.isFloating() and d.isVisible()]
+    return _save_image(stacked([widget.grab().toImage(), *(d.grab().toImage() for d in floating)]), p, None)
+
+
+def stacked(images: list[QImage]) -> QImage:
+    """The images one under the other, on white, left-aligned."""
+    if len(images) == 1:
+        return images[0]
+    out = QImage(max(i.width() for i in images), sum(i.height() for i in images), QImage.Format_RGB32)
+    out.fill(Qt.white)
+    painter = QPainter(out)
+    y = 0
+    for image in images:
+        painter.drawImage(0, y, image)
+        y += image.height()
+    painter.end()
+    return out
 
 
 # --- recording ------------------------------------------------------------------------------------

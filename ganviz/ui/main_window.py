@@ -38,12 +38,13 @@ from ganviz.core.io import check_writable
 from ganviz.core.latent import generate, latent_range, nearest_point, segment
 from ganviz.core.objectives import OBJECTIVES
 from ganviz.core.presets import get_preset, list_presets
+from ganviz.core.remedies import REMEDIES
 from ganviz.core.session import Session, SessionError, load_session
 from ganviz.core.snapshots import SnapshotRing
 from ganviz.ui import style
 from ganviz.ui.export import ExportError as PanelExportError
 from ganviz.ui.export import Recorder, export_panel, save_screenshot
-from ganviz.ui.help_pages import ABOUT, getting_started, objective_page
+from ganviz.ui.help_pages import ABOUT, getting_started, objective_page, remedy_page
 from ganviz.ui.panels.data_panel import DataPanel
 from ganviz.ui.panels.latent_panel import LatentPanel
 from ganviz.ui.panels.loss_panel import LossPanel
@@ -51,6 +52,7 @@ from ganviz.ui.panels.quality_panel import ModeBarsPanel, QualityPanel
 from ganviz.ui.panels.theory_panel import TheoryPanel
 from ganviz.ui.panels.timeline import Timeline
 from ganviz.ui.params_dock import ParamsDock
+from ganviz.ui.slow_motion import SlowMotion
 from ganviz.ui.stats import LAUNCHED_AT, frame_rate_stats, percentile
 from ganviz.ui.worker import FrameWorker
 
@@ -367,6 +369,8 @@ class MainWindow(QMainWindow):
             "Ctrl+Shift+C",
             tip="2 to 4 objectives on this dataset, seed and initial networks, stepped together",
         )
+        self.slow_motion = SlowMotion(self)
+        run.addAction(self.slow_motion.action)
         speed = run.addMenu("Speed")
         group = QActionGroup(self)
         for label, rate in SPEEDS:
@@ -441,6 +445,13 @@ class MainWindow(QMainWindow):
         objectives = help_menu.addMenu("Objectives")
         for name in OBJECTIVES:
             self._action(objectives, OBJECTIVES.get(name)().label, lambda _c=False, n=name: self._show_help(n))
+        remedies = help_menu.addMenu("Remedies")
+        for name in REMEDIES:
+            self._action(
+                remedies,
+                REMEDIES.get(name).label,
+                lambda _c=False, n=name: QMessageBox.information(self, "Remedy", remedy_page(n)),
+            )
         self._action(
             help_menu, "&Getting started", self.show_getting_started, "F1", tip="Each view, what it teaches, the keys"
         )
@@ -482,6 +493,8 @@ class MainWindow(QMainWindow):
         self.worker.frame_ready.connect(self._on_frame)
         self.worker.failed.connect(self._on_failed)
         self.worker.start()
+        if hasattr(self, "slow_motion"):  # built with the menus, after the first engine
+            self.slow_motion.engine_restarted()
 
     def _stop_engine(self) -> None:
         if self.worker is not None:
@@ -761,6 +774,8 @@ class MainWindow(QMainWindow):
         notices = self.builder.engine.notices if self.builder else ()
         while notices:
             kind, payload = notices.popleft()
+            if self.slow_motion.take(kind, payload):
+                continue
             if kind == "saved":
                 path, step = payload
                 self._remember(path, step)
@@ -1281,6 +1296,8 @@ class MainWindow(QMainWindow):
         }
         if frame is not None and frame.modes is not None:
             out.update({k: frame.modes[k] for k in ("modes", "modes_robust", "hq")})
+        if (slow := self.slow_motion.stats()) is not None:
+            out["slow_motion"] = slow  # the sub-step on screen
         return out
 
     def show_getting_started(self) -> QDialog:

@@ -85,7 +85,7 @@ def test_lock_step_frames_panels_and_shared_plot(qtbot, window):
     assert len(plot.modes) == len(plot.w1) == 2
     # no legend row: each curve has its run's title colour, and the plot's tooltip is the key
     assert [c.name() for c in plot.modes] == ["A · Non-saturating", "B · WGAN-GP"]
-    for i, view in enumerate(window.views):
+    for i in range(len(window.views)):
         assert plot.modes[i].opts["pen"].color().name() == colour_hex(i) and colour_hex(i) in plot.toolTip()
     for i, frame in enumerate(bundle.frames):
         steps = frame.quality_column("step")
