@@ -8,6 +8,7 @@ import copy
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -223,7 +224,10 @@ def test_saved_sessions_lead_open_recent_and_reopen(qtbot, window, tmp_path, wid
     assert [a.text() for a in recent] == [second, first]  # the latest first
     window.step_once()
     frame_where(qtbot, window, lambda f: f.step == 3)
-    recent[1].trigger()  # back to the first file's step
+    assert Path(first).is_file() and Path(second).is_file()
+    with DialogDriver(lambda _dialog: None) as driver:  # a refusal is a box: answered, and shown below
+        recent[1].trigger()  # back to the first file's step
+    assert driver.answered == [], driver.answered
     frame = frame_where(qtbot, window, lambda f: f.step == 2)
     np.testing.assert_array_equal(frame.fakes, replay(2).snapshot().fakes)
     assert window.session_path == first
