@@ -183,8 +183,8 @@ def print_table(results: list[Result]) -> None:
 # --- whole processes ------------------------------------------------------------------------------
 
 
-def _env() -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(ROOT)}  # this checkout's ganviz
+def _env(root: Path = ROOT) -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(root)}  # this checkout's ganviz (or --against's)
 
 
 def ganviz_command(case: Case, steps: int, threads: int) -> list[str]:
@@ -204,9 +204,10 @@ def plain_command(case: Case, steps: int, threads: int, optim: str) -> list[str]
     return cmd + ["--threads", str(threads), "--optim", optim]
 
 
-def wall(cmd: list[str]) -> float:
+def wall(cmd: list[str], root: Path = ROOT) -> float:
     t0 = time.perf_counter()
-    subprocess.run(cmd, check=True, env=_env(), stdout=subprocess.DEVNULL, cwd=ROOT)
+    # cwd too: `python -m` puts it first on sys.path
+    subprocess.run(cmd, check=True, env=_env(root), stdout=subprocess.DEVNULL, cwd=root)
     return time.perf_counter() - t0
 
 
@@ -216,6 +217,7 @@ class WholeResult:
     steps: int
     ganviz: list[float]  # wall seconds per process
     plain: list[float]
+    against: list[float]  # --against's ganviz (empty without it)
 
     @property
     def ratio(self) -> float:
@@ -239,14 +241,18 @@ def plain_rate(case: Case, threads: int, optim: str, seconds: float = 1.5) -> fl
     return n / (time.perf_counter() - t0)
 
 
-def bench_whole(case: Case, threads: int, rounds: int, seconds: float, optim: str, steps: int = 0) -> WholeResult:
+def bench_whole(
+    case: Case, threads: int, rounds: int, seconds: float, optim: str, steps: int = 0, against: Path | None = None
+) -> WholeResult:
     steps = steps or max(1, round(seconds * plain_rate(case, threads, optim)))
     commands = {"ganviz": ganviz_command(case, steps, threads), "plain": plain_command(case, steps, threads, optim)}
-    res = WholeResult(case.label, steps, [], [])
+    roots = {"ganviz": ROOT, "plain": ROOT}
+    if against is not None:
+        commands["against"], roots["against"] = commands["ganviz"], against
+    res = WholeResult(case.label, steps, [], [], [])
     for r in range(rounds):
-        order = ["ganviz", "plain"] if r % 2 == 0 else ["plain", "ganviz"]
-        for side in order:
-            getattr(res, side).append(wall(commands[side]))
+        for side in list(commands)[:: 1 if r % 2 == 0 else -1]:
+            getattr(res, side).append(wall(commands[side], roots[side]))
     return res
 
 
@@ -260,23 +266,29 @@ def print_whole(results: list[WholeResult]) -> None:
             f"{r.label:<24}{r.steps:>7}{statistics.median(r.ganviz):>10.2f}{fmt_range(r.ganviz):>13}"
             f"{statistics.median(r.plain):>10.2f}{fmt_range(r.plain):>13}{r.ratio:>14.3f}{r.paired_ratio:>8.3f}"
         )
+        if r.against:
+            ratio = statistics.median(r.plain) / statistics.median(r.against)
+            line = f"{'  --against checkout':<31}{statistics.median(r.against):>10.2f}{fmt_range(r.against):>13}"
+            print(f"{line}{'':>23}{ratio:>14.3f}")
 
 
-def bench_startup(rounds: int) -> None:
-    commands = {
-        "import torch": [sys.executable, "-c", "import torch"],
-        "ganviz train --steps 1 --hidden 32": [sys.executable, "-m", "ganviz", "train"]
-        + ["--steps", "1", "--hidden", "32", "--quiet"],
-    }
+def bench_startup(rounds: int, against: Path | None = None) -> None:
+    train = [sys.executable, "-m", "ganviz", "train", "--steps", "1", "--hidden", "32", "--quiet"]
+    commands = {"import torch": ([sys.executable, "-c", "import torch"], ROOT), "ganviz train --steps 1": (train, ROOT)}
+    if against is not None:
+        commands["  the same, --against checkout"] = (train, against)
     times: dict[str, list[float]] = {k: [] for k in commands}
     for r in range(rounds):
         for key in list(commands)[:: 1 if r % 2 == 0 else -1]:
-            times[key].append(wall(commands[key]))
+            times[key].append(wall(*commands[key]))
+    torch_times = times["import torch"]
     for key, ts in times.items():
-        print(f"{key:<38} median {statistics.median(ts):.2f} s  ({fmt_range(ts)})")
-    a, b = (statistics.median(ts) for ts in times.values())
-    diffs = [g - t for t, g in zip(*times.values(), strict=True)]
-    print(f"difference: {b - a:+.2f} s (medians), {statistics.median(diffs):+.2f} s (median of paired rounds)")
+        line = f"{key:<34} median {statistics.median(ts):.2f} s  ({fmt_range(ts)})"
+        if key != "import torch":
+            diffs = [g - t for t, g in zip(torch_times, ts, strict=True)]
+            line += f"  minus import torch: {statistics.median(ts) - statistics.median(torch_times):+.2f} s"
+            line += f" (medians), {statistics.median(diffs):+.2f} s (paired)"
+        print(line)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -313,6 +325,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--whole-seconds", type=float, default=5.0, help="plain training time per whole run (5)")
     parser.add_argument("--steps", type=int, default=0, help="--whole: generator steps per run (default: sized)")
     parser.add_argument("--startup", action="store_true", help="`import torch` vs `ganviz train --steps 1`")
+    parser.add_argument(
+        "--against", type=Path, metavar="DIR", help="--whole/--startup: also time the ganviz of this checkout"
+    )
     args = parser.parse_args(argv)
     if args.batch < 1:
         parser.error(f"--batch must be ≥ 1, got {args.batch}")
@@ -323,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"torch {torch.__version__}, cpu_count {os.cpu_count()}, batch {BATCH}, plain Adam: {args.plain_optim}")
     if args.startup:
-        bench_startup(rounds)
+        bench_startup(rounds, args.against)
         return 0
     if args.whole:
         whole = []
@@ -331,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
             case = CASES[key]
             threads = args.threads or default_threads(case.hidden)
             print(f"  {case.label}: {rounds} rounds of whole processes ...", end=" ", flush=True)
-            res = bench_whole(case, threads, rounds, args.whole_seconds, args.plain_optim, args.steps)
+            res = bench_whole(case, threads, rounds, args.whole_seconds, args.plain_optim, args.steps, args.against)
             print(f"{res.steps} steps, ratio {res.ratio:.3f}")
             whole.append(res)
         print()
