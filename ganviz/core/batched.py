@@ -57,8 +57,11 @@ class StackedMLP:
         linears = [i for i, m in enumerate(models[0]) if isinstance(m, nn.Linear)]
         self.weights = [params[f"{i}.weight"] for i in linears]  # (R, out, in): nn.Linear's layout, run axis first
         self.biases = [params[f"{i}.bias"].detach().unsqueeze(1).requires_grad_(True) for i in linears]  # (R, 1, out)
-        # the activation module between layers (elementwise, so it takes the run axis as it is)
-        self.activation = next(m for m in models[0] if not isinstance(m, nn.Linear))
+        # the activation module between layers (elementwise, so it takes the run axis as it is); ReLU in place
+        # on the product it follows (whose backward does not need it): the (R, B, W) temporaries are large
+        # enough that a fresh one per layer costs as much as the ReLU itself
+        activation = next(m for m in models[0] if not isinstance(m, nn.Linear))
+        self.activation = torch.relu_ if type(activation) is nn.ReLU else activation
 
     @property
     def params(self) -> list[torch.Tensor]:
