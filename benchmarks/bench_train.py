@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -102,12 +103,13 @@ def n_params(m: nn.Module) -> int:
     return sum(p.numel() for p in m.parameters())
 
 
-def timed(run: Callable[[int], None], n: int, threads: int) -> float:
-    """Generator steps per second over one block of n steps."""
+def timed(run: Callable[[int], None], n: int, threads: int) -> tuple[float, float]:
+    """Generator steps per second over one block of n steps: per second of wall time, and per second of this
+    process's CPU time (steadier on a loaded machine: with 1 torch thread it is the speed on a core of its own)."""
     torch.set_num_threads(threads)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     run(n)
-    return n / (time.perf_counter() - t0)
+    return n / (time.perf_counter() - t0), n / (time.process_time() - c0)
 
 
 @dataclass
@@ -117,10 +119,16 @@ class Result:
     block: int
     trainer: list[float]
     plain: list[float]
+    trainer_cpu: list[float]
+    plain_cpu: list[float]
 
     @property
     def ratio(self) -> float:
         return statistics.median(self.trainer) / statistics.median(self.plain)
+
+    @property
+    def cpu_ratio(self) -> float:
+        return statistics.median(self.trainer_cpu) / statistics.median(self.plain_cpu)
 
     @property
     def paired_ratio(self) -> float:
@@ -150,13 +158,15 @@ def bench_case(
     block = max(5, round(block_s * statistics.mean(rates)))
 
     label = case.label + (" vs plain reusing G(z)" if reuse else "")
-    res = Result(label, threads, block, [], [])
+    res = Result(label, threads, block, [], [], [], [])
     for r in range(rounds):
         order = [("trainer", run_t), ("plain", run_p)]
         if r % 2:
             order.reverse()
         for side, run in order:
-            getattr(res, side).append(timed(run, block, threads))
+            wall_rate, cpu_rate = timed(run, block, threads)
+            getattr(res, side).append(wall_rate)
+            getattr(res, side + "_cpu").append(cpu_rate)
     return res
 
 
@@ -167,7 +177,7 @@ def fmt_range(xs: list[float]) -> str:
 def print_table(results: list[Result]) -> None:
     head = (
         f"{'case':<40}{'thr':>4}{'block':>7}{'trainer st/s':>14}{'(min-max)':>12}"
-        f"{'plain st/s':>12}{'(min-max)':>12}{'trainer/plain':>15}{'paired':>8}"
+        f"{'plain st/s':>12}{'(min-max)':>12}{'trainer/plain':>15}{'paired':>8}{'per CPU-s':>11}"
     )
     print(head)
     print("-" * len(head))
@@ -176,7 +186,7 @@ def print_table(results: list[Result]) -> None:
             f"{r.label:<40}{r.threads:>4}{r.block:>7}"
             f"{statistics.median(r.trainer):>14.1f}{fmt_range(r.trainer):>12}"
             f"{statistics.median(r.plain):>12.1f}{fmt_range(r.plain):>12}"
-            f"{r.ratio:>15.3f}{r.paired_ratio:>8.3f}"
+            f"{r.ratio:>15.3f}{r.paired_ratio:>8.3f}{r.cpu_ratio:>11.3f}"
         )
 
 
@@ -204,11 +214,19 @@ def plain_command(case: Case, steps: int, threads: int, optim: str) -> list[str]
     return cmd + ["--threads", str(threads), "--optim", optim]
 
 
+CPU_S: list[float] = []  # CPU seconds (user + system) of each process `wall` ran, in order
+
+
 def wall(cmd: list[str], root: Path = ROOT) -> float:
+    """Wall seconds of one whole process; its CPU seconds go to CPU_S (steadier on a loaded machine)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     # cwd too: `python -m` puts it first on sys.path
     subprocess.run(cmd, check=True, env=_env(root), stdout=subprocess.DEVNULL, cwd=root)
-    return time.perf_counter() - t0
+    elapsed = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU_S.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return elapsed
 
 
 @dataclass
@@ -218,6 +236,10 @@ class WholeResult:
     ganviz: list[float]  # wall seconds per process
     plain: list[float]
     against: list[float]  # --against's ganviz (empty without it)
+    cpu: dict[str, list[float]]  # CPU seconds per process, by side
+
+    def cpu_ratio(self, side: str = "ganviz") -> float:
+        return statistics.median(self.cpu["plain"]) / statistics.median(self.cpu[side])
 
     @property
     def ratio(self) -> float:
@@ -249,27 +271,29 @@ def bench_whole(
     roots = {"ganviz": ROOT, "plain": ROOT}
     if against is not None:
         commands["against"], roots["against"] = commands["ganviz"], against
-    res = WholeResult(case.label, steps, [], [], [])
+    res = WholeResult(case.label, steps, [], [], [], {side: [] for side in commands})
     for r in range(rounds):
         for side in list(commands)[:: 1 if r % 2 == 0 else -1]:
             getattr(res, side).append(wall(commands[side], roots[side]))
+            res.cpu[side].append(CPU_S[-1])
     return res
 
 
 def print_whole(results: list[WholeResult]) -> None:
     head = f"{'case':<24}{'steps':>7}{'ganviz s':>10}{'(min-max)':>13}{'plain s':>10}{'(min-max)':>13}"
-    head += f"{'ganviz/plain':>14}{'paired':>8}"
+    head += f"{'ganviz/plain':>14}{'paired':>8}{'per CPU-s':>11}"
     print(head)
     print("-" * len(head))
     for r in results:
         print(
             f"{r.label:<24}{r.steps:>7}{statistics.median(r.ganviz):>10.2f}{fmt_range(r.ganviz):>13}"
             f"{statistics.median(r.plain):>10.2f}{fmt_range(r.plain):>13}{r.ratio:>14.3f}{r.paired_ratio:>8.3f}"
+            f"{r.cpu_ratio():>11.3f}"
         )
         if r.against:
             ratio = statistics.median(r.plain) / statistics.median(r.against)
             line = f"{'  --against checkout':<31}{statistics.median(r.against):>10.2f}{fmt_range(r.against):>13}"
-            print(f"{line}{'':>23}{ratio:>14.3f}")
+            print(f"{line}{'':>23}{ratio:>14.3f}{'':>8}{r.cpu_ratio('against'):>11.3f}")
 
 
 def bench_startup(rounds: int, against: Path | None = None) -> None:
@@ -351,7 +375,10 @@ def main(argv: list[str] | None = None) -> int:
             whole.append(res)
         print()
         print_whole(whole)
-        print("\nseconds = wall time of a whole process; ganviz/plain = plain time / ganviz time (> 1: ganviz faster)")
+        print(
+            "\nseconds = wall time of a whole process; ganviz/plain = plain time / ganviz time (> 1: ganviz faster); "
+            "per CPU-s = the same ratio of the processes' CPU seconds"
+        )
         return 0
 
     print(f"{rounds} rounds x ~{block_s:g} s blocks per side, order alternating")
@@ -369,7 +396,7 @@ def main(argv: list[str] | None = None) -> int:
     print_table(results)
     print(
         "\nsteps/s = generator updates per second (each with n_critic D updates); ratio = median / median; "
-        "paired = median of per-round ratios"
+        "paired = median of per-round ratios; per CPU-s = the ratio of steps per second of process CPU time"
     )
     return 0
 
