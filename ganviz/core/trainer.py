@@ -65,8 +65,8 @@ class Trainer:
             self.D = make_discriminator(config.hidden, config.layers, config.activation, config.spectral_norm).to(
                 self.device
             )
-        # optimisers are built on first use: the window's mirror of the networks never steps, and building one
-        # imports torch._dynamo (sympy, networkx, scikit-learn: ≈ 125 MB of RSS) into the window process
+        # optimisers are built on first use: the window's mirror of the networks never steps (and torch.optim's
+        # own would import torch._dynamo, ≈ 125 MB of RSS; ganviz.core.optim's do not)
         self._optimizers: dict[str, torch.optim.Optimizer] = {}
         self._pending_optimizer_state: dict[str, dict] = {}
         self.latent_gen = torch.Generator(self.device).manual_seed(self._stream(_LATENT))
