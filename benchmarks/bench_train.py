@@ -1,31 +1,42 @@
-"""Training speed: ganviz's Trainer (the engine behind `ganviz train`) against a plain PyTorch loop.
+"""Training speed: ganviz's Trainer (the engine behind `ganviz train`) against the strongest plain PyTorch loop.
 
-The plain loop is written here the way gan_toy.py (WGAN-GP's toy script) does it: nn.Sequential MLPs of
-the same sizes, the same batch, objective, optimiser type / lr / betas and n_critic, ring8 data sampled
-fresh each batch (centres at radius 2, angles 2πk/8, plus 0.02·randn), latent U[-1,1]^zdim; D steps on
-detached fakes, the G step through D with D's weights frozen; zero_grad(), backward(), step().
+The plain loop (benchmarks/plain_gan.py, standalone: it never imports ganviz) is what one would write by hand
+for the same algorithm: nn.Sequential MLPs of the same sizes, the same batch, objective, Adam lr / betas and
+n_critic, ring8 sampled fresh each batch, latent U[-1,1]^2; **one** D forward on cat(real, fake) per D step,
+fakes made without a graph, D frozen (`requires_grad_(False)`) for the G step, fused Adam. Like ganviz, its G
+step draws a **fresh** z, so both run the same algorithm; `--reuse` adds, for n_critic = 1 cases, a row for
+the DCGAN tutorial's variant (the G step reuses the last D step's G(z): one G forward fewer per step, a
+different algorithm, shown for reference only).
 
-Both sides run with the same torch.set_num_threads (the Trainer's own default, ganviz.core.config
-.default_threads, unless --threads is given). After a warm-up that also sizes the blocks, timed blocks of
-a fixed number of generator steps alternate trainer / plain (the order flips every round) so that load
-from other processes hits both alike; the table gives the median steps/s (one step = one G update and its
-n_critic D updates) of each side, the spread over rounds, trainer/plain as the ratio of medians and,
-as a cross-check, the median of the per-round ratios ("paired").
+Two comparisons:
+* steady state (default): in one process, after a warm-up that also sizes the blocks, timed blocks of a
+  fixed number of generator steps alternate trainer / plain (the order flips every round); the table gives the
+  median steps/s of each side (one step = one G update and its n_critic D updates), the spread over rounds,
+  trainer/plain as the ratio of medians and the median of the per-round ratios ("paired");
+* whole process (`--whole`): `python -m ganviz train ... --steps N --quiet` against
+  `python benchmarks/plain_gan.py --case ... --steps N`, same N (sized so the plain run trains for about
+  `--whole-seconds`), run alternately; the ratio is plain wall time / ganviz wall time (> 1: ganviz faster),
+  start-up, final metrics and all included;
+* start-up (`--startup`): `python -c "import torch"` against `ganviz train --steps 1 --hidden 32`, alternately.
+
+Both sides run with the same torch.set_num_threads (ganviz's default_threads unless --threads is given).
 
 Run from the repository root:
 
-    python benchmarks/bench_train.py                     # all cases, ~1.5 minutes
-    python benchmarks/bench_train.py --quick             # fewer, shorter rounds
-    python benchmarks/bench_train.py --cases ns64 gp64 --threads 1
+    python benchmarks/bench_train.py                     # steady state, all cases, ~1.5 minutes
+    python benchmarks/bench_train.py --quick --reuse     # fewer, shorter rounds; plus the DCGAN variant
+    python benchmarks/bench_train.py --whole --cases ns64 gp64 --rounds 3
+    python benchmarks/bench_train.py --startup --rounds 5
     python benchmarks/bench_train.py --quick --cases ns64 --batch 1024   # how the step grows with the batch
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 import os
+import resource
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -35,36 +46,18 @@ from pathlib import Path
 import torch
 from torch import nn
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run from a checkout without installing
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from plain_gan import CASES, Case, PlainLoop  # noqa: E402
 
 from ganviz.core.config import TrainConfig, default_threads  # noqa: E402
+from ganviz.core.objectives import get_objective  # noqa: E402
 from ganviz.core.trainer import Trainer  # noqa: E402
 
 BATCH = 256  # TrainConfig's default batch, used by both sides
 ZDIM = 2
-
-
-@dataclass(frozen=True)
-class Case:
-    key: str
-    label: str
-    objective: str  # "nonsaturating" or "wgan-gp"
-    hidden: int
-    layers: int
-    lr: float
-    betas: tuple[float, float]
-    n_critic: int
-    gp_lambda: float = 0.1
-
-
-CASES = {
-    c.key: c
-    for c in (
-        Case("ns64", "64x3 non-saturating", "nonsaturating", 64, 3, 1e-3, (0.5, 0.999), 1),
-        Case("gp64", "64x3 WGAN-GP", "wgan-gp", 64, 3, 1e-4, (0.5, 0.9), 5),
-        Case("gp512", "512x3 WGAN-GP", "wgan-gp", 512, 3, 1e-4, (0.5, 0.9), 5),
-    )
-}
 
 
 # --- ganviz side ----------------------------------------------------------------------------------
@@ -103,103 +96,39 @@ def trainer_runner(trainer: Trainer) -> Callable[[int], None]:
     return run
 
 
-# --- plain PyTorch side ---------------------------------------------------------------------------
-
-
-def make_mlp(n_in: int, n_out: int, width: int, depth: int) -> nn.Sequential:
-    layers: list[nn.Module] = []
-    d = n_in
-    for _ in range(depth):
-        layers += [nn.Linear(d, width), nn.ReLU()]
-        d = width
-    layers.append(nn.Linear(d, n_out))
-    return nn.Sequential(*layers)
-
-
-_ANGLES = torch.arange(8) * (2 * math.pi / 8)
-RING8_CENTRES = 2.0 * torch.stack([torch.cos(_ANGLES), torch.sin(_ANGLES)], dim=1)
-
-
-def sample_ring8(n: int) -> torch.Tensor:
-    return RING8_CENTRES[torch.randint(8, (n,))] + 0.02 * torch.randn(n, 2)
-
-
-def sample_z(n: int) -> torch.Tensor:
-    return torch.rand(n, ZDIM) * 2.0 - 1.0
-
-
-class PlainLoop:
-    """What one would write by hand for this toy GAN."""
-
-    def __init__(self, case: Case, seed: int = 0) -> None:
-        torch.manual_seed(seed)
-        self.case = case
-        self.G = make_mlp(ZDIM, 2, case.hidden, case.layers)
-        self.D = make_mlp(2, 1, case.hidden, case.layers)
-        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=case.lr, betas=case.betas)
-        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=case.lr, betas=case.betas)
-        self.wgan = case.objective == "wgan-gp"
-
-    def d_step(self) -> None:
-        real = sample_ring8(BATCH)
-        fake = self.G(sample_z(BATCH)).detach()
-        d_real, d_fake = self.D(real), self.D(fake)
-        if self.wgan:
-            loss = d_fake.mean() - d_real.mean()
-            alpha = torch.rand(BATCH, 1)
-            x_hat = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
-            (grad,) = torch.autograd.grad(self.D(x_hat).sum(), x_hat, create_graph=True)
-            loss = loss + self.case.gp_lambda * ((grad.norm(dim=1) - 1) ** 2).mean()
-        else:
-            loss = nn.functional.softplus(-d_real).mean() + nn.functional.softplus(d_fake).mean()
-        self.opt_d.zero_grad()
-        loss.backward()
-        self.opt_d.step()
-
-    def g_step(self) -> None:
-        for p in self.D.parameters():
-            p.requires_grad = False
-        d_fake = self.D(self.G(sample_z(BATCH)))
-        loss = -d_fake.mean() if self.wgan else nn.functional.softplus(-d_fake).mean()
-        self.opt_g.zero_grad()
-        loss.backward()
-        self.opt_g.step()
-        for p in self.D.parameters():
-            p.requires_grad = True
-
-    def run(self, n: int) -> None:
-        for _ in range(n):
-            for _ in range(self.case.n_critic):
-                self.d_step()
-            self.g_step()
-
-
-# --- timing ---------------------------------------------------------------------------------------
+# --- steady state ---------------------------------------------------------------------------------
 
 
 def n_params(m: nn.Module) -> int:
     return sum(p.numel() for p in m.parameters())
 
 
-def timed(run: Callable[[int], None], n: int, threads: int) -> float:
-    """Generator steps per second over one block of n steps."""
+def timed(run: Callable[[int], None], n: int, threads: int) -> tuple[float, float]:
+    """Generator steps per second over one block of n steps: per second of wall time, and per second of this
+    process's CPU time (steadier on a loaded machine: with 1 torch thread it is the speed on a core of its own)."""
     torch.set_num_threads(threads)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     run(n)
-    return n / (time.perf_counter() - t0)
+    return n / (time.perf_counter() - t0), n / (time.process_time() - c0)
 
 
 @dataclass
 class Result:
-    case: Case
+    label: str
     threads: int
     block: int
     trainer: list[float]
     plain: list[float]
+    trainer_cpu: list[float]
+    plain_cpu: list[float]
 
     @property
     def ratio(self) -> float:
         return statistics.median(self.trainer) / statistics.median(self.plain)
+
+    @property
+    def cpu_ratio(self) -> float:
+        return statistics.median(self.trainer_cpu) / statistics.median(self.plain_cpu)
 
     @property
     def paired_ratio(self) -> float:
@@ -207,9 +136,11 @@ class Result:
         return statistics.median([t / p for t, p in zip(self.trainer, self.plain, strict=True)])
 
 
-def bench_case(case: Case, threads: int, rounds: int, block_s: float, warm_s: float) -> Result:
+def bench_case(
+    case: Case, threads: int, rounds: int, block_s: float, warm_s: float, optim: str, reuse: bool = False
+) -> Result:
     trainer = make_trainer(case, threads)
-    plain = PlainLoop(case)
+    plain = PlainLoop(case, BATCH, optim=optim, reuse=reuse)
     assert trainer.config.threads == threads
     assert n_params(trainer.G) == n_params(plain.G) and n_params(trainer.D) == n_params(plain.D)
     run_t, run_p = trainer_runner(trainer), plain.run
@@ -226,13 +157,16 @@ def bench_case(case: Case, threads: int, rounds: int, block_s: float, warm_s: fl
         rates.append(n / (time.perf_counter() - t0))
     block = max(5, round(block_s * statistics.mean(rates)))
 
-    res = Result(case, threads, block, [], [])
+    label = case.label + (" vs plain reusing G(z)" if reuse else "")
+    res = Result(label, threads, block, [], [], [], [])
     for r in range(rounds):
         order = [("trainer", run_t), ("plain", run_p)]
         if r % 2:
             order.reverse()
         for side, run in order:
-            getattr(res, side).append(timed(run, block, threads))
+            wall_rate, cpu_rate = timed(run, block, threads)
+            getattr(res, side).append(wall_rate)
+            getattr(res, side + "_cpu").append(cpu_rate)
     return res
 
 
@@ -242,18 +176,143 @@ def fmt_range(xs: list[float]) -> str:
 
 def print_table(results: list[Result]) -> None:
     head = (
-        f"{'case':<22}{'thr':>4}{'block':>7}{'trainer st/s':>14}{'(min-max)':>12}"
-        f"{'plain st/s':>12}{'(min-max)':>12}{'trainer/plain':>15}{'paired':>8}"
+        f"{'case':<40}{'thr':>4}{'block':>7}{'trainer st/s':>14}{'(min-max)':>12}"
+        f"{'plain st/s':>12}{'(min-max)':>12}{'trainer/plain':>15}{'paired':>8}{'per CPU-s':>11}"
     )
     print(head)
     print("-" * len(head))
     for r in results:
         print(
-            f"{r.case.label:<22}{r.threads:>4}{r.block:>7}"
+            f"{r.label:<40}{r.threads:>4}{r.block:>7}"
             f"{statistics.median(r.trainer):>14.1f}{fmt_range(r.trainer):>12}"
             f"{statistics.median(r.plain):>12.1f}{fmt_range(r.plain):>12}"
-            f"{r.ratio:>15.3f}{r.paired_ratio:>8.3f}"
+            f"{r.ratio:>15.3f}{r.paired_ratio:>8.3f}{r.cpu_ratio:>11.3f}"
         )
+
+
+# --- whole processes ------------------------------------------------------------------------------
+
+
+def _env(root: Path = ROOT) -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(root)}  # this checkout's ganviz (or --against's)
+
+
+def ganviz_command(case: Case, steps: int, threads: int) -> list[str]:
+    d = get_objective(case.objective).defaults
+    assert d.betas == case.betas, f"{case.key}: `ganviz train` has no beta flags and uses {d.betas}"
+    cmd = [sys.executable, "-m", "ganviz", "train", "--dataset", "ring8", "--objective", case.objective]
+    cmd += ["--hidden", str(case.hidden), "--layers", str(case.layers), "--batch", str(BATCH)]
+    cmd += ["--optimizer", "adam", "--lr-g", str(case.lr), "--lr-d", str(case.lr), "--n-critic", str(case.n_critic)]
+    if case.objective == "wgan-gp":
+        cmd += ["--gp-lambda", str(case.gp_lambda)]
+    return cmd + ["--device", "cpu", "--threads", str(threads), "--steps", str(steps), "--quiet"]
+
+
+def plain_command(case: Case, steps: int, threads: int, optim: str) -> list[str]:
+    script = str(ROOT / "benchmarks" / "plain_gan.py")
+    cmd = [sys.executable, script, "--case", case.key, "--steps", str(steps), "--batch", str(BATCH)]
+    return cmd + ["--threads", str(threads), "--optim", optim]
+
+
+CPU_S: list[float] = []  # CPU seconds (user + system) of each process `wall` ran, in order
+
+
+def wall(cmd: list[str], root: Path = ROOT) -> float:
+    """Wall seconds of one whole process; its CPU seconds go to CPU_S (steadier on a loaded machine)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    # cwd too: `python -m` puts it first on sys.path
+    subprocess.run(cmd, check=True, env=_env(root), stdout=subprocess.DEVNULL, cwd=root)
+    elapsed = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU_S.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return elapsed
+
+
+@dataclass
+class WholeResult:
+    label: str
+    steps: int
+    ganviz: list[float]  # wall seconds per process
+    plain: list[float]
+    against: list[float]  # --against's ganviz (empty without it)
+    cpu: dict[str, list[float]]  # CPU seconds per process, by side
+
+    def cpu_ratio(self, side: str = "ganviz") -> float:
+        return statistics.median(self.cpu["plain"]) / statistics.median(self.cpu[side])
+
+    @property
+    def ratio(self) -> float:
+        """Throughput ratio ganviz / plain over whole processes (same steps): plain time / ganviz time."""
+        return statistics.median(self.plain) / statistics.median(self.ganviz)
+
+    @property
+    def paired_ratio(self) -> float:
+        return statistics.median([p / g for g, p in zip(self.ganviz, self.plain, strict=True)])
+
+
+def plain_rate(case: Case, threads: int, optim: str, seconds: float = 1.5) -> float:
+    """Steps/s of the plain loop in this process, to size the whole runs."""
+    torch.set_num_threads(threads)
+    loop = PlainLoop(case, BATCH, optim=optim)
+    loop.run(3)
+    n, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        loop.run(1)
+        n += 1
+    return n / (time.perf_counter() - t0)
+
+
+def bench_whole(
+    case: Case, threads: int, rounds: int, seconds: float, optim: str, steps: int = 0, against: Path | None = None
+) -> WholeResult:
+    steps = steps or max(1, round(seconds * plain_rate(case, threads, optim)))
+    commands = {"ganviz": ganviz_command(case, steps, threads), "plain": plain_command(case, steps, threads, optim)}
+    roots = {"ganviz": ROOT, "plain": ROOT}
+    if against is not None:
+        commands["against"], roots["against"] = commands["ganviz"], against
+    res = WholeResult(case.label, steps, [], [], [], {side: [] for side in commands})
+    for r in range(rounds):
+        for side in list(commands)[:: 1 if r % 2 == 0 else -1]:
+            getattr(res, side).append(wall(commands[side], roots[side]))
+            res.cpu[side].append(CPU_S[-1])
+    return res
+
+
+def print_whole(results: list[WholeResult]) -> None:
+    head = f"{'case':<24}{'steps':>7}{'ganviz s':>10}{'(min-max)':>13}{'plain s':>10}{'(min-max)':>13}"
+    head += f"{'ganviz/plain':>14}{'paired':>8}{'per CPU-s':>11}"
+    print(head)
+    print("-" * len(head))
+    for r in results:
+        print(
+            f"{r.label:<24}{r.steps:>7}{statistics.median(r.ganviz):>10.2f}{fmt_range(r.ganviz):>13}"
+            f"{statistics.median(r.plain):>10.2f}{fmt_range(r.plain):>13}{r.ratio:>14.3f}{r.paired_ratio:>8.3f}"
+            f"{r.cpu_ratio():>11.3f}"
+        )
+        if r.against:
+            ratio = statistics.median(r.plain) / statistics.median(r.against)
+            line = f"{'  --against checkout':<31}{statistics.median(r.against):>10.2f}{fmt_range(r.against):>13}"
+            print(f"{line}{'':>23}{ratio:>14.3f}{'':>8}{r.cpu_ratio('against'):>11.3f}")
+
+
+def bench_startup(rounds: int, against: Path | None = None) -> None:
+    train = [sys.executable, "-m", "ganviz", "train", "--steps", "1", "--hidden", "32", "--quiet"]
+    commands = {"import torch": ([sys.executable, "-c", "import torch"], ROOT), "ganviz train --steps 1": (train, ROOT)}
+    if against is not None:
+        commands["  the same, --against checkout"] = (train, against)
+    times: dict[str, list[float]] = {k: [] for k in commands}
+    for r in range(rounds):
+        for key in list(commands)[:: 1 if r % 2 == 0 else -1]:
+            times[key].append(wall(*commands[key]))
+    torch_times = times["import torch"]
+    for key, ts in times.items():
+        line = f"{key:<34} median {statistics.median(ts):.2f} s  ({fmt_range(ts)})"
+        if key != "import torch":
+            diffs = [g - t for t, g in zip(torch_times, ts, strict=True)]
+            line += f"  minus import torch: {statistics.median(ts) - statistics.median(torch_times):+.2f} s"
+            line += f" (medians), {statistics.median(diffs):+.2f} s (paired)"
+        print(line)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -279,6 +338,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--block-seconds", type=float, default=None, help="approximate length of one timed block (default 2, quick 0.7)"
     )
+    parser.add_argument(
+        "--plain-optim",
+        choices=["fused", "default"],
+        default="fused",
+        help="the plain loop's Adam: fused=True (default, the fastest stock one) or torch's default",
+    )
+    parser.add_argument("--reuse", action="store_true", help="also time the DCGAN variant (n_critic = 1 cases)")
+    parser.add_argument("--whole", action="store_true", help="whole processes: `ganviz train` vs plain_gan.py")
+    parser.add_argument("--whole-seconds", type=float, default=5.0, help="plain training time per whole run (5)")
+    parser.add_argument("--steps", type=int, default=0, help="--whole: generator steps per run (default: sized)")
+    parser.add_argument("--startup", action="store_true", help="`import torch` vs `ganviz train --steps 1`")
+    parser.add_argument(
+        "--against", type=Path, metavar="DIR", help="--whole/--startup: also time the ganviz of this checkout"
+    )
     args = parser.parse_args(argv)
     if args.batch < 1:
         parser.error(f"--batch must be ≥ 1, got {args.batch}")
@@ -287,23 +360,43 @@ def main(argv: list[str] | None = None) -> int:
     block_s = args.block_seconds or (0.7 if args.quick else 2.0)
     warm_s = 1.0 if args.quick else 3.0
 
-    print(
-        f"torch {torch.__version__}, cpu_count {os.cpu_count()}, batch {BATCH}, "
-        f"{rounds} rounds x ~{block_s:g} s blocks per side, order alternating"
-    )
+    print(f"torch {torch.__version__}, cpu_count {os.cpu_count()}, batch {BATCH}, plain Adam: {args.plain_optim}")
+    if args.startup:
+        bench_startup(rounds, args.against)
+        return 0
+    if args.whole:
+        whole = []
+        for key in args.cases:
+            case = CASES[key]
+            threads = args.threads or default_threads(case.hidden)
+            print(f"  {case.label}: {rounds} rounds of whole processes ...", end=" ", flush=True)
+            res = bench_whole(case, threads, rounds, args.whole_seconds, args.plain_optim, args.steps, args.against)
+            print(f"{res.steps} steps, ratio {res.ratio:.3f}")
+            whole.append(res)
+        print()
+        print_whole(whole)
+        print(
+            "\nseconds = wall time of a whole process; ganviz/plain = plain time / ganviz time (> 1: ganviz faster); "
+            "per CPU-s = the same ratio of the processes' CPU seconds"
+        )
+        return 0
+
+    print(f"{rounds} rounds x ~{block_s:g} s blocks per side, order alternating")
     results = []
     for key in args.cases:
         case = CASES[key]
         threads = args.threads or default_threads(case.hidden)
-        print(f"  {case.label}: torch threads {threads} ...", end=" ", flush=True)
-        res = bench_case(case, threads, rounds, block_s, warm_s)
-        print(f"block {res.block} steps, ratio {res.ratio:.3f} (get_num_threads() = {torch.get_num_threads()})")
-        results.append(res)
+        variants = [False] + ([True] if args.reuse and case.n_critic == 1 else [])
+        for reuse in variants:
+            print(f"  {case.label}{' (reuse)' if reuse else ''}: torch threads {threads} ...", end=" ", flush=True)
+            res = bench_case(case, threads, rounds, block_s, warm_s, args.plain_optim, reuse)
+            print(f"block {res.block} steps, ratio {res.ratio:.3f}")
+            results.append(res)
     print()
     print_table(results)
     print(
         "\nsteps/s = generator updates per second (each with n_critic D updates); ratio = median / median; "
-        "paired = median of per-round ratios"
+        "paired = median of per-round ratios; per CPU-s = the ratio of steps per second of process CPU time"
     )
     return 0
 

@@ -57,24 +57,73 @@ def wasserstein1(a: np.ndarray, b: np.ndarray, max_samples: int = 1000) -> float
 
     With as many samples on each side (what every caller in ganviz uses) the optimal transport plan is a
     permutation (Birkhoff–von Neumann), so W1 is the mean cost of an optimal assignment: scipy's
-    `linear_sum_assignment`, the same number as POT's `emd2` (tests check both) without importing POT, which
-    with its scikit-learn and networkx imports costs the window ≈ 140 MB of RSS. Unequal sizes use POT's emd2.
+    `linear_sum_assignment` (loaded without scipy.optimize: `_assignment_solver`), the same number as POT's
+    `emd2` (tests check both) without importing POT, which with its scikit-learn and networkx imports costs the
+    window ≈ 140 MB of RSS. Unequal sizes use POT's emd2.
     """
     a = np.asarray(a, dtype=np.float64)[:max_samples]
     b = np.asarray(b, dtype=np.float64)[:max_samples]
     if not (np.isfinite(a).all() and np.isfinite(b).all()):
         return float("nan")
     if len(a) == len(b):
-        from scipy.optimize import linear_sum_assignment
-        from scipy.spatial.distance import cdist
-
-        cost = cdist(a, b)
-        rows, cols = linear_sum_assignment(cost)
+        diff = a[:, None, :] - b[None, :, :]
+        cost = np.sqrt((diff * diff).sum(axis=-1))  # scipy's cdist(a, b), without importing scipy.spatial
+        rows, cols = _assignment_solver()(cost)
         return float(cost[rows, cols].mean())
     import ot  # imported on first use: POT pulls in scipy, scikit-learn and networkx (slow start-up)
 
     cost = ot.dist(a, b, metric="euclidean")
     return float(ot.emd2(np.full(len(a), 1.0 / len(a)), np.full(len(b), 1.0 / len(b)), cost, numItermax=1_000_000))
+
+
+_LSAP = None
+
+
+def _assignment_solver():
+    """scipy's `linear_sum_assignment` without `import scipy.optimize`.
+
+    The solver is one compiled extension, but importing it the usual way runs scipy.optimize's __init__, which
+    imports the whole package (linprog, minimize, shgo, ...): 0.4–1 s, most of a short `ganviz train`'s
+    metrics. Its extension module is loaded here straight from scipy's folder (scipy's own __init__ not run
+    either); where that fails (another scipy layout), the public import. tests/core/test_metrics.py checks
+    that both give the same assignment.
+    """
+    global _LSAP
+    if _LSAP is None:
+        import sys
+
+        if "scipy.optimize" in sys.modules:  # already paid for (the window imports it)
+            from scipy.optimize import linear_sum_assignment as solver
+        else:
+            try:
+                solver = _load_lsap_extension()
+            except Exception:  # any failure: the public, slower import  # noqa: BLE001
+                from scipy.optimize import linear_sum_assignment as solver
+        _LSAP = solver
+    return _LSAP
+
+
+def _load_lsap_extension():
+    import importlib.machinery
+    import importlib.util
+    import os
+
+    spec = importlib.util.find_spec("scipy")  # finds the package without running its __init__
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("scipy not found")
+    name = "scipy.optimize._lsap"
+    for folder in spec.submodule_search_locations:
+        for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+            path = os.path.join(folder, "optimize", "_lsap" + suffix)
+            if os.path.isfile(path):
+                loader = importlib.machinery.ExtensionFileLoader(name, path)
+                spec = importlib.util.spec_from_file_location(name, path, loader=loader)
+                module = importlib.util.module_from_spec(spec)
+                # the extension registers itself in sys.modules as scipy.optimize._lsap: a later
+                # `import scipy.optimize` finds it there and goes on as usual
+                loader.exec_module(module)
+                return module.linear_sum_assignment
+    raise ImportError("scipy's _lsap extension not found")
 
 
 def w1_floor(dataset, n: int = W1_SAMPLES, seed: int = 0) -> float:

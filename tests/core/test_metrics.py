@@ -194,3 +194,30 @@ def test_w1_floor_is_w1_between_two_independent_real_samples():
     floors = [w1_floor(ring, W1_SAMPLES, seed=s) for s in range(3)]
     assert all(0.08 < f < 0.3 for f in floors)
     assert w1_floor(ring, 2000) < min(floors)
+
+
+def test_assignment_solver_loaded_without_scipy_optimize_matches_scipys(child_env):
+    """W1's solver comes from scipy's extension without importing scipy.optimize (start-up); it must be the very
+    same solver, and a later `import scipy.optimize` must still work."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np\n"
+        "from ganviz.core import metrics\n"
+        "rng = np.random.default_rng(5)\n"
+        "a, b = rng.normal(size=(300, 2)), rng.normal(size=(300, 2))\n"
+        "w = metrics.wasserstein1(a, b)\n"
+        "light = metrics._assignment_solver()\n"
+        "print('scipy.optimize' in sys.modules, 'scipy.spatial' in sys.modules)\n"
+        "from scipy.optimize import linear_sum_assignment\n"
+        "from scipy.spatial.distance import cdist\n"
+        "cost = cdist(a, b)\n"
+        "r1, c1 = light(cost)\n"
+        "r2, c2 = linear_sum_assignment(cost)\n"
+        "print(bool((r1 == r2).all() and (c1 == c2).all()), w == cost[r2, c2].mean())\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], env=child_env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr[-3000:]
+    out = r.stdout.split()
+    assert out == ["False", "False", "True", "True"]

@@ -373,7 +373,9 @@ def test_optimizers_are_built_on_first_use_without_dynamo_in_the_process():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
     assert out[0] == "[]"
-    assert out[1] == "True"  # a real step does build them (and this check can fail)
+    # a real step builds them, and ganviz.core.optim's optimisers do not import torch._dynamo either
+    # (tests/core/test_optim.py checks that torch's own would, so the check can fail)
+    assert out[1] == "False"
 
 
 def test_loaded_optimizer_state_waits_for_first_use_and_takes_later_settings():

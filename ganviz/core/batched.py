@@ -1,0 +1,201 @@
+"""Many runs of the same network shape trained at once, as one batch of models.
+
+A 64-wide MLP step is Python and dispatch overhead, not arithmetic, so R runs stepped one after the other (or in
+R processes on 2 cores) pay that overhead R times. Here the R runs' weights are stacked (`torch.func
+.stack_module_state`: a leading run axis on every parameter) and every layer of every run is one batched
+matrix product (`baddbmm`), so one step of all R runs costs about what one run's step costs in overhead.
+
+Each run is the same run as `Trainer(config)` alone: the same initial weights (built by a Trainer), the same
+random streams (each run's own generators, drawn in the Trainer's order: real batch, latent batch, GP α, G's
+latent batch), the same losses (the objective's own functions, vmapped over the run axis) and the same fused
+Adam kernel. What differs is only the order of floating-point reductions inside the batched products, so the
+runs agree with their single runs to rounding (~1e-7 relative) at first and, as GAN training is chaotic,
+statistically later (tests/core/test_batched.py checks the first; docs/performance.md says which).
+
+Supported: alternating updates, Adam, no spectral norm, no R1 and no frozen player; runs may differ in seed,
+learning rates and betas and must agree on everything else (`check_batchable` says what differs).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ganviz.core.config import TrainConfig
+from ganviz.core.trainer import Trainer
+
+# settings that may differ between the runs of one batch; every other TrainConfig field must be equal
+PER_RUN = ("seed", "lr_g", "lr_d", "beta1", "beta2")
+
+
+class NotBatchable(ValueError):
+    """These runs cannot be trained as one batch; the message says why."""
+
+
+def check_batchable(configs: list[TrainConfig]) -> None:
+    if not configs:
+        raise NotBatchable("no runs to batch")
+    first = configs[0].resolved()
+    for c in configs:
+        c = c.resolved()
+        for field in first.__dataclass_fields__:
+            if field not in PER_RUN and getattr(c, field) != getattr(first, field):
+                raise NotBatchable(f"runs differ in {field} ({getattr(first, field)!r} vs {getattr(c, field)!r})")
+    if first.update != "alt":
+        raise NotBatchable("only alternating updates (update = 'alt') are batched")
+    if first.optimizer != "adam":
+        raise NotBatchable(f"only Adam is batched, not {first.optimizer}")
+    if first.spectral_norm or first.r1 > 0:
+        raise NotBatchable("spectral norm and R1 are not batched")
+
+
+class StackedMLP:
+    """R copies of one `ganviz.core.models.mlp`, weights stacked on a leading run axis."""
+
+    def __init__(self, models: list[nn.Sequential]) -> None:
+        params, _ = torch.func.stack_module_state(models)  # fresh leaf tensors (R, ...) that require grad
+        linears = [i for i, m in enumerate(models[0]) if isinstance(m, nn.Linear)]
+        self.weights = [params[f"{i}.weight"] for i in linears]  # (R, out, in): nn.Linear's layout, run axis first
+        self.biases = [params[f"{i}.bias"].detach().unsqueeze(1).requires_grad_(True) for i in linears]  # (R, 1, out)
+        # the activation module between layers (elementwise, so it takes the run axis as it is); ReLU in place
+        # on the product it follows (whose backward does not need it): the (R, B, W) temporaries are large
+        # enough that a fresh one per layer costs as much as the ReLU itself
+        activation = next(m for m in models[0] if not isinstance(m, nn.Linear))
+        self.activation = torch.relu_ if type(activation) is nn.ReLU else activation
+
+    @property
+    def params(self) -> list[torch.Tensor]:
+        return [*self.weights, *self.biases]
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        """x: (R, B, in) -> (R, B, out); each run's slice is that run's nn.Linear chain."""
+        last = len(self.weights) - 1
+        for i, (w, b) in enumerate(zip(self.weights, self.biases)):
+            x = torch.baddbmm(b, x, w.mT)  # per run: addmm(bias, x, W.t()), which is what nn.Linear runs
+            if i < last:
+                x = self.activation(x)
+        return x
+
+    def state_dict(self, r: int) -> dict[str, torch.Tensor]:
+        """Run r's weights as its nn.Sequential's state dict."""
+        out = {}
+        for k, (w, b) in enumerate(zip(self.weights, self.biases)):
+            i = 2 * k  # Linear, activation, Linear, ... (models.mlp)
+            out[f"{i}.weight"] = w[r].detach().clone()
+            out[f"{i}.bias"] = b[r, 0].detach().clone()
+        return out
+
+
+class _StackedAdam:
+    """torch's fused Adam kernel over the stacked parameters, one call per group of runs with equal settings."""
+
+    def __init__(self, params: list[torch.Tensor], lrs: list[float], betas: list[tuple[float, float]]) -> None:
+        self.params = params
+        self.exp_avgs = [torch.zeros_like(p) for p in params]
+        self.exp_avg_sqs = [torch.zeros_like(p) for p in params]
+        self.step_count = torch.zeros((), dtype=torch.float32)  # torch keeps the fused step as float32
+        groups: dict[tuple[float, float, float], list[int]] = {}
+        for r, (lr, (b1, b2)) in enumerate(zip(lrs, betas)):
+            groups.setdefault((lr, b1, b2), []).append(r)
+        self.groups = list(groups.items())
+
+    @torch.no_grad()
+    def step(self) -> None:
+        self.step_count += 1
+        for (lr, b1, b2), runs in self.groups:
+            if len(runs) == len(self.params[0]):  # every run: the whole stacked tensors
+                views = [self.params, [p.grad for p in self.params], self.exp_avgs, self.exp_avg_sqs]
+            else:
+                views = [[t[r] for r in runs for t in ts] for ts in (self.params, self.exp_avgs, self.exp_avg_sqs)]
+                views.insert(1, [p.grad[r] for r in runs for p in self.params])
+            steps = [self.step_count] * len(views[0])
+            torch._fused_adam_(
+                *views, [], steps, lr=lr, beta1=b1, beta2=b2, weight_decay=0.0, eps=1e-8, amsgrad=False,
+                maximize=False, grad_scale=None, found_inf=None,
+            )  # fmt: skip
+
+    def zero_grad(self) -> None:
+        for p in self.params:
+            p.grad = None
+
+
+class BatchedTrainer:
+    """R runs (configs differing only in PER_RUN settings) stepped together."""
+
+    def __init__(self, configs: list[TrainConfig]) -> None:
+        check_batchable(configs)
+        # one Trainer per run builds what a single run would: weights, data, latent streams, fixed latents
+        self.runs = [Trainer(c) for c in configs]
+        first = self.runs[0]
+        self.config, self.objective, self.device = first.config, first.objective, first.device
+        self.G = StackedMLP([t.G for t in self.runs])
+        self.D = StackedMLP([t.D for t in self.runs])
+        cs = [t.config for t in self.runs]
+        self.opt_g = _StackedAdam(self.G.params, [c.lr_g for c in cs], [(c.beta1, c.beta2) for c in cs])
+        self.opt_d = _StackedAdam(self.D.params, [c.lr_d for c in cs], [(c.beta1, c.beta2) for c in cs])
+        self._d_loss = torch.vmap(self.objective.d_loss)
+        self._g_loss = torch.vmap(self.objective.g_loss)
+        self.step_count = 0
+
+    def _latents(self) -> torch.Tensor:
+        return torch.stack([t.latent_batch() for t in self.runs])
+
+    def _d_step(self) -> None:
+        c = self.config
+        real = torch.stack([t.real_batch() for t in self.runs])
+        z = self._latents()
+        with torch.no_grad():
+            fake = self.G(z)
+        out = self.D(torch.cat([real, fake], dim=1))
+        d_real, d_fake = out[:, : c.batch], out[:, c.batch :]
+        loss = self._d_loss(d_real, d_fake).sum()  # runs are independent: run r's gradient is its own loss's
+        if self.objective.uses_gradient_penalty:
+            alpha = torch.stack([torch.rand(c.batch, 1, generator=t.latent_gen, device=self.device) for t in self.runs])
+            x_hat = (alpha * real + (1.0 - alpha) * fake).detach().requires_grad_(True)
+            (grad,) = torch.autograd.grad(self.D(x_hat).sum(), x_hat, create_graph=True)
+            loss = loss + (c.gp_lambda * ((grad.norm(dim=2) - 1.0) ** 2).mean(dim=1)).sum()
+        self.opt_d.zero_grad()
+        loss.backward()
+        self.opt_d.step()
+        if self.objective.clips_weights:
+            with torch.no_grad():
+                for p in self.D.params:
+                    p.clamp_(-c.clip, c.clip)
+
+    def _g_step(self) -> None:
+        # D frozen, as in a single run: G's backward computes no gradient for D's weights. backward(), not
+        # autograd.grad: it lays each gradient out like its parameter, which the fused kernel needs
+        for p in self.D.params:
+            p.requires_grad_(False)
+        try:
+            loss = self._g_loss(self.D(self.G(self._latents()))).sum()
+            self.opt_g.zero_grad()
+            loss.backward()
+        finally:
+            for p in self.D.params:
+                p.requires_grad_(True)
+        self.opt_g.step()
+
+    def step(self, n: int = 1) -> None:
+        """n generator updates of every run (each preceded by n_critic D updates)."""
+        for _ in range(n):
+            for _ in range(self.config.n_critic):
+                self._d_step()
+            self._g_step()
+            self.step_count += 1
+
+    def trainer(self, r: int) -> Trainer:
+        """Run r as a Trainer holding its current weights (for metrics, samples, sessions: the optimiser state
+        and the step count are not carried over)."""
+        t = self.runs[r]
+        t.G.load_state_dict(self.G.state_dict(r))
+        t.D.load_state_dict(self.D.state_dict(r))
+        t.step_count = self.step_count
+        return t
+
+    def finite(self) -> list[bool]:
+        """Per run: are all its weights finite? (One host sync.)"""
+        bad = torch.zeros(len(self.runs), dtype=torch.bool)
+        for p in (*self.G.params, *self.D.params):
+            bad |= ~torch.isfinite(p.detach().flatten(1)).all(dim=1)
+        return [not b for b in bad.tolist()]

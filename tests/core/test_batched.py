@@ -1,0 +1,87 @@
+"""Runs trained as one batch of models (ganviz.core.batched) are the runs trained alone."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from ganviz.core.batched import BatchedTrainer, NotBatchable, check_batchable
+from ganviz.core.config import TrainConfig
+from ganviz.core.trainer import Trainer
+
+
+def _configs(objective: str, **kw) -> list[TrainConfig]:
+    base = dict(objective=objective, hidden=16, layers=2, batch=32, threads=1, **kw)
+    # runs differ in seed, learning rates and betas: two runs share settings (one fused call), one has its own
+    return [
+        TrainConfig(seed=0, **base),
+        TrainConfig(seed=1, **base),
+        TrainConfig(seed=2, lr_g=2e-3, lr_d=3e-4, beta1=0.0, beta2=0.99, **base),
+    ]
+
+
+def _max_difference(batched: BatchedTrainer, r: int, single: Trainer) -> float:
+    diffs = []
+    for stacked, net in ((batched.G, single.G), (batched.D, single.D)):
+        mine = stacked.state_dict(r)
+        diffs += [float((mine[k] - v).abs().max()) for k, v in net.state_dict().items()]
+    return max(diffs)
+
+
+def test_wgan_gp_runs_are_their_single_runs_bit_for_bit():
+    """Same initial weights, random streams, losses and Adam kernel; WGAN-GP's D gradients reach the biases as
+    constants, so even the reductions' rounding agrees: every weight equal after 3 G steps (15 critic steps)."""
+    configs = _configs("wgan-gp")
+    batched = BatchedTrainer(configs)
+    batched.step(3)
+    for r, config in enumerate(configs):
+        single = Trainer(config)
+        single.step(3)
+        assert _max_difference(batched, r, single) == 0.0, r
+
+
+@pytest.mark.parametrize("objective", ["nonsaturating", "lsgan"])
+def test_gan_runs_equal_their_single_runs_to_rounding(objective):
+    """The batched products sum bias gradients in another order: equal to float rounding (a few 1e-8 on weights
+    of order 0.1-1 after 10 steps), not bit for bit; a wrong stream, loss or update would differ by ≥ lr (1e-4)."""
+    configs = _configs(objective)
+    batched = BatchedTrainer(configs)
+    batched.step(10)
+    for r, config in enumerate(configs):
+        single = Trainer(config)
+        single.step(10)
+        assert _max_difference(batched, r, single) < 1e-6, r
+        other = Trainer(configs[(r + 1) % len(configs)])
+        other.step(10)
+        assert _max_difference(batched, r, other) > 1e-3  # the check tells runs apart
+
+
+def test_trainer_view_scores_a_batched_run():
+    configs = _configs("nonsaturating")
+    batched = BatchedTrainer(configs)
+    batched.step(2)
+    t = batched.trainer(1)
+    assert t.step_count == 2 and batched.finite() == [True, True, True]
+    assert torch.equal(t.G.state_dict()["0.weight"], batched.G.weights[0][1])
+    assert t.evaluate()["w1"] > 0
+
+
+@pytest.mark.parametrize(
+    "change, why",
+    [
+        ({"hidden": 32}, "hidden"),
+        ({"objective": "wgan-gp"}, "objective"),
+        ({"batch": 64}, "batch"),
+        ({"update": "sim"}, "update"),
+    ],
+)
+def test_runs_that_differ_in_more_than_seed_and_rates_are_refused(change, why):
+    configs = _configs("nonsaturating")
+    with pytest.raises(NotBatchable, match=why):
+        check_batchable([*configs, configs[0].replace(**change)])
+
+
+def test_unsupported_settings_are_refused():
+    for change, why in (({"optimizer": "rmsprop"}, "Adam"), ({"spectral_norm": True}, "spectral"), ({"r1": 1.0}, "R1")):
+        with pytest.raises(NotBatchable, match=why):
+            check_batchable([TrainConfig(hidden=8, layers=1, **change)])
