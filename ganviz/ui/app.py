@@ -73,6 +73,7 @@ def run_window(
         return 2
     app = qt_application()
     from PySide6.QtCore import QEvent, QTimer
+    from PySide6.QtWidgets import QApplication
 
     from ganviz.core.io import write_atomic
     from ganviz.ui.export import ExportError, save_screenshot
@@ -128,7 +129,7 @@ def run_window(
     # delete the window and its plots now, while Qt and Python are both whole: left to the interpreter's
     # exit, pyqtgraph's items and Qt's objects were torn down in the wrong order (a segfault in ~1 exit of 4)
     window.deleteLater()
-    app.sendPostedEvents(None, QEvent.DeferredDelete)
+    QApplication.sendPostedEvents(None, QEvent.DeferredDelete)  # static: `app` may be a test's stand-in
     return result["code"]
 
 
