@@ -1,0 +1,170 @@
+"""The main window's training controls (run, step, objective, dataset, live hyper-parameters, view layers)
+and its status readouts (status bar, first-run hint, --stats-json)."""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+from ganviz.core.frames import Frame
+from ganviz.core.objectives import OBJECTIVES
+from ganviz.ui.stats import LAUNCHED_AT, frame_rate_stats, percentile
+
+
+class ControlsMixin:
+    """Training controls and status readouts, mixed into MainWindow (methods use the window's state)."""
+
+    def start(self) -> None:
+        self.running = True
+        self.send("start")
+        self._sync_menus()
+
+    def pause(self) -> None:
+        self.running = False
+        self.send("pause")
+        self._sync_menus()
+
+    def toggle_running(self) -> None:
+        self.pause() if self.running else self.start()
+
+    def step_once(self) -> None:
+        if self.running:
+            self.pause()
+        self.send("step", 1)
+
+    def set_speed(self, rate: float) -> None:
+        self.send("speed", rate)
+
+    def set_objective(self, name: str) -> None:
+        """Switch the loss live, with that objective's optimiser defaults; the networks are kept."""
+        defaults = OBJECTIVES.get(name).defaults
+        self.config = self.config.replace(
+            objective=name,
+            optimizer=defaults.optimizer,
+            lr_g=defaults.lr_g,
+            lr_d=defaults.lr_d,
+            beta1=defaults.betas[0],
+            beta2=defaults.betas[1],
+            n_critic=defaults.n_critic,
+        )
+        self.send("objective", name)
+        self.send("optimizer", defaults.optimizer, *defaults.betas)
+        self.send("lr", defaults.lr_g, defaults.lr_d)
+        self.send("n_critic", defaults.n_critic)
+        self.params.show_config(self.config)
+        self._sync_menus()
+
+    def set_dataset(self, name: str) -> None:
+        self.config = self.config.replace(dataset=name)
+        self.send("dataset", name)
+        self._sync_menus()
+
+    def set_layer_visible(self, key: str, on: bool) -> None:
+        self.data_panel.layer_items()[key].setVisible(on)
+        if on and self.worker is not None:
+            self.worker.request_frame()
+
+    def freeze(self, player: str, on: bool) -> None:
+        self.send("freeze", player, on)
+        self.statusBar().showMessage(f"{player} {'frozen' if on else 'released'}")
+
+    def set_surface_mode(self, mode: str) -> None:
+        if self.builder is not None:
+            self.builder.surface_mode = mode
+            self.worker.request_frame()
+
+    def set_arrows(self, on: bool) -> None:
+        self.data_panel.set_arrows_visible(on)
+        if self.builder is not None:
+            self.builder.arrows_on = on
+            self.worker.request_frame()
+
+    def _colour_by_class(self, on: bool) -> None:
+        self.data_panel.colour_by_class = on
+        frame = self.scrubbed or self.frame
+        if frame is not None:
+            self.data_panel.show_frame(frame)
+
+    def _toggle_spectral_norm(self, on: bool) -> None:
+        self._rebuild_change({"spectral_norm": on})
+
+    def _toggle_r1(self, on: bool) -> None:
+        gamma = self.params.r1.value() if on else 0.0
+        self.params.r1_enabled = on
+        self.config = self.config.replace(r1=gamma)
+        self.send("regularisers", {"r1": gamma})
+
+    def _live_change(self, name: str, args: tuple) -> None:
+        c = self.config
+        if name == "lr":
+            g, d = args
+            self.config = c.replace(lr_g=g if g is not None else c.lr_g, lr_d=d if d is not None else c.lr_d)
+            self.send("lr", self.config.lr_g, self.config.lr_d)
+            return
+        if name == "optimizer":
+            kind, *betas = args
+            b1 = betas[0] if betas and betas[0] is not None else c.beta1
+            b2 = betas[1] if len(betas) > 1 and betas[1] is not None else c.beta2
+            self.config = c.replace(optimizer=kind, beta1=b1, beta2=b2)
+            self.send("optimizer", kind, b1, b2)
+            return
+        if name == "n_critic":
+            self.config = c.replace(n_critic=args[0])
+        elif name == "batch":
+            self.config = c.replace(batch=args[0])
+        elif name == "regularisers":
+            self.config = c.replace(**args[0])
+        self.send(name, *args)
+
+    def _rebuild_change(self, changes: dict) -> None:
+        if self.confirm(
+            f"This change needs new networks: training restarts from step 0.{self._unsaved_note()} Reset now?"
+        ):
+            self.reset(self.config.replace(**changes))
+        else:
+            self.params.show_config(self.config)
+            self._sync_menus()
+
+    def fps(self, window_s: float = 2.0) -> float:
+        now = time.perf_counter()
+        recent = list(itertools.takewhile(lambda t: now - t <= window_s, reversed(self.frame_times)))
+        return (len(recent) - 1) / (recent[0] - recent[-1]) if len(recent) > 1 else 0.0
+
+    def automation_stats(self, started: float) -> dict:
+        """`--stats-json`: the run, its training and drawing speed since `started`, the coverage it reached."""
+        frame = self.frame
+        out = {
+            "dataset": self.config.dataset,
+            "objective": self.config.objective,
+            **frame_rate_stats(self.frame_times, self.frame_steps, started),
+            "train_steps": frame.step if frame else 0,
+            "frame_ms_p50": percentile(self.frame_costs_ms, 50),
+            "frame_ms_p95": percentile(self.frame_costs_ms, 95),
+            "first_frame_s": (self.first_frame_at - LAUNCHED_AT) if self.first_frame_at else None,
+            "device": frame.device if frame else None,
+        }
+        if frame is not None and frame.modes is not None:
+            out.update({k: frame.modes[k] for k in ("modes", "modes_robust", "hq")})
+        if (slow := self.slow_motion.stats()) is not None:
+            out["slow_motion"] = slow  # the sub-step on screen
+        return out
+
+    def _update_hint(self, frame: Frame) -> None:
+        """The first-run hint over the data view: shown while a fresh run waits to be started."""
+        fresh = not frame.running and self._trained_step == 0 and self.scrubbed is None
+        if fresh:
+            self.start_hint.adjustSize()
+            self.start_hint.move(max((self.data_panel.width() - self.start_hint.width()) // 2, 0), 64)
+        self.start_hint.setVisible(fresh)
+
+    def _update_status(self, frame: Frame) -> None:
+        self._update_hint(frame)
+        s = self.status_labels
+        # the window's intent, until the trainer has caught up with it (a new one starts paused): the status
+        # never says "paused" beside a Pause button
+        state = ("running" if frame.running else "starting…") if self.running else "paused"
+        s["step"].setText(f"{state} · step {frame.step}")
+        s["rate"].setText(f"{frame.steps_per_s:.0f} steps/s")
+        s["fps"].setText(f"{self.fps():.0f} frames/s")
+        s["device"].setText(f"device {frame.device}")
+        s["objective"].setText(OBJECTIVES.get(frame.objective).label)
