@@ -13,6 +13,15 @@ from ganviz.core.session import SessionError, load_session
 SESSION_FILTER = "ganviz sessions (*.gvz);;All files (*)"
 
 
+
+def recent_files(settings) -> list[str]:
+    """The recent session files, latest first. QSettings writes a one-path list as a plain string, which a new
+    run of the app reads back as a str (not a list of its characters); anything else stored there is ignored."""
+    value = settings.value("recent", []) or []
+    if isinstance(value, str):
+        value = [value]
+    return [p for p in value if isinstance(p, str)] if isinstance(value, list) else []
+
 class SessionsMixin:
     """Session files and discard confirmation, mixed into MainWindow (methods use the window's state)."""
 
@@ -64,12 +73,12 @@ class SessionsMixin:
         """`path` first in the recent files; `step`: the run is saved up to there."""
         if step is not None:
             self._saved_step = step
-        recent = [p for p in (self.settings.value("recent", []) or []) if p != path]
+        recent = [p for p in recent_files(self.settings) if p != path]
         self.settings.setValue("recent", [path, *recent][:8])
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
-        recent = self.settings.value("recent", []) or []
+        recent = recent_files(self.settings)
         for path in recent:
             self.recent_menu.addAction(
                 path, lambda p=path: self.discard_ok("Opening a session") and self.open_session(p)

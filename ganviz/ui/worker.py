@@ -41,11 +41,15 @@ class FrameWorker(QThread):
                     self._stop.wait(delay)
                     continue
                 started = time.perf_counter()
-                frame = self.builder.build(force=self._force.is_set())
+                # taken before the build: a request made while it builds (a view change) asks for the next one
+                forced = self._force.is_set()
+                self._force.clear()
+                frame = self.builder.build(force=forced)
                 if frame is None:  # nothing new published yet
+                    if forced:
+                        self._force.set()  # still owed
                     self._stop.wait(0.004)
                     continue
-                self._force.clear()
                 next_at = started + self.period
                 # built while the GUI drew the last one, sent only once that one is taken: never a frame queued
                 # behind an undrawn one, and building and drawing overlap instead of taking turns

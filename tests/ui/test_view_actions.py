@@ -246,11 +246,6 @@ print(json.dumps([a.text() for a in window.recent_menu.actions()]))
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="QSettings writes a one-path list as a plain string: a new run of the app reads 'recent' back as a "
-    "str and Open recent lists its characters (in the same process QSettings' cache hides this)",
-)
 def test_open_recent_survives_a_restart(qtbot, tmp_path, child_env):
     from types import SimpleNamespace
 
@@ -367,11 +362,6 @@ def test_theory_dock_action_shows_the_critics_weights(qtbot, window):
     frame_showing(qtbot, window, lambda f: f.critic is None)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FrameWorker clears its frame request after a build: a request made during the build (a view change "
-    "while paused) is lost, and no frame shows the change until the trainer publishes again",
-)
 def test_a_view_change_during_a_frame_build_is_not_lost(qtbot, window):
     import threading
     import time
