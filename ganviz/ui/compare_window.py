@@ -11,41 +11,28 @@ Entry points: `CompareWindow(base, runs=None, parent=None)` or `open_compare(bas
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 import traceback
 from collections import deque
 from collections.abc import Sequence
 
-import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, Qt, QThread, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
-    QCheckBox,
-    QComboBox,
     QDockWidget,
-    QFormLayout,
     QGridLayout,
-    QGroupBox,
-    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
-    QPushButton,
     QScrollArea,
     QSizePolicy,
     QSplitter,
-    QVBoxLayout,
     QWidget,
 )
 
 from ganviz.core.compare import (
-    DEFAULT_R1,
-    MAX_RUNS,
-    MIN_RUNS,
     RUN_LETTERS,
     ChunkSizer,
     CompareError,
@@ -53,45 +40,22 @@ from ganviz.core.compare import (
     LockStep,
     check_runs,
     default_runs,
-    fmt_metric,
-    run_config,
-    run_details,
-    run_title,
 )
 from ganviz.core.config import TrainConfig
-from ganviz.core.frames import Frame
-from ganviz.core.objectives import OBJECTIVES, get_objective
-from ganviz.ui import style
-from ganviz.ui.panels.data_panel import DataPanel
-from ganviz.ui.params_dock import FloatEdit
+from ganviz.ui.compare_setup import RunSetup
+from ganviz.ui.compare_views import (  # noqa: F401 (colour_hex, quality_line: re-exported for the tests)
+    DATA_KEY,
+    PLOT_PERIOD_S,
+    PLOTS_BESIDE_WIDTH,
+    RUNS_DOCK_WIDTH,
+    VIEW_MIN_WIDTH,
+    ComparePlot,
+    RunView,
+    colour_hex,
+    quality_line,
+    status_line,
+)
 from ganviz.ui.stats import frame_rate_stats
-
-# one colour per run, for its title, its setup box and its curves (none is the data view's orange or blue)
-RUN_COLOURS = [(200, 40, 40), (40, 140, 60), (140, 60, 170), (200, 130, 0)]
-# objectives offered to a newly added run, first unused one wins
-NEW_RUN_ORDER = ("nonsaturating", "wgan-gp", "hinge", "lsgan", "wgan", "minimax")
-RUNS_DOCK_WIDTH = 290  # the Runs panel's width beside the views
-PLOTS_BESIDE_WIDTH = 340  # the shared plots' column, when they stand beside the views
-VIEW_MIN_WIDTH = 345  # a run's view below this (colour bar and axis included) leaves its data area under 200 px
-PLOT_PERIOD_S = 0.25  # the shared plot repaints its axes on each update (~25 ms): 4 updates a second
-MODES_TIP = (
-    "Modes captured: modes with ≥ 1 high-quality sample (within 3σ of a centre);\n"
-    "robust: modes with ≥ 20 such samples, out of the 2,500 fixed-latent samples."
-)
-HQ_TIP = "HQ: share of the 2,500 fixed-latent samples within 3σ of a centre (a perfect generator: 98.9 %)."
-W1_TIP = "Exact W1: earth mover's distance between 500 real and 500 generated samples, measured once a second."
-DATA_KEY = (
-    f"<span style='color:rgb{style.REAL}'>●</span> real data &nbsp; "
-    f"<span style='color:rgb{style.FAKE}'>●</span> generated G(z) &nbsp; "
-    "<b>——</b> decision boundary (D = ½, critic = 0) &nbsp; "
-    "<span style='color:#d4b000'>★</span> argmax D &nbsp;"
-)
-
-
-def colour_hex(i: int) -> str:
-    r, g, b = RUN_COLOURS[i % len(RUN_COLOURS)]
-    return f"#{r:02x}{g:02x}{b:02x}"
-
 
 # --- the driver thread ----------------------------------------------------------------------------
 
@@ -180,324 +144,6 @@ class LockStepWorker(QThread):
         self._stop.set()
         if not self.wait(timeout_ms):
             self.wait(30_000)
-
-
-# --- run setup ------------------------------------------------------------------------------------
-
-
-class RunEditor(QGroupBox):
-    """One run's settings: objective, spectral norm, R1 and learning rates. Applied by a restart."""
-
-    remove_requested = Signal(object)  # this editor
-    edited = Signal()  # any of its settings changed
-
-    def __init__(self, base: TrainConfig, config: TrainConfig, parent=None) -> None:
-        super().__init__(parent)
-        self.base, self.origin = base, config.resolved()
-        c = self.origin
-        form = QFormLayout(self)
-        form.setContentsMargins(8, 4, 8, 6)
-        self.objective = QComboBox()
-        for name in OBJECTIVES.names():
-            self.objective.addItem(get_objective(name).label, name)
-            self.objective.setItemData(self.objective.count() - 1, get_objective(name).formula, Qt.ToolTipRole)
-        self.objective.setCurrentIndex(OBJECTIVES.names().index(c.objective))
-        self.objective.setToolTip("This run's loss; its optimiser, betas and critic steps follow the objective")
-        self.spectral_norm = QCheckBox("Spectral norm")
-        self.spectral_norm.setChecked(c.spectral_norm)
-        self.spectral_norm.setToolTip(
-            "Divide every D weight by its largest singular value; starts from the same D weights as the other runs"
-        )
-        self.r1 = QCheckBox("R1")
-        self.r1.setChecked(c.r1 > 0)
-        self.r1.setToolTip("Add the R1 penalty (γ/2) E‖∇D(x)‖² on real data")
-        self.gamma = FloatEdit(c.r1 or base.r1 or DEFAULT_R1, 0.0, 1e4, "R1 γ")
-        self.gamma.setMaximumWidth(56)
-        self.gamma.setEnabled(self.r1.isChecked())
-        self.r1.toggled.connect(self.gamma.setEnabled)
-        self.lr_g = FloatEdit(c.lr_g, 0.0, 10.0, "Generator learning rate")
-        self.lr_d = FloatEdit(c.lr_d, 0.0, 10.0, "Discriminator / critic learning rate")
-        self.remove = QPushButton("Remove")
-        self.remove.setToolTip("Drop this run from the comparison (applied on restart)")
-        self.remove.clicked.connect(lambda: self.remove_requested.emit(self))
-        regs = QHBoxLayout()
-        regs.addWidget(self.spectral_norm)
-        regs.addWidget(self.r1)
-        regs.addWidget(QLabel("γ"))
-        regs.addWidget(self.gamma)
-        form.addRow("Objective", self.objective)
-        form.addRow(regs)
-        form.addRow("LR generator", self.lr_g)
-        form.addRow("LR discriminator", self.lr_d)
-        form.addRow(self.remove)
-        self.objective.currentIndexChanged.connect(self._objective_changed)
-        for signal in (
-            self.objective.currentIndexChanged,
-            self.spectral_norm.toggled,
-            self.r1.toggled,
-            self.gamma.committed,
-            self.lr_g.committed,
-            self.lr_d.committed,
-        ):
-            signal.connect(self.edited)
-        self.set_index(0)
-
-    def set_index(self, i: int) -> None:
-        self.setTitle(f"Run {RUN_LETTERS[i]}")
-        self.setStyleSheet(
-            f"QGroupBox {{ border: 2px solid {colour_hex(i)}; border-radius: 4px; margin-top: 1.2em; }}"
-            f"QGroupBox::title {{ color: {colour_hex(i)}; font-weight: bold; subcontrol-origin: margin; left: 8px; }}"
-        )
-
-    def _number(self, edit: FloatEdit, what: str) -> float:
-        """The number as typed, also before the field commits it (Ctrl+R while typing)."""
-        try:
-            v = float(edit.text())
-        except ValueError:
-            v = math.nan
-        above_low = v >= edit.low if edit.low_inclusive else v > edit.low
-        if not (math.isfinite(v) and above_low and v <= edit.high):
-            edit.setStyleSheet("background: #ffd0d0")
-            raise CompareError(f"{self.title()}: {what} {edit.text()!r} is not {edit.allowed()}")
-        return v
-
-    def _objective_changed(self) -> None:
-        """A new objective brings its own learning rates (what the optimiser defaults are tuned for)."""
-        d = get_objective(self.objective.currentData()).defaults
-        self.lr_g.set_value(d.lr_g)
-        self.lr_d.set_value(d.lr_d)
-
-    def config(self) -> TrainConfig:
-        """The run as set here; settings this box does not show are kept from the run it started with.
-        CompareError (and the field turns red) when a number is not allowed."""
-        name = self.objective.currentData()
-        r1 = self._number(self.gamma, "R1 γ") if self.r1.isChecked() else 0.0
-        changes = dict(
-            spectral_norm=self.spectral_norm.isChecked(),
-            r1=r1,
-            lr_g=self._number(self.lr_g, "LR generator"),
-            lr_d=self._number(self.lr_d, "LR discriminator"),
-        )
-        if name == self.origin.objective:
-            return self.origin.replace(**changes)
-        return run_config(self.base, name, **changes)
-
-
-class RunSetup(QWidget):
-    """The runs to compare (2 to 4): add, remove, edit, then restart them all from step 0."""
-
-    apply_requested = Signal()  # restart with configs()
-    changed = Signal()  # a run added, removed or edited (applies on restart)
-
-    def __init__(self, base: TrainConfig, runs: Sequence[TrainConfig], parent=None) -> None:
-        super().__init__(parent)
-        self.base = base
-        layout = QVBoxLayout(self)
-        shared = QLabel(
-            f"Every run: dataset <b>{base.dataset}</b>, seed {base.seed}, {base.layers} × {base.hidden} networks, "
-            f"batch {base.batch}; the same initial weights, stepped together."
-        )
-        shared.setWordWrap(True)
-        shared.setToolTip("Change these in the main window, then open the comparison again")
-        layout.addWidget(shared)
-        self.box_layout = QVBoxLayout()
-        layout.addLayout(self.box_layout)
-        self.add = QPushButton("Add run")
-        self.add.setToolTip(f"Compare up to {MAX_RUNS} runs (applied on restart)")
-        self.add.clicked.connect(self.add_run)
-        self.apply = QPushButton("Restart runs from step 0")
-        self.apply.setToolTip("Start every run again, as set here, from the same initial weights (Ctrl+R)")
-        self.apply.clicked.connect(self.apply_requested)
-        layout.addWidget(self.add)
-        layout.addWidget(self.apply)
-        layout.addStretch(1)
-        self.editors: list[RunEditor] = []
-        self.set_runs(runs)
-
-    def set_runs(self, runs: Sequence[TrainConfig]) -> None:
-        for e in self.editors:
-            e.setParent(None)
-            e.deleteLater()
-        self.editors = []
-        for r in runs:
-            self._add_editor(r)
-
-    def _add_editor(self, config: TrainConfig) -> None:
-        editor = RunEditor(self.base, config)
-        editor.remove_requested.connect(self.remove_run)
-        editor.edited.connect(self.changed)
-        self.editors.append(editor)
-        self.box_layout.addWidget(editor)
-        self._renumber()
-
-    def add_run(self) -> None:
-        if len(self.editors) >= MAX_RUNS:
-            return
-        used = {e.objective.currentData() for e in self.editors}
-        name = next((n for n in NEW_RUN_ORDER if n not in used), NEW_RUN_ORDER[0])
-        self._add_editor(run_config(self.base, name))
-
-    def remove_run(self, editor: RunEditor) -> None:
-        if len(self.editors) <= MIN_RUNS:
-            return
-        self.editors.remove(editor)
-        editor.setParent(None)
-        editor.deleteLater()
-        self._renumber()
-
-    def _renumber(self) -> None:
-        for i, e in enumerate(self.editors):
-            e.set_index(i)
-            e.remove.setEnabled(len(self.editors) > MIN_RUNS)
-        self.add.setEnabled(len(self.editors) < MAX_RUNS)
-        self.changed.emit()
-
-    def mark_pending(self, pending: bool) -> None:
-        """The restart button says when the runs set here differ from the runs on screen."""
-        self.apply.setText("Restart runs from step 0 — changes pending" if pending else "Restart runs from step 0")
-        self.apply.setStyleSheet("font-weight: bold; color: #b00000" if pending else "")
-
-    def configs(self) -> list[TrainConfig]:
-        """The runs as set; CompareError names the first number that is not allowed."""
-        return [e.config() for e in self.editors]
-
-
-# --- views ----------------------------------------------------------------------------------------
-
-
-class RunView(QWidget):
-    """One run: its data view titled with objective and regularisers, its settings and quality numbers."""
-
-    def __init__(self, index: int, config: TrainConfig, parent=None) -> None:
-        super().__init__(parent)
-        self.index, self.config = index, config
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(2, 2, 2, 2)
-        layout.setSpacing(2)
-        self.title = f"{RUN_LETTERS[index]} · {run_title(config)}"
-        self.panel = DataPanel()
-        self.panel.plot.setTitle(self.title, color=colour_hex(index), size="13pt", bold=True)
-        self.panel.ci.removeItem(self.panel.legend)  # small views need the room; the window has one key
-        self.panel.setToolTip(f"Run {RUN_LETTERS[index]}: {get_objective(config.objective).formula}")
-        self.details = QLabel(run_details(config))
-        self.details.setStyleSheet("color: #555")
-        self.details.setToolTip("This run's optimiser settings (the data, seed and networks are shared)")
-        self.numbers = QLabel("step 0")
-        self.numbers.setTextFormat(Qt.RichText)
-        self.numbers.setToolTip("\n".join((MODES_TIP, HQ_TIP, W1_TIP)))
-        for label in (self.details, self.numbers):
-            label.setAlignment(Qt.AlignCenter)
-            label.setWordWrap(True)
-        layout.addWidget(self.panel, 1)
-        layout.addWidget(self.details)
-        layout.addWidget(self.numbers)
-        self.frame: Frame | None = None
-
-    def show_frame(self, frame: Frame, diverged: tuple[int, int, str] | None) -> None:
-        if frame is not self.frame:
-            self.panel.show_frame(frame)
-        self.frame = frame
-        self.numbers.setText(quality_line(frame, diverged))
-
-
-def quality_line(frame: Frame, diverged: tuple[int, int, str] | None = None) -> str:
-    """Step, modes, robust modes, HQ % and W1 of a frame, as rich text (red when the run diverged)."""
-    parts = [f"step <b>{frame.step}</b>"]
-    if frame.modes is not None and frame.centres is not None:
-        k = len(frame.centres)
-        parts += [
-            f"modes <b>{fmt_metric(frame.modes['modes'], '.0f')}</b>/{k}",
-            f"robust <b>{fmt_metric(frame.modes['modes_robust'], '.0f')}</b>/{k}",
-            f"HQ <b>{fmt_metric(100 * frame.modes['hq'], '.1f')} %</b>",
-        ]
-    w1 = frame.quality_column("w1")
-    parts.append(f"W1 <b>{fmt_metric(float(w1[-1]) if len(w1) else None, '.3f')}</b>")
-    text = " · ".join(parts)
-    if diverged is not None:
-        detected, restored, suggestion = diverged
-        text += (
-            f"<br><span style='color:#c00000'>diverged (NaN/Inf) at step {detected}: rolled back to step "
-            f"{restored} and stopped. Try: {suggestion}</span>"
-        )
-    return text
-
-
-def status_line(bundle: CompareFrames, running: bool) -> str:
-    if not bundle.ready:
-        return f"starting {len(bundle.frames)} trainer processes…"
-    text = f"{'running' if running else 'paused'} · step {bundle.step} · {bundle.steps_per_s:.0f} steps/s per run"
-    if running:
-        text += f" · {bundle.chunk} step{'s' if bundle.chunk != 1 else ''} per frame"
-    return text
-
-
-class ComparePlot(pg.GraphicsLayoutWidget):
-    """Robust modes and exact W1 against generator step, one curve per run in its colour (the colour of the run's
-    title above its data view, so no legend takes a row of its own), side by side or one above the other."""
-
-    MIN_HEIGHT = 215  # each plot's data area stays ≥ 120 px high under its title and axis
-
-    def __init__(self, titles: Sequence[str], parent=None) -> None:
-        super().__init__(parent)
-        self.setMinimumHeight(self.MIN_HEIGHT)
-        self.modes_plot = pg.PlotItem(title="Robust modes (≥ 20 HQ samples)")
-        self.w1_plot = pg.PlotItem(title="Exact W1 (lower is better)")
-        self.stacked = False
-        self.addItem(self.modes_plot, row=0, col=0)
-        self.addItem(self.w1_plot, row=0, col=1)
-        self.w1_plot.setXLink(self.modes_plot)
-        key = " · ".join(f"<span style='color:{colour_hex(i)}'>{t}</span>" for i, t in enumerate(titles))
-        for plot, tip in ((self.modes_plot, MODES_TIP), (self.w1_plot, W1_TIP)):
-            plot.setToolTip(f"{tip}\nOne curve per run, in its title's colour")
-        self.setToolTip(f"<p>{key}</p>")
-        self.modes_plot.setLabel("left", "robust modes")
-        self.w1_plot.setLabel("left", "W1")
-        for p in (self.modes_plot, self.w1_plot):
-            p.setLabel("bottom", "generator step")
-            p.showGrid(x=True, y=True, alpha=0.2)
-            p.setMenuEnabled(False)
-        self.total = pg.InfiniteLine(angle=0, pen=pg.mkPen((120, 120, 120), style=Qt.DashLine))
-        self.modes_plot.addItem(self.total)
-        self.modes: list[pg.PlotDataItem] = []
-        self.w1: list[pg.PlotDataItem] = []
-        for i, title in enumerate(titles):
-            pen = pg.mkPen(RUN_COLOURS[i], width=2)
-            self.modes.append(self.modes_plot.plot(pen=pen, name=title))
-            self.w1.append(self.w1_plot.plot(pen=pen, name=title))
-        self._rows = [-1] * len(titles)
-        self._dataset: str | None = None
-
-    def set_stacked(self, stacked: bool) -> None:
-        """W1 under the modes plot (a column beside the views) or beside it (a strip under them)."""
-        if stacked == self.stacked:
-            return
-        self.stacked = stacked
-        self.ci.removeItem(self.w1_plot)
-        self.addItem(self.w1_plot, row=1 if stacked else 0, col=0 if stacked else 1)
-        self.setMinimumHeight(2 * self.MIN_HEIGHT if stacked else self.MIN_HEIGHT)
-
-    def show_frames(self, frames: Sequence[Frame]) -> None:
-        first = frames[0]
-        if first.dataset != self._dataset:
-            self._dataset = first.dataset
-            mixture = first.centres is not None
-            self.total.setVisible(mixture)
-            if mixture:
-                k = len(first.centres)
-                self.total.setPos(k)
-                self.modes_plot.setYRange(0, k + 1)
-                self.modes_plot.setTitle(f"Robust modes (≥ 20 HQ samples, of {k})")
-            else:
-                self.modes_plot.setTitle("Robust modes (mixture datasets only)")
-        for i, frame in enumerate(frames):
-            if len(frame.quality) == self._rows[i]:
-                continue
-            self._rows[i] = len(frame.quality)
-            steps = frame.quality_column("step")
-            for curve, name in ((self.modes[i], "modes_robust"), (self.w1[i], "w1")):
-                values = frame.quality_column(name)
-                ok = np.isfinite(values)  # mode metrics need a mixture
-                curve.setData(steps[ok], values[ok])
 
 
 # --- the window -----------------------------------------------------------------------------------
