@@ -320,7 +320,9 @@ def read_results(path: str | Path = RESULTS_FILE) -> list[dict]:
             reader = csv.DictReader(f)
             missing = [c for c in RESULT_REQUIRED if c not in (reader.fieldnames or [])]
             if missing:
-                raise ClaimError(f"{path}: missing column(s) {', '.join(missing)}; needed: {', '.join(RESULT_REQUIRED)}")
+                raise ClaimError(
+                    f"{path}: missing column(s) {', '.join(missing)}; needed: {', '.join(RESULT_REQUIRED)}"
+                )
             return [_typed_row(path, reader.line_num, row) for row in reader]
     except FileNotFoundError:
         raise ClaimError(f"{path}: no such file") from None
@@ -329,10 +331,12 @@ def read_results(path: str | Path = RESULTS_FILE) -> list[dict]:
 
 
 def _typed_row(path: Path, line: int, row: dict) -> dict:
+    # DictReader puts a long line's extra cells under None and fills a short one with None: a torn line
+    if None in row or None in row.values():
+        cells = sum(v is not None for k, v in row.items() if k is not None) + len(row.get(None) or [])
+        raise ClaimError(f"{path} line {line}: {cells} cells do not match the header's {len(row) - (None in row)}")
     out: dict = {}
     for key, text in row.items():
-        if key is None or text is None:  # DictReader's overflow / underflow cells: a torn or extra-long line
-            raise ClaimError(f"{path} line {line}: {len(row)} cells do not match the header")
         kind = RESULT_TYPES.get(key)
         text = text.strip()
         if kind is None:
