@@ -132,7 +132,8 @@ class Preset:
             ok = value is not None and not (isinstance(value, float) and math.isnan(value))
             ok = ok and (value >= bound if side == "min" else value <= bound)
             if not ok:
-                failed.append(f"{metric} = {value!r}, expected {'≥' if side == 'min' else '≤'} {bound:g}")
+                shown = f"{value:g}" if isinstance(value, (int, float)) else repr(value)
+                failed.append(f"{metric} = {shown}, expected {'≥' if side == 'min' else '≤'} {bound:g}")
         return failed
 
     def check_distribution(self, runs: list[dict]) -> Verdict:
