@@ -168,15 +168,17 @@ def report_claims(presets: list[Preset], path: Path) -> int:
 
 
 def markdown(presets: list[Preset], path: Path) -> str:
-    """README's table: per preset its steps, seeds measured, and median [range] of modes, robust modes, HQ."""
+    """README's table: per claiming preset its steps, the seeds measured on its present settings, the median
+    (range) of modes, robust modes and HQ over them, and its claim with the seeds it held on."""
     rows = read_results(path) if path.exists() else []
     lines = [
         "| preset | steps | seeds | modes | robust | HQ | claim (held on) |",
         "|---|---|---|---|---|---|---|",
     ]
-    for preset in presets:
+    for preset in [pr for pr in presets if pr.claims]:
         mine = preset.current_rows(rows)
         if not mine:
+            lines.append(f"| {preset.name} | {preset.steps} | 0 | – | – | – | {preset.claim_text()} (not measured) |")
             continue
         s = summarise(mine)
         verdict = preset.check_distribution(mine)
