@@ -1,8 +1,11 @@
-"""Presets: every shipped file validates and trains; bad files fail in one line; the main claims (slow)."""
+"""Presets: every shipped file validates and trains; bad files fail in one line; claims are statements about
+seeds, checked against a table of per-seed results; the shipped claims hold on the checked-in results."""
 
 from __future__ import annotations
 
+import importlib.util
 import math
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +13,8 @@ from ganviz.core.config import ConfigError, TrainConfig
 from ganviz.core.objectives import OBJECTIVES
 from ganviz.core.presets import (
     PRESET_DIR,
+    RESULTS_FILE,
+    ClaimError,
     Preset,
     PresetError,
     get_preset,
@@ -17,6 +22,9 @@ from ganviz.core.presets import (
     load_preset_file,
     preset_config,
     preset_names,
+    preset_tooltip,
+    read_results,
+    summarise,
 )
 from ganviz.core.trainer import Trainer
 
@@ -85,6 +93,7 @@ steps = 10
 dataset = "grid25"
 lr_d = 1
 [expect]
+min_fraction = 0.8
 modes_robust_min = 3
 hq_max = 0.5
 """
@@ -96,6 +105,8 @@ def test_a_good_file_and_its_claims(tmp_path):
     preset = load_preset_file(path)
     assert preset.config == TrainConfig(dataset="grid25", lr_d=1.0) and preset.steps == 10
     assert preset.claims and preset.expect == {"modes_robust_min": 3.0, "hq_max": 0.5}
+    assert preset.min_fraction == 0.8
+    assert preset.claim_text() == "robust modes ≥ 3 and HQ ≤ 0.5 on at least 80% of seeds"
     assert preset.check({"modes_robust": 3, "hq": 0.5}) == []
     assert len(preset.check({"modes_robust": 2, "hq": 0.6})) == 2
     assert preset.check({"modes_robust": 5, "hq": math.nan}) == ["hq = nan, expected ≤ 0.5"]
@@ -118,6 +129,13 @@ def test_a_good_file_and_its_claims(tmp_path):
         (("steps = 10", "colour = 1"), "unknown key 'colour'"),
         (("hq_max", "hq_maximum"), "unknown key expect.hq_maximum"),
         (("hq_max = 0.5", 'hq_max = "high"'), "expect.hq_max must be a number"),
+        (("hq_max = 0.5", "hq_max = nan"), "expect.hq_max must be a finite number"),
+        (("min_fraction = 0.8", "min_fraction = 0"), "expect.min_fraction must be a number in (0, 1]"),
+        (("min_fraction = 0.8", "min_fraction = 1.5"), "expect.min_fraction must be a number in (0, 1]"),
+        (("min_fraction = 0.8", 'min_fraction = "most"'), "expect.min_fraction must be a number"),
+        (("min_fraction = 0.8", ""), "an [expect] table needs min_fraction"),
+        (("modes_robust_min = 3\nhq_max = 0.5", ""), "expect.min_fraction needs at least one bound"),
+        (("min_fraction = 0.8", "min_fractions = 0.8"), "unknown key expect.min_fractions; allowed: min_fraction"),
         (("[config]", "[config"), "TOML syntax error"),
     ],
 )
@@ -137,6 +155,162 @@ def test_a_bad_file_is_reported_by_list_presets(tmp_path):
         list_presets(tmp_path)
 
 
+# --- claims over seeds ---------------------------------------------------------------------------------
+
+
+def demo(tmp_path) -> Preset:
+    path = tmp_path / "demo.toml"
+    path.write_text(GOOD)
+    return load_preset_file(path)
+
+
+def table(preset: Preset, robust: list, hq: float = 0.3) -> list[dict]:
+    """Per-seed rows as the results file holds them: seed i has robust[i] robust modes."""
+    return [
+        {"preset": preset.name, "seed": i, "config_id": preset.config_id, "modes": 25.0, "modes_robust": r,
+         "hq": hq, "rkl": 0.1, "w1": 0.02}
+        for i, r in enumerate(robust)
+    ]  # fmt: skip
+
+
+def test_a_claim_holds_at_the_rate_it_states(tmp_path):
+    preset = demo(tmp_path)  # robust ≥ 3 and HQ ≤ 0.5 on at least 80 % of seeds
+    eight = preset.check_distribution(table(preset, [3, 4, 9, 3, 2, 5, 3, 1, 3, 3]))
+    assert (eight.passed, eight.total, eight.holds) == (8, 10, True)
+    assert eight.sentence == "held on 8 of 10 seeds; the claim asks for at least 80%: holds"
+    seven = preset.check_distribution(table(preset, [3, 4, 9, 3, 2, 5, 3, 1, 3, 0]))
+    assert (seven.passed, seven.holds) == (7, False) and seven.sentence.endswith("FAILS")
+    # every bound must hold on a seed for it to count; a NaN metric is a miss, not a pass
+    rows = table(preset, [3] * 5)
+    rows[0]["hq"], rows[1]["hq"] = 0.9, math.nan
+    assert preset.check_distribution(rows).passed == 3
+    assert not preset.check_distribution([]).holds and preset.check_distribution([]).sentence == "not measured yet"
+
+
+def test_a_preset_without_a_claim_cannot_be_checked(tmp_path):
+    path = tmp_path / "plain.toml"
+    path.write_text(GOOD.replace('"demo"', '"plain"').split("[expect]")[0])
+    plain = load_preset_file(path)
+    assert not plain.claims and plain.claim_text() == "" and plain.summary([]) == ""
+    with pytest.raises(PresetError, match="makes no claim"):
+        plain.check_distribution([])
+
+
+def test_config_id_follows_the_settings_not_the_seed(tmp_path):
+    preset = demo(tmp_path)
+    same = Preset(**{**preset.__dict__, "config": preset.config.replace(seed=7, threads=2)})
+    other = Preset(**{**preset.__dict__, "config": preset.config.replace(r1=0.5)})
+    longer = Preset(**{**preset.__dict__, "steps": 11})
+    assert same.config_id == preset.config_id
+    assert len({preset.config_id, other.config_id, longer.config_id}) == 3
+
+
+def test_rows_of_old_settings_and_repeated_seeds_do_not_count(tmp_path):
+    preset = demo(tmp_path)
+    rows = table(preset, [0, 5, 6])
+    rows.append({**rows[0], "modes_robust": 9})  # seed 0 again: the first row found counts
+    rows.append({**rows[1], "seed": 3, "config_id": "0123456789ab"})  # measured on older settings
+    rows.append({**rows[1], "seed": 4, "preset": "other"})
+    assert [(r["seed"], r["modes_robust"]) for r in preset.current_rows(rows)] == [(0, 0), (1, 5), (2, 6)]
+
+
+def test_summarise_gives_median_and_range_over_seeds():
+    rows = [{"modes": m, "modes_robust": r, "hq": h} for m, r, h in [(8, 5, 0.2), (7, 8, math.nan), (8, 6, 0.6)]]
+    s = summarise(rows)
+    assert (s["modes"].median, s["modes"].lo, s["modes"].hi, s["modes"].n) == (8, 7, 8, 3)
+    assert s["hq"].n == 2 and s["hq"].text(".2f") == "0.40 (0.20–0.60)"
+    assert s["modes_robust"].text(".0f") == "6 (5–8)" and s["w1"].text(".3f") == "–"
+
+
+def test_summary_shows_the_claim_and_the_measured_spread(tmp_path):
+    preset = demo(tmp_path)
+    text = preset.summary(table(preset, [3, 5, 2, 4, 3]))
+    assert text.startswith("Claim after 10 steps: robust modes ≥ 3 and HQ ≤ 0.5 on at least 80% of seeds.")
+    assert "Measured on 5 seeds (median, range): modes 25 (25–25), robust 3 (2–5), HQ 0.30 (0.30–0.30)" in text
+    assert text.endswith("held on 4 of 5 seeds; the claim asks for at least 80%: holds.")
+    assert preset.summary([]).endswith("Not yet measured on these settings.")
+    tip = preset_tooltip(preset, tmp_path / "missing.csv")  # no results file: the menu still gets its tip
+    assert tip.splitlines() == [preset.description, preset.summary([])]
+
+
+CSV_HEAD = "preset,seed,steps,config_id,modes,modes_robust,hq,rkl,w1,wall_s,diverged_at,date,commit\n"
+
+
+def test_read_results_types_the_cells(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text(CSV_HEAD + "demo,3,10,abc,8,7,0.5,nan,0.02,12.5,,2026-11-30,abc1234\n")
+    [row] = read_results(path)
+    assert row["seed"] == 3 and row["modes_robust"] == 7.0 and math.isnan(row["rkl"])
+    assert row["diverged_at"] is None and row["commit"] == "abc1234" and row["config_id"] == "abc"
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        (CSV_HEAD + "demo,x,10,abc,8,7,0.5,0.1,0.02,1,,d,c\n", "line 2: seed must be an integer (got 'x')"),
+        (CSV_HEAD + "demo,1,10,abc,8,lots,0.5,0.1,0.02,1,,d,c\n", "line 2: modes_robust must be a number or nan"),
+        (CSV_HEAD + "demo,1,10,abc,8\n", "line 2: 5 cells do not match the header"),
+        (CSV_HEAD + "demo,1,10,abc,8,7,0.5,0.1,0.02,1,,d,c,extra\n", "line 2: 14 cells do not match the header"),
+        (CSV_HEAD + ",1,10,abc,8,7,0.5,0.1,0.02,1,,d,c\n", "line 2: preset, seed and config_id must not be empty"),
+        ("preset,seed\ndemo,1\n", "missing column(s) config_id, modes"),
+        (None, "no such file"),
+    ],
+)
+def test_a_bad_results_file_fails_in_one_line(tmp_path, text, words):
+    path = tmp_path / "r.csv"
+    if text is not None:
+        path.write_text(text)
+    with pytest.raises(ClaimError) as info:
+        read_results(path)
+    assert words in str(info.value) and "r.csv" in str(info.value) and "\n" not in str(info.value)
+    assert preset_tooltip(get_preset("mode-collapse"), path).startswith(get_preset("mode-collapse").description)
+
+
+def test_the_shipped_claims_hold_on_the_checked_in_results():
+    """Every claiming preset measured on ≥ 10 seeds of its present settings keeps its claim at the rate it
+    states: a changed claim or setting cannot leave README and the menu promising what was not measured."""
+    rows = read_results(RESULTS_FILE)
+    measured = [p for p in list_presets() if p.claims and len(p.current_rows(rows)) >= 10]
+    assert measured, "no preset measured on ≥ 10 seeds in the results file"
+    for preset in measured:
+        verdict = preset.check_distribution(preset.current_rows(rows))
+        assert verdict.holds, (preset.name, verdict.sentence)
+
+
+def _bench():
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_presets.py"
+    spec = importlib.util.spec_from_file_location("bench_presets", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_benchmark_appends_a_row_per_run_and_skips_finished_ones(tmp_path, monkeypatch):
+    bench = _bench()
+    preset = demo(tmp_path)
+    ran = []
+
+    def fake_run_local(jobs, workers, report):  # no training: each "run" returns made-up metrics at once
+        for n, job in enumerate(jobs, 1):
+            ran.append(job.values["seed"])
+            failed = job.values["seed"] == 2
+            metrics = {"error": "boom"} if failed else {"modes": 8, "modes_robust": job.values["seed"], "hq": 0.4}
+            report(job, {**metrics, "wall_s": 1.0}, n, len(jobs))
+        return {}
+
+    monkeypatch.setattr(bench, "run_local", fake_run_local)
+    out = tmp_path / "results" / "presets.csv"
+    assert bench.run([preset], [0, 1, 2], 1, out) == 1  # seed 2 failed: no row, tried again next time
+    assert [(r["seed"], r["modes_robust"]) for r in read_results(out)] == [(0, 0.0), (1, 1.0)]
+    assert all(r["config_id"] == preset.config_id and r["date"] and r["commit"] for r in read_results(out))
+    ran.clear()
+    assert bench.run([preset], bench.parse_seeds(["0-3"]), 1, out) == 1
+    assert ran == [2, 3] and len(read_results(out)) == 3
+    assert bench.parse_seeds(["4", "0-2", "1"]) == [4, 0, 1, 2]
+    with pytest.raises(ValueError, match="bad seed 'x'"):
+        bench.parse_seeds(["x"])
+
+
 # --- the claims (minutes of training each: skipped unless -m slow) -----------------------------------
 
 
@@ -148,11 +322,15 @@ def _run(preset: Preset, seed: int) -> dict:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["nonsaturating-ring8", "nonsaturating-grid25", "wgan-gp-ring8", "mode-collapse"])
-def test_preset_claims_hold(name):
+def test_a_run_reproduces_its_row_in_the_results(name):
+    """Seed 0 trained again meets or misses the claim's bounds as its recorded row did (the rows are what the
+    claims and README rest on)."""
     preset = get_preset(name)
-    assert preset.claims
+    recorded = [r for r in preset.current_rows(read_results(RESULTS_FILE)) if r["seed"] == 0]
+    if not recorded:
+        pytest.skip(f"{name}: seed 0 not measured on the present settings")
     metrics = _run(preset, 0)
-    assert preset.check(metrics) == [], metrics
+    assert (preset.check(metrics) == []) == (preset.check(recorded[0]) == []), (metrics, recorded[0])
 
 
 @pytest.mark.slow
