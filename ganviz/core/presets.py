@@ -108,7 +108,13 @@ class Preset:
     def config_id(self) -> str:
         """A short hash of what defines this preset's runs apart from the seed (its config and steps): a result
         row with another config_id was measured on settings the preset no longer has."""
-        values = {k: v for k, v in self.config.__dict__.items() if k not in ("seed", "threads")}
+        # settings at their defaults are left out: a new option, off by default (a remedy), changes no preset's id
+        defaults = TrainConfig()
+        values = {
+            k: v
+            for k, v in self.config.__dict__.items()
+            if k not in ("seed", "threads") and v != getattr(defaults, k, object())
+        }
         text = json.dumps({**values, "steps": self.steps}, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:12]
 

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QDialog, QMenu, QMessageBox, QTextBrowser, QVBoxLa
 
 from ganviz.core.datasets import DATASETS
 from ganviz.core.objectives import OBJECTIVES
-from ganviz.core.presets import list_presets
+from ganviz.core.presets import list_presets, preset_tooltip
 from ganviz.core.remedies import REMEDIES
 from ganviz.ui.help_pages import ABOUT, getting_started, objective_page, remedy_page
 from ganviz.ui.slow_motion import SlowMotion
@@ -116,7 +116,7 @@ def _presets(w, presets: QMenu) -> None:
             presets,
             preset.title,
             lambda _c=False, n=preset.name: w.apply_preset(n),
-            tip=" ".join(preset.description.split()),
+            tip=preset_tooltip(preset),  # the claim and its measured spread over seeds
         )
 
 
