@@ -17,7 +17,7 @@ import traceback
 from collections import deque
 from collections.abc import Sequence
 
-from PySide6.QtCore import QEvent, QObject, Qt, QThread, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -188,6 +188,7 @@ class CompareWindow(QMainWindow):
         self.setup_dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetClosable)
         self.addDockWidget(Qt.LeftDockWidgetArea, self.setup_dock)
         self.resizeDocks([self.setup_dock], [RUNS_DOCK_WIDTH], Qt.Horizontal)
+        self.setup_dock.setMaximumWidth(2 * RUNS_DOCK_WIDTH)  # never the room the views need
         self._dock_user_set = False
         runs_action = self.setup_dock.toggleViewAction()
         runs_action.setText("Runs panel")
@@ -358,6 +359,9 @@ class CompareWindow(QMainWindow):
         self.split.setStretchFactor(1, 1)
         self.setCentralWidget(self.split)  # Qt deletes the previous central widget
         self._arrange()
+        # again once the new views are laid out: until then the main window's layout hands the room the old
+        # views had to the Runs panel (seen on a real display: the panel at ~80 % of the width after a restart)
+        QTimer.singleShot(0, self._arrange)
 
     # --- layout -------------------------------------------------------------------------------
 
