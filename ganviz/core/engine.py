@@ -389,6 +389,14 @@ def _child_main(
     os._exit(0)  # skip torch's slow interpreter teardown: the window waits for this process on close
 
 
+def reader_only(q) -> None:
+    """Close this process's write end of the pipe under queue `q` (it only reads from it). The child leaves with
+    os._exit, which can cut a large message (a slow-motion step, a history chunk) short; while a write end stays
+    open here, reading that message blocks for ever (seen: a window's close hung). With only the child's end, a cut
+    message reads as EOFError, which `poll` treats as the end of the results."""
+    q._writer.close()
+
+
 class TrainerProcess:
     """Owner side of the child trainer. `mirror` is a local Trainer of the same config whose networks
     receive the published weights (it starts equal to the child's step-0 state: init is seeded)."""
@@ -417,6 +425,7 @@ class TrainerProcess:
             name="ganviz-trainer",
         )
         self.process.start()
+        reader_only(self.results)
         self.last_seq = -1
         self.error: str | None = None
         self._history_chunks: list[np.ndarray] = []

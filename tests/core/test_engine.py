@@ -273,3 +273,43 @@ def test_seqlock_never_returns_a_torn_read():
         stop.set()
         thread.join(10)
     assert consistent > 0 and len(seen) > 1, (consistent, len(seen))  # the writer ran while we read
+
+
+def _die_mid_message(q) -> None:
+    """A child that, like the trainer leaving with os._exit, cuts a large message short."""
+    import struct
+
+    os.write(q._writer.fileno(), struct.pack("!i", 1_000_000) + b"x" * 100)  # a header for 1 MB, 100 bytes of it
+    os._exit(0)
+
+
+def test_a_message_cut_short_by_a_dead_child_ends_the_reading_instead_of_blocking():
+    import multiprocessing
+    import queue
+
+    from ganviz.core.engine import reader_only
+
+    ctx = multiprocessing.get_context("spawn")
+    q = ctx.Queue()
+    child = ctx.Process(target=_die_mid_message, args=(q,))
+    child.start()
+    reader_only(q)  # without it (seen) the read below blocks for ever
+    child.join(60)
+    outcome = []
+
+    def read():
+        try:
+            q.get_nowait()
+            outcome.append("message")
+        except (queue.Empty, EOFError, OSError) as e:
+            outcome.append(type(e).__name__)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(10)
+    assert not reader.is_alive(), "reading a cut message blocked (the parent's own write end keeps the pipe open)"
+    assert outcome and outcome[0] != "message"
+
+
+def test_the_window_side_only_reads_the_results_pipe(engine):
+    assert engine.results._writer.closed  # see reader_only: a cut message must read as EOF, not block a close
