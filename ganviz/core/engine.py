@@ -252,6 +252,9 @@ class _ChildLoop:
             t.set_regularisers(**args[0])
         elif name == "optimizer":
             t.set_optimizer(*args)
+        elif name == "together":  # several settings applied at once: no publish between them (an objective and
+            for part in args[0]:  # its optimiser defaults; sent one by one, a frame could show half of them)
+                self.handle(part)
         elif name == "explain":  # slow motion: pause, take one real update apart, send its sub-steps
             self.running, self.pending = False, 0
             try:

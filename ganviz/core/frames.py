@@ -222,8 +222,16 @@ class FrameBuilder:
     def send(self, *cmd) -> None:
         """Forward a command to the child and mirror live settings locally (for surface kind etc.)."""
         name, *args = cmd
+        if name == "together":  # mirrored part by part, sent to the child as one
+            for part in args[0]:
+                self._mirror_command(*part)
+        else:
+            self._mirror_command(*cmd)
+        self.engine.send(*cmd)
+
+    def _mirror_command(self, name: str, *args) -> None:
         if name in ("objective", "dataset", "custom_points"):
-            self._start_segment(name, args)
+            self._start_segment(name, list(args))
         if name == "objective":
             self.mirror.set_objective(args[0])
         elif name == "dataset":
@@ -232,7 +240,6 @@ class FrameBuilder:
         elif name == "custom_points":  # (points, spread): drawn data replaces the "custom" dataset
             self.mirror.set_custom_points(*args)
             self._real_for, self._surface_key = None, None
-        self.engine.send(*cmd)
 
     def _start_segment(self, name: str, args: list) -> None:
         """A new objective or dataset: a new, marked segment of the history."""

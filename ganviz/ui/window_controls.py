@@ -47,10 +47,15 @@ class ControlsMixin:
             beta2=defaults.betas[1],
             n_critic=defaults.n_critic,
         )
-        self.send("objective", name)
-        self.send("optimizer", defaults.optimizer, *defaults.betas)
-        self.send("lr", defaults.lr_g, defaults.lr_d)
-        self.send("n_critic", defaults.n_critic)
+        self.send(
+            "together",
+            [
+                ("objective", name),
+                ("optimizer", defaults.optimizer, *defaults.betas),
+                ("lr", defaults.lr_g, defaults.lr_d),
+                ("n_critic", defaults.n_critic),
+            ],
+        )
         self.params.show_config(self.config)
         self._sync_menus()
 
