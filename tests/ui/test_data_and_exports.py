@@ -95,7 +95,10 @@ def test_exports_write_png_svg_and_csv(qtbot, window, tmp_path):
     assert np.array_equal(table["step"][: len(frame.history)], frame.column("step"))
 
 
-def test_a_diverging_run_is_rolled_back_and_reported(qtbot, window):
+def test_a_diverging_run_is_rolled_back_and_reported(qtbot, make_main_window):
+    # leaky ReLU: with plain ReLU, SGD at lr 10 killed every unit in about 1 of 3 starts (measured over 15 start
+    # steps): the networks went constant and finite, nothing diverged, and this test timed out in CI
+    window = make_main_window(TINY.replace(seed=9, activation="leaky_relu"))
     window.start()
     frame_where(qtbot, window, lambda f: f.step > 250)  # past the first checkpoint
     window._live_change("optimizer", ("sgd",))
