@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ganviz.core.datasets import DATASETS, Dataset, Sampler
+from ganviz.core.dataset_base import DATASETS, Dataset, Sampler
 from ganviz.core.io import NotReadable, open_regular
 
 CSV_PREFIX = "csv:"

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QSpinBox, QWidget
 from ganviz.core.config import BOUNDS, OPTIMIZERS, UPDATES, TrainConfig
 from ganviz.core.objectives import get_objective
 from ganviz.core.remedies import LIVE_FIELDS, REMEDIES, Remedy
+from ganviz.ui.fields import FloatEdit
 
 CHOICES = {"update": UPDATES, "optimizer": OPTIMIZERS}  # a remedy on a choice field is one of its values
 PACK_ERROR = "background: #ffd0d0"
@@ -36,8 +37,6 @@ class RemedyControls:
     """Builds the rows and wires them to `dock` (a ParamsDock: its live/rebuild signals, optimiser and batch)."""
 
     def __init__(self, config: TrainConfig, dock) -> None:
-        from ganviz.ui.params_dock import FloatEdit  # the dock imports this module
-
         self.dock = dock
         self.remedies: list[Remedy] = [REMEDIES.get(name) for name in REMEDIES]
         self.widgets: dict[str, QWidget] = {}  # remedy name -> its control

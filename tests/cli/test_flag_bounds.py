@@ -10,8 +10,9 @@ import sys
 
 import pytest
 
-from ganviz.cli import train_parser, window_parser
-from ganviz.dirac_cli import dirac_parser
+from ganviz.cli.dirac import dirac_parser
+from ganviz.cli.train import train_parser
+from ganviz.cli.window import window_parser
 
 PARSERS = {"train": train_parser, "window": window_parser, "dirac": dirac_parser}
 REQUIRED = {"dirac": ["--objective", "minimax"]}  # what a parser needs besides the flag under test
@@ -81,7 +82,7 @@ def test_reported_cases_in_a_real_process(flag, value, allowed, child_env, tmp_p
 
 def test_run_for_is_bounded_below_qt_timer_range(capsys):
     """QTimer.singleShot takes int milliseconds (< 2**31): 3,000,000 s overflowed after the trainer started."""
-    from ganviz.cli import MAX_RUN_FOR_S
+    from ganviz.cli.window import MAX_RUN_FOR_S
 
     assert MAX_RUN_FOR_S == 7 * 24 * 3600 and MAX_RUN_FOR_S * 1000 < 2**31 - 1
     with pytest.raises(SystemExit) as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from cli_helpers import TINY, run_main
 
-from ganviz.cli import window_parser
+from ganviz.cli.window import window_parser
 
 SESSION_FLAGS = ["--hidden", "16", "--layers", "2", "--batch", "32", "--seed", "4"]
 
@@ -51,7 +51,7 @@ def test_flags_that_apply_give_no_note(argv, capsys):
 
 
 def test_compare_notes_optimiser_flags_and_regularisers_no_run_uses():
-    from ganviz.cli import unused_flag_notes
+    from ganviz.cli.args import unused_flag_notes
 
     parser = window_parser()
     notes = unused_flag_notes(parser, {"lr_g", "clip", "gp_lambda", "r1"}, ["minimax", "wgan"], compare=True)

@@ -8,7 +8,9 @@ import pytest
 from cli_helpers import TINY, run_main
 
 import ganviz.core.presets as presets
-from ganviz.cli import config_from_args, parse_run_args, train_parser, window_parser
+from ganviz.cli.args import config_from_args, parse_run_args
+from ganviz.cli.train import train_parser
+from ganviz.cli.window import window_parser
 from ganviz.core.presets import preset_config
 
 

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from ganviz.cli import window_parser
+from ganviz.cli.window import window_parser
 
 
 def run_window(tmp_path, child_env, *flags: str) -> dict:

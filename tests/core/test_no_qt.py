@@ -16,7 +16,8 @@ names = ["ganviz.core"] + [
 ]
 for name in names:
     importlib.import_module(name)
-import ganviz.cli
+for name in ("args", "train", "window", "dirac", "sweep"):  # every command module: Qt only once the window opens
+    importlib.import_module("ganviz.cli." + name)
 """
 
 

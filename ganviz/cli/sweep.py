@@ -10,7 +10,7 @@ import threading
 import time
 from pathlib import Path
 
-from ganviz.cli import OneLineParser, _fail, positive_float, positive_int
+from ganviz.cli.args import OneLineParser, fail, positive_float, positive_int
 
 ASK_ABOVE = 200  # more runs than this are confirmed first (--yes, or a y on the terminal)
 
@@ -82,27 +82,27 @@ def sweep_main(argv: list[str]) -> int:
     from ganviz.core.sweep_results import ResultsFile, load_previous
 
     if args.scheduler is not None and args.workers is not None:
-        return _fail(prog, "--workers is for local runs; a Dask cluster (--scheduler) sets its own workers")
+        return fail(prog, "--workers is for local runs; a Dask cluster (--scheduler) sets its own workers")
     if args.connect_timeout is not None and args.scheduler is None:
-        return _fail(prog, "--connect-timeout is for --scheduler")
+        return fail(prog, "--connect-timeout is for --scheduler")
     try:
         spec = sweep.load_spec(args.spec)
     except sweep.SpecError as e:
-        return _fail(prog, str(e))
+        return fail(prog, str(e))
     out = Path(args.out) if args.out else Path(f"sweep-{Path(args.spec).stem}")
     if reason := _out_problem(out):
-        return _fail(prog, f"argument --out: cannot write {str(out)!r}: {reason}")
+        return fail(prog, f"argument --out: cannot write {str(out)!r}: {reason}")
     record = ResultsFile(out, spec)
     if record.path.exists():
         try:
             record.results = load_previous(record.path, spec)
         except sweep.SpecError as e:
-            return _fail(prog, str(e))
+            return fail(prog, str(e))
     todo = [job for job in spec.jobs if job.index not in record.results]
     total = len(spec.jobs)
     if len(todo) > ASK_ABOVE and not args.yes:
         if not sys.stdin.isatty():
-            return _fail(prog, f"{len(todo)} runs to start (more than {ASK_ABOVE}): add --yes to confirm")
+            return fail(prog, f"{len(todo)} runs to start (more than {ASK_ABOVE}): add --yes to confirm")
         print(f"{prog}: start {len(todo)} runs? [y/N] ", end="", file=sys.stderr, flush=True)
         if sys.stdin.readline().strip().lower() not in ("y", "yes"):
             print(f"{prog}: nothing started", file=sys.stderr)
@@ -113,7 +113,7 @@ def sweep_main(argv: list[str]) -> int:
         try:
             client = sweep_dask.connect_dask(args.scheduler, args.connect_timeout or sweep_dask.CONNECT_TIMEOUT)
         except ConnectionError as e:
-            return _fail(prog, str(e))
+            return fail(prog, str(e))
     workers = min(args.workers or os.cpu_count() or 1, max(len(todo), 1))
     where = f"the Dask cluster at {args.scheduler}" if client else f"{workers} worker process{'es' * (workers > 1)}"
     t0 = time.perf_counter()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 
-from ganviz.cli import OneLineParser, _choice, _fail, bounded, setting
+from ganviz.cli.args import OneLineParser, bounded, choice, fail, setting
 from ganviz.core.config import Bound
 
 # The simulation's own ranges (its penalties share the trainer's, config.BOUNDS): a million steps take
@@ -32,7 +32,7 @@ def dirac_parser() -> OneLineParser:
     )
     p.add_argument(
         "--objective",
-        type=_choice(OBJECTIVES.names(), "objective"),
+        type=choice(OBJECTIVES.names(), "objective"),
         required=True,
         metavar="NAME",
         help=f"one of: {', '.join(OBJECTIVES.names())}",
@@ -61,7 +61,7 @@ def dirac_parser() -> OneLineParser:
     )
     p.add_argument(
         "--update",
-        type=_choice(list(UPDATES), "update"),
+        type=choice(list(UPDATES), "update"),
         default="sim",
         help=(
             "sim: both gradients at the same point (default); alt: G step, then D step at the new θ (the "
@@ -141,7 +141,7 @@ def dirac_main(argv: list[str]) -> int:
     try:
         clip, gp_lambda = check_options(objective, args.clip, args.gp_lambda, args.r1)
     except ValueError as e:
-        return _fail(parser.prog, str(e))
+        return fail(parser.prog, str(e))
     stochastic = args.instance_noise > 0
     if not stochastic:  # a flag that would change nothing is refused, as --clip is for objectives without a clip
         for flag, value in (
@@ -151,7 +151,7 @@ def dirac_main(argv: list[str]) -> int:
         ):
             if value is not None:
                 why = "without it the game is exact"
-                return _fail(parser.prog, f"{flag} applies only with --instance-noise > 0 ({why})")
+                return fail(parser.prog, f"{flag} applies only with --instance-noise > 0 ({why})")
     noise = {
         "instance_noise": args.instance_noise,
         "noise_anneal": args.instance_noise_anneal or 0,

@@ -1,0 +1,67 @@
+"""The package's shape, read from its source: no import cycles between ganviz's modules (lazy imports inside
+functions count too: a cycle hidden in a function is still two modules that cannot be understood apart), and no
+module too long to read as one piece."""
+
+from __future__ import annotations
+
+import ast
+import graphlib
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[2] / "ganviz"
+MAX_LINES = 600
+
+
+def module_name(path: Path, package: Path = PACKAGE) -> str:
+    parts = path.relative_to(package.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph(package: Path = PACKAGE) -> dict[str, set[str]]:
+    """Each module of `package` -> the package's modules it imports (anywhere in its body)."""
+    files = {module_name(p, package): p for p in package.rglob("*.py")}
+    graph: dict[str, set[str]] = {name: set() for name in files}
+    for name, path in files.items():
+        is_package = path.name == "__init__.py"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:  # relative: from the module's package, up level - 1 more
+                    here = name.split(".") if is_package else name.split(".")[:-1]
+                    here = here[: len(here) - (node.level - 1)]
+                    base = ".".join(here + ([node.module] if node.module else []))
+                targets = [base] + [f"{base}.{a.name}" for a in node.names]
+            else:
+                continue
+            # a package's own __init__ is not an edge from its submodules (Python loads it first anyway)
+            graph[name].update(t for t in targets if t in files and t != name and not name.startswith(t + "."))
+    return graph
+
+
+def test_the_graph_reader_sees_a_cycle(tmp_path):
+    pkg = tmp_path / "ganviz"
+    (pkg / "core").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "core" / "__init__.py").write_text("")
+    (pkg / "core" / "a.py").write_text("from ganviz.core.b import x\n")
+    (pkg / "core" / "b.py").write_text("def f():\n    from ganviz.core import a\n")
+    graph = import_graph(pkg)
+    assert graph["ganviz.core.a"] == {"ganviz.core.b"} and graph["ganviz.core.b"] == {"ganviz.core.a"}
+    with pytest.raises(graphlib.CycleError):
+        graphlib.TopologicalSorter(graph).prepare()
+
+
+def test_no_import_cycles():
+    try:
+        graphlib.TopologicalSorter(import_graph()).prepare()
+    except graphlib.CycleError as e:
+        pytest.fail(f"import cycle: {' -> '.join(e.args[1])}")
+
+
+def test_no_module_over_600_lines():
+    long = {module_name(p): n for p in PACKAGE.rglob("*.py") if (n := len(p.read_text().splitlines())) > MAX_LINES}
+    assert not long, f"modules over {MAX_LINES} lines: {long}"
