@@ -23,8 +23,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from ganviz.core.config import TrainConfig
 from ganviz.core.models import mlp
-from ganviz.core.smallgan import SmallGan, single_thread
+from ganviz.core.problem import Problem, ProblemRun
 
 N_CLASSES = 10
 SIDE = 8
@@ -143,41 +144,80 @@ def tile(samples, rows: int = 8, cols: int = 8, pad: int = 1, pad_value: float =
 # --- the GAN ---------------------------------------------------------------------------------------------
 
 
-class DigitsGan(SmallGan):
+class DigitsProblem(Problem):
+    """sklearn's digits: G: z → 64 pixels (tanh), D: 64 pixels → logit / critic value (MLPs of the config's size)."""
+
+    data_dim = DIM
+
+    def __init__(self) -> None:
+        x, _ = load_real()
+        self.real = torch.as_tensor(np.array(x))  # this problem's own copy (read-only numpy cannot back a tensor)
+
+    def sample(self, n: int, gen: torch.Generator, rng: np.random.Generator) -> torch.Tensor:
+        return self.real[torch.randint(len(self.real), (n,), generator=gen)]
+
+    def build_generator(self, config: TrainConfig) -> nn.Module:
+        return nn.Sequential(mlp(config.zdim, DIM, config.hidden, config.layers, config.activation), nn.Tanh())
+
+    def build_discriminator(self, config: TrainConfig) -> nn.Module:
+        return mlp(DIM, 1, config.hidden, config.layers, config.activation)
+
+
+@dataclass(frozen=True)
+class DigitsSnapshot:
+    """What the digits view draws; numpy only."""
+
+    step: int
+    fakes: np.ndarray  # G(z_fixed), (n_fixed, 64) float32 in [−1, 1]
+    metrics: DigitMetrics | None  # the classifier's reading of the fakes; None when not due (METRIC_EVERY)
+    metric_step: int  # the step of the latest metrics
+    d_loss: float
+    g_loss: float
+
+
+METRIC_EVERY = 100  # generator steps between two classifier passes over the fixed fakes (1,000 SVM predictions)
+
+
+class DigitsGan(ProblemRun):
     """G: z ~ U[−1, 1]^zdim → 64 pixels (tanh), D: 64 pixels → logit / critic value, on the real digits."""
 
     def __init__(
         self,
         objective: str = "nonsaturating",
         *,
+        seed: int = 0,
+        lr: float | None = None,
         zdim: int = 16,
         width: int = 256,
         depth: int = 2,
         activation: str = "leaky_relu",
         batch: int = 64,
         n_fixed: int = N_METRIC,
-        **kwargs,
+        **settings,
     ) -> None:
-        self.zdim, self.width, self.depth, self.activation = zdim, width, depth, activation
-        x, _ = load_real()
-        self.real = torch.as_tensor(np.array(x))
-        super().__init__(objective, batch=batch, n_fixed=n_fixed, **kwargs)
-
-    def build_generator(self) -> nn.Module:
-        return nn.Sequential(mlp(self.zdim, DIM, self.width, self.depth, self.activation), nn.Tanh())
-
-    def build_discriminator(self) -> nn.Module:
-        return mlp(DIM, 1, self.width, self.depth, self.activation)
-
-    def sample_real(self, n: int, gen: torch.Generator) -> torch.Tensor:
-        return self.real[torch.randint(len(self.real), (n,), generator=gen)]
+        """`settings`: further TrainConfig fields (n_critic, clip, gp_lambda, r1, ...)."""
+        config = TrainConfig(
+            objective=objective, seed=seed, lr_g=lr, lr_d=lr, zdim=zdim, hidden=width, layers=depth,
+            activation=activation, batch=batch, n_fixed=n_fixed, **settings,
+        )  # fmt: skip
+        super().__init__(DigitsProblem(), config)
+        self._metric_step = -1
 
     def samples(self) -> np.ndarray:
         """G(z_fixed), (n_fixed, 64) float32 in [−1, 1]."""
-        with single_thread():
-            return self.fakes()
+        return self.fakes()
 
     def evaluate(self, classifier: DigitClassifier | None = None) -> tuple[np.ndarray, DigitMetrics]:
         """(the fixed-latent fakes, their metrics)."""
         fakes = self.samples()
         return fakes, digit_metrics(fakes, classifier)
+
+    def snapshot(self, classifier: DigitClassifier | None = None, every: int = METRIC_EVERY) -> DigitsSnapshot:
+        """The fakes, and their metrics when `every` steps have passed since the last ones (and at the first)."""
+        fakes = self.samples()
+        metrics = None
+        if self._metric_step < 0 or self.step_count - self._metric_step >= every:
+            self._metric_step = self.step_count
+            metrics = digit_metrics(fakes, classifier)
+        d_loss, g_loss = self.last_losses()
+        return DigitsSnapshot(self.step_count, fakes, metrics, self._metric_step, d_loss, g_loss)

@@ -2,7 +2,8 @@
 
 * Data: 1-D Gaussian mixtures with their exact density p(x) (``DATASETS_1D``).
 * The game: G maps z ~ U[−1, 1]^zdim to x, D maps x to a logit / critic value; both are ``models.mlp`` and are
-  trained by ``ganviz.core.smallgan.SmallGan`` with ganviz's objectives (defaults, n_critic, clipping, GP, R1).
+  trained by ``ganviz.core.trainer.Trainer`` on a `OneDimProblem` (ganviz.core.problem), with the objectives'
+  defaults, n_critic, clipping, GP and R1 of the 2-D trainer.
 * Theory drawn next to it (lecture notes, seeds):
   - the optimal discriminator for a fixed G, D*(x) = p(x) / (p(x) + q(x)) (Goodfellow et al. 2014, Prop. 1);
     LSGAN with (a, b, c) = (0, 1, 1) has the same D*; hinge has D* = sign(p − q); WGAN has none;
@@ -25,9 +26,10 @@ import numpy as np
 import torch
 from torch import nn
 
+from ganviz.core.config import TrainConfig
 from ganviz.core.models import mlp
+from ganviz.core.problem import Problem, ProblemRun
 from ganviz.core.registry import Registry
-from ganviz.core.smallgan import SmallGan, single_thread
 
 LN4 = math.log(4.0)  # −V(G*, D*) = 2 ln 2
 GRID_N = 401
@@ -232,45 +234,62 @@ def fake_bandwidth(samples, dataset: Mixture1D) -> float:
 # --- the GAN ----------------------------------------------------------------------------------------
 
 
-class OneDimGan(SmallGan):
-    """G: z ~ U[−1, 1]^zdim → x ∈ ℝ, D: x → logit / critic value, trained on a 1-D dataset."""
+class OneDimProblem(Problem):
+    """A 1-D dataset: G maps z to x ∈ ℝ, D maps x to a logit / critic value (MLPs of the config's size)."""
+
+    data_dim = 1
+
+    def __init__(self, dataset: str | Mixture1D) -> None:
+        self.dataset = get_dataset(dataset)
+
+    def sample(self, n: int, gen: torch.Generator, rng: np.random.Generator) -> torch.Tensor:
+        return self.dataset.sample(n, gen)
+
+    def build_generator(self, config: TrainConfig) -> nn.Module:
+        return mlp(config.zdim, 1, config.hidden, config.layers, config.activation)
+
+    def build_discriminator(self, config: TrainConfig) -> nn.Module:
+        return mlp(1, 1, config.hidden, config.layers, config.activation)
+
+
+class OneDimGan(ProblemRun):
+    """G: z ~ U[−1, 1]^zdim → x ∈ ℝ, D: x → logit / critic value, trained on a 1-D dataset by the Trainer."""
 
     def __init__(
         self,
         dataset: str = "two-gaussians",
         objective: str = "nonsaturating",
         *,
+        seed: int = 0,
+        lr: float | None = None,
         zdim: int = 1,
         width: int = 32,
         depth: int = 2,
         activation: str = "leaky_relu",
         batch: int = 128,
         n_fixed: int = N_FAKES,
-        **kwargs,
+        **settings,
     ) -> None:
-        self.dataset = get_dataset(dataset)
-        self.zdim, self.width, self.depth, self.activation = zdim, width, depth, activation
-        super().__init__(objective, batch=batch, n_fixed=n_fixed, **kwargs)
+        """`settings`: further TrainConfig fields (n_critic, clip, gp_lambda, r1, ...)."""
+        problem = OneDimProblem(dataset)
+        config = TrainConfig(
+            objective=objective, seed=seed, lr_g=lr, lr_d=lr, zdim=zdim, hidden=width, layers=depth,
+            activation=activation, batch=batch, n_fixed=n_fixed, **settings,
+        )  # fmt: skip
+        super().__init__(problem, config)
+        self.dataset = problem.dataset
+        self.eval_gen = torch.Generator().manual_seed(seed * 1_000_003 + 4)  # the trainer's _EVAL stream
         self.x = self.dataset.grid()
         self.p = self.dataset.pdf(self.x)
         self.ml_mean, self.ml_std = ml_fit_for(self.dataset.name)
         self.ml_pdf = gaussian_pdf(self.x, self.ml_mean, self.ml_std)
 
-    def build_generator(self) -> nn.Module:
-        return mlp(self.zdim, 1, self.width, self.depth, self.activation)
-
-    def build_discriminator(self) -> nn.Module:
-        return mlp(1, 1, self.width, self.depth, self.activation)
-
-    def sample_real(self, n: int, gen: torch.Generator) -> torch.Tensor:
-        return self.dataset.sample(n, gen)
-
     def snapshot(self, n_value: int = 2000) -> OneDimSnapshot:
-        """Everything the view draws, on the dataset's fixed grid ``x``."""
-        with single_thread():
-            fakes = self.fakes().ravel()
-            d = self.d_display(torch.as_tensor(self.x, dtype=torch.float32).unsqueeze(1))
-            v = self.value_estimate(n_value)
+        """Everything the view draws, on the dataset's fixed grid ``x``; numpy only."""
+        fakes = self.fakes().ravel()
+        d = self.d_display(torch.as_tensor(self.x, dtype=torch.float32).unsqueeze(1))
+        v = self.value_estimate(n_value, self.eval_gen)
+        d_loss, g_loss = self.last_losses()
         finite = fakes[np.isfinite(fakes)]
         q = kde(finite, self.x, fake_bandwidth(finite, self.dataset))
         opt = optimal_d_for(self.objective.name, self.p, q)
@@ -290,8 +309,8 @@ class OneDimGan(SmallGan):
             fakes=fakes,
             v_estimate=v,
             v_optimal=value_at_optimum_on_grid(self.x, self.p, q) if is_prob_game else None,
-            d_loss=self.last_d_loss,
-            g_loss=self.last_g_loss,
+            d_loss=d_loss,
+            g_loss=g_loss,
         )
 
 

@@ -18,9 +18,10 @@ from torch import nn
 from ganviz.core.config import TrainConfig, resolve_device
 from ganviz.core.datasets import Dataset, dataset_for
 from ganviz.core.metrics import W1_SAMPLES, mode_stats, w1_floor, wasserstein1
-from ganviz.core.models import make_discriminator, make_generator, sample_latent
+from ganviz.core.models import sample_latent
 from ganviz.core.objectives import Objective, get_objective, gp_term, interpolates, r1_term
 from ganviz.core.optim import SGD, Adam, RMSprop
+from ganviz.core.problem import PlaneProblem, Problem
 from ganviz.core.remedies import (
     LIVE_FIELDS,
     LeCamAnchors,
@@ -57,10 +58,11 @@ class Snapshot:
 
 
 class Trainer:
-    def __init__(self, config: TrainConfig, points: np.ndarray | None = None) -> None:
-        """`points`: the data a session stored for a ``csv:`` dataset, used instead of reading the file."""
+    def __init__(self, config: TrainConfig, points: np.ndarray | None = None, problem: Problem | None = None) -> None:
+        """`points`: the data a session stored for a ``csv:`` dataset, used instead of reading the file.
+        `problem`: what to train on (ganviz.core.problem); None = the 2-D plane of `config.dataset`."""
         stored = None
-        if points is not None:  # before validation, which would otherwise read the file
+        if points is not None and problem is None:  # before validation, which would otherwise read the file
             from ganviz.core.custom_data import stored_dataset
 
             stored = stored_dataset(config.dataset, points)
@@ -68,14 +70,16 @@ class Trainer:
         self.config = config
         self.device = resolve_device(config.device)
         torch.set_num_threads(config.threads)  # process-wide, set deliberately (see default_threads)
-        self.dataset: Dataset = stored or dataset_for(config.dataset, config.custom_points, config.custom_spread)
+        if problem is None:
+            problem = PlaneProblem(stored or dataset_for(config.dataset, config.custom_points, config.custom_spread))
+        self.problem: Problem = problem
+        # the 2-D data (metrics, the window's drawing); None for other problems, whose readouts are their own
+        self.dataset: Dataset | None = problem.dataset if isinstance(problem, PlaneProblem) else None
         self.objective: Objective = get_objective(config.objective)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(config.seed * 7919 + _INIT)
-            self.G = make_generator(config.zdim, config.hidden, config.layers, config.activation).to(self.device)
-            self.D = make_discriminator(
-                config.hidden, config.layers, config.activation, config.spectral_norm, config.pack
-            ).to(self.device)
+            self.G = problem.build_generator(config).to(self.device)
+            self.D = problem.build_discriminator(config).to(self.device)
         # optimisers are built on first use: the window's mirror of the networks never steps (and torch.optim's
         # own would import torch._dynamo, ≈ 125 MB of RSS; ganviz.core.optim's do not)
         self._optimizers: dict[str, torch.optim.Optimizer] = {}
@@ -157,8 +161,12 @@ class Trainer:
 
     def set_dataset(self, name: str) -> None:
         """New real data for the same networks (watch the generator move to it)."""
-        self.dataset = dataset_for(name, self.config.custom_points, self.config.custom_spread)
+        self._set_plane(dataset_for(name, self.config.custom_points, self.config.custom_spread))
         self.config = self.config.replace(dataset=name)
+
+    def _set_plane(self, dataset: Dataset) -> None:
+        self.problem = PlaneProblem(dataset)
+        self.dataset = dataset
 
     def set_custom_points(self, points, spread: float | None = None) -> None:
         """Train on these (x, y) points from now on (dataset "custom"; see ganviz.core.custom_data)."""
@@ -166,7 +174,7 @@ class Trainer:
 
         config = self.config.replace(dataset=CUSTOM, custom_points=as_config_points(points), custom_spread=spread)
         config.validate()
-        self.dataset = dataset_for(CUSTOM, config.custom_points, config.custom_spread)
+        self._set_plane(dataset_for(CUSTOM, config.custom_points, config.custom_spread))
         self.config = config
 
     def set_batch(self, batch: int) -> None:
@@ -209,7 +217,7 @@ class Trainer:
     # --- the loop -----------------------------------------------------------------------------
 
     def real_batch(self, n: int | None = None) -> torch.Tensor:
-        return self.dataset.sample(n or self.config.batch, self.data_gen, self.np_rng).to(self.device)
+        return self.problem.sample(n or self.config.batch, self.data_gen, self.np_rng).to(self.device)
 
     def latent_batch(self, n: int | None = None) -> torch.Tensor:
         c = self.config
@@ -446,8 +454,12 @@ class Trainer:
         out = self.G(self.z_fixed if z is None else z)
         return _readonly(out.to("cpu", dtype=torch.float32, copy=True).numpy())
 
+    def last_values(self) -> dict[str, float]:
+        """The last step's recorded numbers (losses, penalty, D means, gradient norms) as floats."""
+        return {k: v.item() for k, v in self._last.items()}
+
     def snapshot(self) -> Snapshot:
-        last = {k: v.item() for k, v in self._last.items()}
+        last = self.last_values()
         nan = math.nan
         return Snapshot(
             step=self.step_count,

@@ -10,21 +10,30 @@ pytest.importorskip("PySide6")
 from ganviz.core import digits  # noqa: E402
 from ganviz.ui.panels.digits_panel import GRID_COLS, GRID_ROWS, DigitsPanel  # noqa: E402
 
+WAIT_MS = 30_000
+
 
 @pytest.fixture
 def panel(qtbot):
     w = DigitsPanel()
     qtbot.addWidget(w)
     yield w
-    w.pause()
+    w.close()
 
 
-def test_ticks_draw_the_tiled_fakes_and_their_classes(panel):
+def wait_frame(qtbot, panel, check) -> None:
+    qtbot.waitUntil(lambda: panel.frame is not None and check(panel.frame), timeout=WAIT_MS)
+
+
+def test_ticks_draw_the_tiled_fakes_and_their_classes(panel, qtbot):
     panel.steps_per_tick.setValue(4)
     for _ in range(3):
         panel.tick()
-    assert panel.gan.step_count == 12
-    fakes = panel.gan.samples()
+    wait_frame(qtbot, panel, lambda f: f.settings.step == 12)
+    # the worker's run is the core's run for these settings: same seed, same fakes
+    reference = digits.DigitsGan(panel.objective_name(), seed=panel.seed.value(), lr=panel.lr.value())
+    reference.step(12)
+    fakes = reference.samples()
     np.testing.assert_array_equal(panel.fakes, fakes)
     image = panel.image_item.image
     step = digits.SIDE + 1
@@ -40,8 +49,9 @@ def test_ticks_draw_the_tiled_fakes_and_their_classes(panel):
     assert m.n == digits.N_METRIC and m.counts.sum() == digits.N_METRIC
     panel.steps_per_tick.setValue(100)
     panel.tick()
+    wait_frame(qtbot, panel, lambda f: f.settings.step == 112)
     assert panel._kl_steps == [0, 112]
-    expected = digits.digit_metrics(panel.gan.samples(), panel.classifier)
+    expected = digits.digit_metrics(panel.fakes, panel.classifier)
     np.testing.assert_array_equal(panel.metrics.counts, expected.counts)
     np.testing.assert_allclose(panel.bars.opts["height"], 100 * expected.fractions)
     assert panel.kl_curve.getData()[1][-1] == pytest.approx(expected.kl_uniform)
@@ -51,10 +61,12 @@ def test_ticks_draw_the_tiled_fakes_and_their_classes(panel):
 
 def test_objective_change_resets_and_close_stops(panel, qtbot):
     panel.objective.setCurrentIndex(panel.objective.findData("wgan"))
-    assert panel.gan.objective.name == "wgan" and panel.lr.value() == pytest.approx(5e-5)
-    assert panel.gan.step_count == 0
+    assert panel.lr.value() == pytest.approx(5e-5)
+    wait_frame(qtbot, panel, lambda f: f.settings.objective == "wgan")
+    assert panel.frame.settings.step == 0 and panel.frame.settings.lr_g == pytest.approx(5e-5)
     panel.steps_per_tick.setValue(1)
     panel.start()
-    qtbot.waitUntil(lambda: panel.gan.step_count >= 1, timeout=10_000)
+    wait_frame(qtbot, panel, lambda f: f.settings.step >= 1)
+    thread = panel.host.worker_thread
     panel.close()
-    assert not panel.running
+    assert not panel.running and thread.isFinished() and not thread.isRunning()

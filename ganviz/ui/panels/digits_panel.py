@@ -1,15 +1,16 @@
 """Digits image mode: a GAN on sklearn's 8×8 digits, live, with the class histogram of its samples.
 
-All numbers come from ganviz.core.digits (ganviz's objectives, MLPs and an SVM trained on the real digits); this
-file only draws. Training runs in short bursts on a QTimer in the GUI thread (no widget is touched from another
-thread); closing the window stops the timer.
+All numbers come from ganviz.core.digits (the 2-D trainer on the digits problem, an SVM trained on the real
+digits); this file only draws. Training and the classifier's reading of the fakes run on a worker thread
+(ganviz.ui.small_worker) that owns the networks and sends numpy snapshots back; closing the window stops the
+worker and ends its thread.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -24,15 +25,19 @@ from PySide6.QtWidgets import (
 from ganviz.core import digits
 from ganviz.core.objectives import OBJECTIVES
 from ganviz.ui.help_pages import with_hats
+from ganviz.ui.small_worker import TICK_MS, RunFrame, SmallRunHost
 
 BAR_BRUSH = (30, 90, 200, 200)
 BAR_LOW_BRUSH = (150, 150, 150, 200)  # classes under 1 %: not counted as produced
 KL_COLOUR = (120, 40, 160)
 REF_COLOUR = (90, 90, 90)
-TICK_MS = 30
 GRID_ROWS = GRID_COLS = 8
-METRIC_EVERY = 100  # generator steps between two classifier passes over the fixed fakes
 KL_HISTORY = 4000
+
+
+def build_run(params) -> digits.DigitsGan:
+    """The run a reset asks for; called on the worker thread."""
+    return digits.DigitsGan(params["objective"], seed=params["seed"], lr=params["lr"])
 
 
 class DigitsPanel(QWidget):
@@ -42,7 +47,7 @@ class DigitsPanel(QWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Digits: mode collapse on 8×8 images")
-        self.gan: digits.DigitsGan | None = None
+        self.frame: RunFrame | None = None  # the latest frame of the current run
         self.metrics: digits.DigitMetrics | None = None
         self.fakes: np.ndarray | None = None
         self._metric_step = -1
@@ -153,15 +158,14 @@ class DigitsPanel(QWidget):
         layout.addWidget(self.kl_widget, 1)
         layout.addWidget(self.status)
 
-        self._timer = QTimer(self)
-        self._timer.setInterval(TICK_MS)
-        self._timer.timeout.connect(self.tick)
         self.start_button.toggled.connect(self._set_running)
         self.reset_button.clicked.connect(self.reset)
         self.objective.currentIndexChanged.connect(self._objective_changed)
         self.lr.valueChanged.connect(self._lr_changed)
+        self.steps_per_tick.valueChanged.connect(lambda n: self.host.set_steps(n))
         self._set_default_lr()
-        self.classifier = digits.get_classifier()  # trained once per process, then cached
+        self.classifier = digits.get_classifier()  # trained once per process, then cached; read by the worker
+        self.host = self._new_host()
         self.resize(1000, 760)
         self.reset()
 
@@ -172,7 +176,18 @@ class DigitsPanel(QWidget):
 
     @property
     def running(self) -> bool:
-        return self._timer.isActive()
+        return self.start_button.isChecked() and self.host.alive
+
+    def _new_host(self) -> SmallRunHost:
+        classifier = self.classifier  # a fitted sklearn model: numpy in, numpy out, only the worker calls it
+
+        def read_run(run: digits.DigitsGan) -> digits.DigitsSnapshot:
+            return run.snapshot(classifier)
+
+        host = SmallRunHost(build_run, read_run, "ganviz-digits", self)
+        host.frame_ready.connect(self.redraw)
+        host.set_steps(self.steps_per_tick.value())
+        return host
 
     def _set_default_lr(self) -> None:
         self.lr.blockSignals(True)
@@ -184,14 +199,10 @@ class DigitsPanel(QWidget):
         self.reset()
 
     def _lr_changed(self, value: float) -> None:
-        if self.gan is not None:
-            self.gan.set_lr(value)
+        self.host.set_lr(value)
 
     def _set_running(self, on: bool) -> None:
-        if on:
-            self._timer.start()
-        else:
-            self._timer.stop()
+        self.host.set_running(on)
         self.start_button.setText("Pause" if on else "Start")
 
     def start(self) -> None:
@@ -202,35 +213,40 @@ class DigitsPanel(QWidget):
 
     def reset(self, *_args) -> None:
         """New networks for the current objective, lr and seed; the plots start over."""
-        self.gan = digits.DigitsGan(self.objective_name(), seed=self.seed.value(), lr=self.lr.value())
         self._kl_steps.clear()
         self._kl.clear()
         self._metric_step = -1
-        self.redraw()
+        self.frame = None
+        self.host.reset(dict(objective=self.objective_name(), seed=self.seed.value(), lr=self.lr.value()))
 
     def tick(self) -> None:
-        """One burst: steps_per_tick generator updates, then a redraw."""
-        if self.gan is None:
-            return
-        self.gan.step(self.steps_per_tick.value())
-        self.redraw()
+        """One burst: steps_per_tick generator updates on the worker, then a frame back (asynchronous)."""
+        self.host.advance(self.steps_per_tick.value())
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         self.pause()
+        self.host.stop()  # waits for the worker thread to end
         super().closeEvent(event)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        if not self.host.alive:  # shown again after a close: a fresh worker, a fresh run
+            self.host.deleteLater()
+            self.host = self._new_host()
+            self.reset()
+        super().showEvent(event)
 
     # --- drawing -----------------------------------------------------------------------------------
 
-    def redraw(self) -> None:
-        if self.gan is None:
-            return
-        self.fakes = self.gan.samples()
+    def redraw(self, frame: RunFrame) -> None:
+        """Draw one frame from the worker (numpy only)."""
+        self.frame = frame
+        s: digits.DigitsSnapshot = frame.readout
+        self.fakes = s.fakes
         self.image_item.setImage(digits.tile(self.fakes, GRID_ROWS, GRID_COLS), autoLevels=False)
-        step = self.gan.step_count
-        # the classifier pass (1,000 SVM predictions) runs every METRIC_EVERY steps, not every frame
-        if self._metric_step < 0 or step - self._metric_step >= METRIC_EVERY:
-            self._metric_step = step
-            self.metrics = m = digits.digit_metrics(self.fakes, self.classifier)
+        # the worker runs the classifier (1,000 SVM predictions) every METRIC_EVERY steps, not every frame
+        if s.metrics is not None:
+            self._metric_step = s.metric_step
+            self.metrics = m = s.metrics
             self.bars.setOpts(
                 height=100 * m.fractions,
                 brushes=[pg.mkBrush(BAR_BRUSH if f >= digits.MIN_FRACTION else BAR_LOW_BRUSH) for f in m.fractions],
@@ -238,7 +254,7 @@ class DigitsPanel(QWidget):
             )
             self.hist_plot.setYRange(0, max(25.0, 108 * float(m.fractions.max())), padding=0)
             self.hist_plot.setTitle(f"classes of {m.n:,} fakes (grey: under 1 %; dashed: uniform)", size="10pt")
-            self._kl_steps.append(step)
+            self._kl_steps.append(s.metric_step)
             self._kl.append(m.kl_uniform)
             if len(self._kl) > KL_HISTORY:
                 del self._kl_steps[0], self._kl[0]
@@ -251,7 +267,7 @@ class DigitsPanel(QWidget):
             return
         self.status.setText(  # with_hats: p̂ keeps its hat in rich text
             with_hats(
-                f"<b>step {self.gan.step_count}</b> (metrics at step {self._metric_step}) · "
+                f"<b>step {self.frame.settings.step}</b> (metrics at step {self._metric_step}) · "
                 f"<b>classes produced: {m.classes_1pct}</b> with ≥ 1 % of the fakes, {m.classes_any} with ≥ 1 · "
                 f"<b>KL(p̂‖U) = {m.kl_uniform:.3f}</b> (ln 10 = 2.303 is total collapse) · "
                 f"classifier: {c.description}, held-out accuracy {c.accuracy:.1%} on {c.n_test} digits"

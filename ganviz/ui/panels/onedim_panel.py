@@ -1,8 +1,8 @@
 """The 1-D GAN, live (Goodfellow et al. 2014, Figure 1): p, the generator's q, D and the optimal D* on one axis.
 
-All numbers come from ganviz.core.onedim (the same objectives and MLPs as the 2-D trainer); this file only draws.
-Training runs in short bursts on a QTimer in the GUI thread (the nets are tiny), so no widget is ever touched
-from another thread; closing the window stops the timer.
+All numbers come from ganviz.core.onedim (the 2-D trainer on a 1-D problem); this file only draws. Training
+runs on a worker thread (ganviz.ui.small_worker) that owns the networks and sends numpy snapshots back; closing
+the window stops the worker and ends its thread.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from ganviz.core import onedim
 from ganviz.core.objectives import OBJECTIVES
+from ganviz.ui.small_worker import TICK_MS, RunFrame, SmallRunHost
 
 P_COLOUR = (0, 0, 0)
 Q_COLOUR = (20, 150, 40)
@@ -36,7 +37,6 @@ V_COLOUR = (120, 40, 160)
 V_OPT_COLOUR = (20, 150, 40)
 REF_COLOUR = (90, 90, 90)
 LEGEND_BRUSH = (255, 255, 255, 220)
-TICK_MS = 30
 RUG_N = 400  # fakes drawn as rug ticks (every 5th of the 2,000)
 HIST_BINS = 80
 V_HISTORY = 4000  # points kept in the V plot
@@ -50,6 +50,15 @@ def _fmt(v: float | None, digits: int = 3) -> str:
     return "—" if v is None or not math.isfinite(v) else f"{v:.{digits}f}"
 
 
+def build_run(params) -> onedim.OneDimGan:
+    """The run a reset asks for; called on the worker thread."""
+    return onedim.OneDimGan(params["dataset"], params["objective"], seed=params["seed"], lr=params["lr"])
+
+
+def read_run(run: onedim.OneDimGan) -> onedim.OneDimSnapshot:
+    return run.snapshot()
+
+
 class OneDimPanel(QWidget):
     """A 1-D GAN trained live: data density p (exact), generator density q (KDE of fakes), D, D* and the
     maximum-likelihood Gaussian, plus the value of the game V(D, G) over steps against −2 ln 2."""
@@ -57,7 +66,7 @@ class OneDimPanel(QWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setWindowTitle("1-D GAN: p, q, D and D*")
-        self.gan: onedim.OneDimGan | None = None
+        self.frame: RunFrame | None = None  # the latest frame of the current run
         self.snapshot: onedim.OneDimSnapshot | None = None
         self._v_steps: list[int] = []
         self._v_est: list[float] = []
@@ -169,14 +178,13 @@ class OneDimPanel(QWidget):
         layout.addWidget(self.v_widget, 1)
         layout.addWidget(self.status)
 
-        self._timer = QTimer(self)
-        self._timer.setInterval(TICK_MS)
-        self._timer.timeout.connect(self.tick)
+        self.host = self._new_host()
         self.start_button.toggled.connect(self._set_running)
         self.reset_button.clicked.connect(self.reset)
         self.dataset.currentIndexChanged.connect(self.reset)
         self.objective.currentIndexChanged.connect(self._objective_changed)
         self.lr.valueChanged.connect(self._lr_changed)
+        self.steps_per_tick.valueChanged.connect(lambda n: self.host.set_steps(n))
         self._set_default_lr()
         self.resize(1100, 760)
         self.reset()
@@ -191,7 +199,13 @@ class OneDimPanel(QWidget):
 
     @property
     def running(self) -> bool:
-        return self._timer.isActive()
+        return self.start_button.isChecked() and self.host.alive
+
+    def _new_host(self) -> SmallRunHost:
+        host = SmallRunHost(build_run, read_run, "ganviz-onedim", self)
+        host.frame_ready.connect(self.redraw)
+        host.set_steps(self.steps_per_tick.value())
+        return host
 
     def _set_default_lr(self) -> None:
         self.lr.blockSignals(True)
@@ -203,14 +217,10 @@ class OneDimPanel(QWidget):
         self.reset()
 
     def _lr_changed(self, value: float) -> None:
-        if self.gan is not None:
-            self.gan.set_lr(value)
+        self.host.set_lr(value)
 
     def _set_running(self, on: bool) -> None:
-        if on:
-            self._timer.start()
-        else:
-            self._timer.stop()
+        self.host.set_running(on)
         self.start_button.setText("Pause" if on else "Start")
 
     def start(self) -> None:
@@ -221,32 +231,37 @@ class OneDimPanel(QWidget):
 
     def reset(self, *_args) -> None:
         """New networks for the current data, objective, lr and seed; the plots start over."""
-        self.gan = onedim.OneDimGan(
-            self.dataset_name(), self.objective_name(), seed=self.seed.value(), lr=self.lr.value()
-        )
         self._v_steps.clear()
         self._v_est.clear()
         self._v_opt.clear()
-        lo, hi = self.gan.dataset.extent
-        top = max(1.08, 1.2 * float(self.gan.p.max()))
+        self.frame = self.snapshot = None
+        ds = onedim.get_dataset(self.dataset_name())  # the axes from the data alone: no network here
+        lo, hi = ds.extent
+        top = max(1.08, 1.2 * float(ds.pdf(ds.grid()).max()))
         self.plot.setXRange(lo, hi, padding=0)
         self.plot.setYRange(-0.1, top, padding=0)
         self.plot.vb.disableAutoRange()
-        self._place_d_curves(critic=self.gan.objective.surface == "critic")
-        self.p_curve.setData(self.gan.x, self.gan.p)
-        self.ml_curve.setData(self.gan.x, self.gan.ml_pdf)
-        self.redraw()
+        self._place_d_curves(critic=OBJECTIVES.get(self.objective_name()).surface == "critic")
+        params = dict(
+            dataset=self.dataset_name(), objective=self.objective_name(), seed=self.seed.value(), lr=self.lr.value()
+        )
+        self.host.reset(params)  # the worker builds the run and sends its first frame
 
     def tick(self) -> None:
-        """One burst: steps_per_tick generator updates, then a redraw."""
-        if self.gan is None:
-            return
-        self.gan.step(self.steps_per_tick.value())
-        self.redraw()
+        """One burst: steps_per_tick generator updates on the worker, then a frame back (asynchronous)."""
+        self.host.advance(self.steps_per_tick.value())
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         self.pause()
+        self.host.stop()  # waits for the worker thread to end
         super().closeEvent(event)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        if not self.host.alive:  # shown again after a close: a fresh worker, a fresh run
+            self.host.deleteLater()
+            self.host = self._new_host()
+            self.reset()
+        super().showEvent(event)
 
     # --- drawing -----------------------------------------------------------------------------------
 
@@ -291,11 +306,13 @@ class OneDimPanel(QWidget):
             self.legend.addItem(item, name)
         self._legend_key = (s.d_kind, s.d_star is None, s.ml_mean)
 
-    def redraw(self) -> None:
-        if self.gan is None:
-            return
-        self.snapshot = s = self.gan.snapshot()
+    def redraw(self, frame: RunFrame) -> None:
+        """Draw one frame from the worker (numpy only)."""
+        self.frame = frame
+        self.snapshot = s = frame.readout
         x = s.x
+        self.p_curve.setData(x, s.p)
+        self.ml_curve.setData(x, s.ml_pdf)
         self.q_curve.setData(x, s.q)
         self.d_curve.setData(x, s.d)
         self.d_star_curve.setVisible(s.d_star is not None)
@@ -359,7 +376,7 @@ class OneDimPanel(QWidget):
         mode = int(np.argmax(s.p))
         fakes = s.fakes[np.isfinite(s.fakes)]
         m, sd = (float(fakes.mean()), float(fakes.std())) if fakes.size else (math.nan, math.nan)
-        ds = self.gan.dataset
+        ds = onedim.get_dataset(self.frame.params["dataset"])
         parts = [
             f"<b>step {s.step}</b>",
             f"D at the mode x={s.x[mode]:.2f}: {_fmt(float(s.d[mode]))}",
