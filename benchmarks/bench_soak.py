@@ -8,13 +8,20 @@ the loss history grows by design (every step is kept, 11 float64 columns ≈ 90 
 
     python benchmarks/bench_soak.py                          # 10 minutes, 128×3 WGAN-GP on grid25
     python benchmarks/bench_soak.py --minutes 2 --objective nonsaturating --dataset ring8
+    python benchmarks/bench_soak.py --actions                # and use the window as a person does meanwhile
+
+With --actions, every --action-every seconds the next of ACTIONS runs (open and close the theory windows and the
+compare window, switch objective and dataset, exports, help pages, the theory dock, sample clicks), so what
+interactive use leaves behind shows up as growth; each action's RSS change is printed beside it.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -32,6 +39,47 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def window_actions(window, folder: Path):
+    """Endless: do one thing a person does in the window, yield its name, go on with the next."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from ganviz.core.export import history_csv
+    from ganviz.ui.export import export_panel
+
+    QMessageBox.information = staticmethod(lambda *a, **k: QMessageBox.Ok)  # help pages: built, not shown modally
+    objectives, datasets = ["nonsaturating", "wgan-gp", "lsgan", "hinge"], ["ring8", "grid25", "spiral"]
+    for i in itertools.count():
+        for key in ("dirac", "onedim", "digits"):
+            theory = window.show_theory_window(key)
+            yield f"open theory window {key}"
+            theory.close()
+            yield f"close theory window {key}"
+        compare = window.show_compare()
+        yield "open compare"
+        compare.close()
+        window.start()
+        yield "close compare"
+        window.theory_dock.setVisible(not window.theory_dock.isVisible())
+        yield "toggle theory dock"
+        window.set_objective(objectives[i % len(objectives)])
+        yield "switch objective"
+        window.set_dataset(datasets[i % len(datasets)])
+        yield "switch dataset"
+        for mode in ("dstar", "gradnorm", "d"):
+            window.set_surface_mode(mode)
+        yield "surface modes"
+        export_panel(window.data_panel, str(folder / "data.png"))
+        export_panel(window.loss_panel, str(folder / "loss.svg"))
+        if window.frame is not None:
+            history_csv(str(folder / "history.csv"), window.frame)
+        yield "exports"
+        window._show_help(objectives[i % len(objectives)])
+        yield "help page"
+        window.select_sample(i % 10)
+        yield "click a sample"
+        window.select_sample(None)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--minutes", type=float, default=10.0)
@@ -40,6 +88,8 @@ def main() -> None:
     p.add_argument("--objective", default="wgan-gp")
     p.add_argument("--dataset", default="grid25")
     p.add_argument("--hidden", type=int, default=128)
+    p.add_argument("--actions", action="store_true", help="drive the window's menus while it trains")
+    p.add_argument("--action-every", type=float, default=5.0, help="seconds between actions (with --actions)")
     args = p.parse_args()
 
     from PySide6.QtWidgets import QApplication
@@ -60,9 +110,17 @@ def main() -> None:
     print(f"{args.hidden}×3 {args.objective} on {args.dataset}, {args.minutes:g} min; RSS in MB")
     print("      t   window    child    step   frames/s")
     next_sample = started
+    actions = window_actions(window, Path(tempfile.mkdtemp(prefix="ganviz-soak-"))) if args.actions else None
+    next_action = started + args.action_every
     while time.perf_counter() < end:
         app.processEvents()
         now = time.perf_counter()
+        if actions is not None and now >= next_action:
+            next_action += args.action_every
+            before = rss_mb(os.getpid())
+            name = next(actions)
+            app.processEvents()
+            print(f"  {now - started:5.0f}s  {name:<28} {rss_mb(os.getpid()) - before:+7.1f} MB", flush=True)
         if now < next_sample:
             time.sleep(0.005)
             continue

@@ -25,7 +25,8 @@ from torch import nn
 
 from ganviz.core.config import TrainConfig
 from ganviz.core.models import mlp
-from ganviz.core.problem import Problem, ProblemRun
+from ganviz.core.problem import Problem
+from ganviz.core.problem_run import ProblemRun
 
 N_CLASSES = 10
 SIDE = 8

@@ -28,7 +28,8 @@ from torch import nn
 
 from ganviz.core.config import TrainConfig
 from ganviz.core.models import mlp
-from ganviz.core.problem import Problem, ProblemRun
+from ganviz.core.problem import Problem
+from ganviz.core.problem_run import ProblemRun
 from ganviz.core.registry import Registry
 
 LN4 = math.log(4.0)  # −V(G*, D*) = 2 ln 2

@@ -18,7 +18,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, QTimer, Signal, Slot
 
-from ganviz.core.problem import ProblemRun, RunSettings
+from ganviz.core.problem_run import ProblemRun, RunSettings
 
 TICK_MS = 30  # one burst of steps per tick while running (the pace the panels' "steps/tick" is read against)
 MAX_FPS = 30.0  # frames a second at most while running

@@ -19,13 +19,23 @@ def module_name(path: Path, package: Path = PACKAGE) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+def runtime_nodes(tree: ast.AST):
+    """Every node, except under `if TYPE_CHECKING:` (imports for annotations only: never run)."""
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            yield from (n for child in node.orelse for n in [child, *runtime_nodes(child)])
+            continue
+        yield node
+        yield from runtime_nodes(node)
+
+
 def import_graph(package: Path = PACKAGE) -> dict[str, set[str]]:
     """Each module of `package` -> the package's modules it imports (anywhere in its body)."""
     files = {module_name(p, package): p for p in package.rglob("*.py")}
     graph: dict[str, set[str]] = {name: set() for name in files}
     for name, path in files.items():
         is_package = path.name == "__init__.py"
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in runtime_nodes(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
                 targets = [a.name for a in node.names]
             elif isinstance(node, ast.ImportFrom):
@@ -49,8 +59,12 @@ def test_the_graph_reader_sees_a_cycle(tmp_path):
     (pkg / "core" / "__init__.py").write_text("")
     (pkg / "core" / "a.py").write_text("from ganviz.core.b import x\n")
     (pkg / "core" / "b.py").write_text("def f():\n    from ganviz.core import a\n")
+    (pkg / "core" / "c.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from ganviz.core import a\n"
+    )
     graph = import_graph(pkg)
     assert graph["ganviz.core.a"] == {"ganviz.core.b"} and graph["ganviz.core.b"] == {"ganviz.core.a"}
+    assert graph["ganviz.core.c"] == set()  # annotations only
     with pytest.raises(graphlib.CycleError):
         graphlib.TopologicalSorter(graph).prepare()
 
