@@ -205,10 +205,10 @@ class SmallGan(ABC):
     def value_estimate(self, n: int = 2000) -> float | None:
         """V(D, G) = E log D(x) + E log(1 − D(G(z))) on n fresh real and n fresh latent samples, with D = σ(logit).
 
-        Only for objectives whose D is a probability (minimax, non-saturating); None otherwise.
+        Only for objectives whose D loss is V's BCE (Objective.has_game_value); None otherwise.
         Written with softplus: log σ(t) = −softplus(−t), log(1 − σ(t)) = −softplus(t).
         """
-        if not self.d_is_probability:
+        if not self.objective.has_game_value:
             return None
         real = self.sample_real(n, self.eval_gen)
         fake = self.G(self.latent(n, self.eval_gen))
