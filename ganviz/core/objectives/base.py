@@ -81,8 +81,8 @@ class Objective(ABC):
     has_critic_w1_estimate: bool  # E D(x) − E D(G(z)) estimates W1 (a 1-Lipschitz critic)
     help: str  # Help → Objectives: the page's prose, under the label and formula
     defaults: OptimDefaults
-    clips_weights = False
-    uses_gradient_penalty = False
+    clips_weights: bool  # w ← clip(w, −c, c) after every D step (reads TrainConfig.clip)
+    uses_gradient_penalty: bool  # λ E(‖∇D(x̂)‖ − 1)² in D's loss (reads TrainConfig.gp_lambda)
 
     @abstractmethod
     def d_loss(self, d_real: torch.Tensor, d_fake: torch.Tensor) -> torch.Tensor: ...

@@ -22,6 +22,7 @@ class Hinge(Objective):
     # a margin classifier: neither V's BCE nor a Lipschitz critic
     has_game_value, has_js_estimate, has_critic_w1_estimate = False, False, False
     defaults = GAN_DEFAULTS
+    clips_weights, uses_gradient_penalty = False, False
     help = (
         "Hinge loss (as in the spectral-normalisation paper): a margin classifier for D, and the WGAN-style "
         "generator loss −E D(G(z)). The surface shows D's raw output; the boundary is D = 0."

@@ -26,6 +26,7 @@ class LeastSquares(Objective):
     # D's loss is not the BCE: −loss is not V(D, G), and D* does not make it a JS divergence
     has_game_value, has_js_estimate, has_critic_w1_estimate = False, False, False
     defaults = GAN_DEFAULTS
+    clips_weights, uses_gradient_penalty = False, False
     help = (
         "Least squares (Mao et al. 2017) with the 0-1 coding a = 0, b = 1, c = 1: D regresses real to 1 and fake "
         "to 0; G pulls its samples to 1. The surface shows D's raw output; the boundary is D = ½."

@@ -14,6 +14,7 @@ class Minimax(Objective):
     family, surface, d_star = "gan", "prob", RATIO_D_STAR
     has_game_value, has_js_estimate, has_critic_w1_estimate = True, True, False
     defaults = GAN_DEFAULTS
+    clips_weights, uses_gradient_penalty = False, False
     help = (
         "The game of Goodfellow et al. (2014): min_G max_D V(D,G) = E log D(x) + E log(1 − D(G(z))). "
         "For a fixed G the best D is D*(x) = p(x) / (p(x) + q(x)); at the optimum q = p, D* = ½ everywhere and "

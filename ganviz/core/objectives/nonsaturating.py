@@ -15,6 +15,7 @@ class NonSaturating(Objective):
     # D's loss is minimax's BCE, so V(D, G) = −loss still is the game's value
     has_game_value, has_js_estimate, has_critic_w1_estimate = True, True, False
     defaults = GAN_DEFAULTS
+    clips_weights, uses_gradient_penalty = False, False
     help = (
         "Same discriminator; the generator maximises log D(G(z)) instead of minimising log(1 − D(G(z))) "
         "(“don't mix labels”). Same fixed point, strong gradients early in training. Prone to mode collapse: "

@@ -27,7 +27,7 @@ class WganClip(Wasserstein):
     name, label = "wgan", "WGAN (weight clipping)"
     formula = "critic: E D(G(z)) − E D(x), then w ← clip(w, −c, c)   G: −E D(G(z))"
     defaults = OptimDefaults("rmsprop", 5e-5, 5e-5, (0.5, 0.999), 5)
-    clips_weights = True
+    clips_weights, uses_gradient_penalty = True, False
     help = (
         "Wasserstein GAN (Arjovsky et al. 2017). By Kantorovich–Rubinstein duality, W(p, q) = sup over 1-Lipschitz "
         "f of E_p f(x) − E_q f(x); the critic approximates that f, and weight clipping to [−c, c] keeps it "
