@@ -65,7 +65,7 @@ import numpy as np
 import torch
 
 from ganviz.core.config import Bound
-from ganviz.core.objectives import Objective, get_objective, gradient_penalty, r1_penalty
+from ganviz.core.objectives import OBJECTIVES, Objective, get_objective, gradient_penalty, r1_penalty
 
 UPDATES = ("sim", "alt", "alt-dfirst", "extragradient", "optimistic")
 DIRAC_CLIP = 1.0  # the notebook's WGAN(clip=1.)
@@ -112,14 +112,23 @@ def check_options(
         if not (math.isfinite(clip) and clip > 0):
             raise ValueError(f"clip c must be a number > 0, got {clip!r}")
     elif clip is not None:
-        raise ValueError(f"clip applies only to weight-clipping objectives (wgan), not {objective.name!r}")
+        raise ValueError(
+            f"clip applies only to weight-clipping objectives ({_with('clips_weights')}), not {objective.name!r}"
+        )
     if objective.uses_gradient_penalty:
         gp_lambda = DIRAC_GP_LAMBDA if gp_lambda is None else gp_lambda
         if not (math.isfinite(gp_lambda) and gp_lambda >= 0):
             raise ValueError(f"gradient-penalty λ must be a number ≥ 0, got {gp_lambda!r}")
     elif gp_lambda is not None:
-        raise ValueError(f"the gradient penalty applies only to wgan-gp, not {objective.name!r}")
+        raise ValueError(
+            f"the gradient penalty applies only to {_with('uses_gradient_penalty')}, not {objective.name!r}"
+        )
     return clip, gp_lambda
+
+
+def _with(attribute: str) -> str:
+    """The registered objectives that have `attribute` set, for a message: "wgan-gp"."""
+    return ", ".join(name for name in OBJECTIVES.names() if getattr(OBJECTIVES.get(name), attribute))
 
 
 _REMEDY_NAMES = {

@@ -28,6 +28,7 @@ from torch import nn
 
 from ganviz.core.config import TrainConfig
 from ganviz.core.models import mlp
+from ganviz.core.objectives import get_objective, ratio_d_star
 from ganviz.core.problem import Problem
 from ganviz.core.problem_run import ProblemRun
 from ganviz.core.registry import Registry
@@ -123,27 +124,15 @@ def density(name: str | Mixture1D, x) -> np.ndarray:
 # --- theory ------------------------------------------------------------------------------------------
 
 
-def optimal_discriminator(p, q) -> np.ndarray:
-    """D*(x) = p / (p + q): the D that maximises ∫ p ln D + q ln(1 − D) pointwise (NaN where p + q = 0)."""
-    p, q = np.asarray(p, dtype=np.float64), np.asarray(q, dtype=np.float64)
-    s = p + q
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(s > 0, p / np.where(s > 0, s, 1.0), np.nan)
-
-
-# objectives whose optimal D, for a fixed G, is p/(p+q) (LSGAN: (b·p + a·q)/(p + q) with a = 0, b = 1)
-D_STAR_RATIO = ("minimax", "nonsaturating", "lsgan")
+# D*(x) = p / (p + q): the D that maximises ∫ p ln D + q ln(1 − D) pointwise (NaN where p + q = 0)
+optimal_discriminator = ratio_d_star
 
 
 def optimal_d_for(objective: str, p, q) -> tuple[np.ndarray, str] | None:
-    """(D*, its formula) for the objective on the displayed scale, or None where the optimum is not a function of
-    p and q alone (WGAN: any 1-Lipschitz maximiser, defined up to a constant)."""
-    if objective in D_STAR_RATIO:
-        return optimal_discriminator(p, q), "D* = p/(p+q)"
-    if objective == "hinge":
-        # min over d of p·max(0, 1 − d) + q·max(0, 1 + d): d = 1 where p > q, d = −1 where p < q
-        return np.sign(np.asarray(p, dtype=np.float64) - np.asarray(q, dtype=np.float64)), "D* = sign(p − q)"
-    return None
+    """(D*, its formula) for the objective on the displayed scale, or None where the objective states no D*
+    (WGAN: any 1-Lipschitz maximiser, defined up to a constant). The form is the objective's own `d_star`."""
+    d_star = get_objective(objective).d_star
+    return None if d_star is None else (d_star.fn(p, q), d_star.formula)
 
 
 def game_value(d_on_real, d_on_fake) -> float:
@@ -294,7 +283,6 @@ class OneDimGan(ProblemRun):
         finite = fakes[np.isfinite(fakes)]
         q = kde(finite, self.x, fake_bandwidth(finite, self.dataset))
         opt = optimal_d_for(self.objective.name, self.p, q)
-        is_prob_game = self.objective.name in D_STAR_RATIO
         return OneDimSnapshot(
             step=self.step_count,
             x=self.x,
@@ -309,7 +297,7 @@ class OneDimGan(ProblemRun):
             ml_pdf=self.ml_pdf,
             fakes=fakes,
             v_estimate=v,
-            v_optimal=value_at_optimum_on_grid(self.x, self.p, q) if is_prob_game else None,
+            v_optimal=value_at_optimum_on_grid(self.x, self.p, q) if self.objective.has_js_estimate else None,
             d_loss=d_loss,
             g_loss=g_loss,
         )
@@ -330,6 +318,6 @@ class OneDimSnapshot:
     ml_pdf: np.ndarray
     fakes: np.ndarray  # G(z_fixed), (n_fixed,)
     v_estimate: float | None  # E ln D(x) + E ln(1 − D(G(z))), fresh samples; minimax / NS only
-    v_optimal: float | None  # V(G, D*) = −ln 4 + 2·JSD(p‖q̂) on the grid (KDE q̂); D* = p/(p+q) objectives only
+    v_optimal: float | None  # V(G, D*) = −ln 4 + 2·JSD(p‖q̂) on the grid (KDE q̂); objectives with a JS estimate
     d_loss: float
     g_loss: float

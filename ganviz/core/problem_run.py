@@ -126,9 +126,9 @@ class ProblemRun:
     @torch.no_grad()
     def value_estimate(self, n: int, gen: torch.Generator) -> float | None:
         """V(D, G) = E log D(x) + E log(1 − D(G(z))) on n fresh real and n fresh latent samples from `gen`,
-        with D = σ(logit); only for objectives whose D is a probability (minimax, non-saturating), else None.
+        with D = σ(logit); only for objectives whose D loss is V's BCE (Objective.has_game_value), else None.
         Written with softplus: log σ(t) = −softplus(−t), log(1 − σ(t)) = −softplus(t)."""
-        if not self.d_is_probability:
+        if not self.objective.has_game_value:
             return None
         real = self.problem.sample(n, gen, np.random.default_rng(0))
         z = torch.rand(n, self.trainer.config.zdim, generator=gen) * 2.0 - 1.0

@@ -26,6 +26,11 @@ class Registry(Generic[T]):
 
         return add
 
+    def unregister(self, name: str) -> T:
+        """Remove `name` and return what it named (tests register throwaway entries and take them out again)."""
+        self.get(name)  # an unknown name fails as get's does, with the allowed names
+        return self._items.pop(name)
+
     def get(self, name: str) -> T:
         try:
             return self._items[name]

@@ -486,7 +486,7 @@ class Trainer:
     @torch.no_grad()
     def evaluate(self, fakes: np.ndarray | None = None, n_w1: int = W1_SAMPLES) -> dict[str, float | int]:
         """Published metrics on the fixed-latent fakes; exact W1 between `n_w1` real and generated samples and
-        its finite-sample floor (`w1_floor`, two real samples); for the WGAN family the critic's own W1 estimate
+        its finite-sample floor (`w1_floor`, two real samples); where it applies, the critic's own W1 estimate
         E D(x) − E D(G(z)) (a GAN's D gap is not a W1 estimate, so it is not reported under that name).
 
         Real samples for W1 come from a stream of their own, so evaluating never changes training.
@@ -503,7 +503,7 @@ class Trainer:
             out.update(mode_stats(fakes, self.dataset.centres, self.dataset.sigma).as_dict())
         out["w1"] = wasserstein1(real.numpy(), fakes, n_w1)
         out["w1_floor"] = w1_floor(self.dataset, n_w1)
-        if self.objective.family == "wgan":
+        if self.objective.has_critic_w1_estimate:
             out["critic_estimate"] = float(d_real - d_fake)
         return out
 

@@ -50,7 +50,7 @@ def test_gan_objectives_get_the_game_value_and_no_critic_estimate(qtbot, panel):
     assert game > 100 and critic < 5  # the hidden plot takes no room
     _, v = panel.value.getData()
     np.testing.assert_allclose(v, game_value(frame.column("d_loss")))
-    assert "critic W1 estimate: WGAN family only" in panel.note.text
+    assert "critic W1 estimate: wgan and wgan-gp only" in panel.note.text
     assert "game value" not in panel.note.text
 
 
@@ -64,7 +64,7 @@ def test_wgan_gets_the_critic_estimate_and_no_empty_game_plot(qtbot, panel):
     np.testing.assert_allclose(est, frame.column("critic_estimate"))
     _, w1 = panel.w1.getData()
     np.testing.assert_allclose(w1, [0.7, 0.4])
-    assert "game value V(D,G): minimax and non-saturating only" in panel.note.text
+    assert "game value V(D,G): minimax and nonsaturating only" in panel.note.text
 
 
 def test_objectives_with_neither_say_both_and_switching_back_restores(qtbot, panel):

@@ -6,6 +6,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from ganviz.core.frames import Frame
+from ganviz.core.objectives import OBJECTIVES
 from ganviz.ui import style
 
 
@@ -35,20 +36,21 @@ class LossPanel(pg.GraphicsLayoutWidget):
         for p in (self.losses, self.outputs):
             p.showGrid(x=True, y=True, alpha=0.2)
             p.setMenuEnabled(False)
-        self._family: str | None = None
+        self._objective: str | None = None
+        self._critic = False  # whether E D(x) − E D(G(z)) estimates W1 for the current objective
         self._n = -1
         self._markers: list[pg.InfiniteLine] = []
         self._events: tuple = ()
 
     def show_frame(self, frame: Frame) -> None:
-        if frame.family != self._family:
-            self._family = frame.family
-            wgan = frame.family == "wgan"
-            self.estimate.setVisible(wgan)
+        if frame.objective != self._objective:
+            self._objective = frame.objective
+            self._critic = critic = OBJECTIVES.get(frame.objective).has_critic_w1_estimate
+            self.estimate.setVisible(critic)
             self.outputs_legend.removeItem(self.estimate)
-            if wgan:
+            if critic:
                 self.outputs_legend.addItem(self.estimate, "critic estimate E D(x) − E D(G(z))")
-            self.outputs.setTitle("Critic outputs" if wgan else "Discriminator outputs")
+            self.outputs.setTitle("Critic outputs" if critic else "Discriminator outputs")
         key = (len(frame.history), frame.segment_start)
         if key == self._n:
             return
@@ -59,7 +61,7 @@ class LossPanel(pg.GraphicsLayoutWidget):
         self.d_loss.setData(steps, frame.segment_column("d_loss"))
         self.d_real.setData(steps, frame.segment_column("d_real"))
         self.d_fake.setData(steps, frame.segment_column("d_fake"))
-        if self._family == "wgan":
+        if self._critic:
             self.estimate.setData(steps, frame.segment_column("critic_estimate"))
         if not len(steps):  # no old x-range left behind on an empty plot
             for plot in (self.losses, self.outputs):

@@ -10,11 +10,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from ganviz.core.frames import Frame
+from ganviz.core.objectives import OBJECTIVES
 from ganviz.core.theory import game_value, js_estimate
 from ganviz.ui import style
-
-GAME_OBJECTIVES = ("minimax", "nonsaturating")  # D's loss is the BCE, so V(D, G) = −loss
-
 
 ROW_UNBOUNDED = 16_777_215  # QWIDGETSIZE_MAX: the default maximum of a layout row
 TITLE_SIZE = "10pt"  # the dock is narrow: a plot title's width is the layout's minimum width
@@ -69,7 +67,7 @@ class TheoryPanel(pg.GraphicsLayoutWidget):
             p.setMenuEnabled(False)
         # what is hidden for this objective, and why (a plot whose quantity does not apply takes no room)
         self.note = self.addLabel("", row=7, col=0, size="8pt", color=(90, 90, 90), justify="left")
-        self._objective: tuple[str, str] | None = None
+        self._objective: str | None = None
 
     def _show(self, plot: pg.PlotItem, legend: pg.LegendItem, plot_row: int, visible: bool) -> None:
         grid = self.ci.layout
@@ -80,26 +78,31 @@ class TheoryPanel(pg.GraphicsLayoutWidget):
             item.setMaximumHeight(tallest if visible else 0)
             grid.setRowMaximumHeight(row, tallest if visible else 0)
 
-    def _apply_objective(self, objective: str, family: str) -> None:
-        game, critic = objective in GAME_OBJECTIVES, family == "wgan"
+    def _apply_objective(self, objective: str) -> None:
+        obj = OBJECTIVES.get(objective)  # which quantities apply is the objective's own fact
+        game, critic = obj.has_game_value, obj.has_critic_w1_estimate
         self._show(self.game, self.game_legend, 0, game)
         self._show(self.w1_plot, self.w1_legend, 2, critic)
+        self.js.setVisible(obj.has_js_estimate)
         hidden = []
         if not game:
-            hidden.append("game value V(D,G): minimax and non-saturating only (their D loss is V's BCE)")
+            users = _with("has_game_value")
+            hidden.append(f"game value V(D,G): {users} only (their D loss is V's BCE)")
         if not critic:
-            hidden.append("critic W1 estimate: WGAN family only (a GAN's D is not a 1-Lipschitz critic)")
+            users = _with("has_critic_w1_estimate")
+            hidden.append(f"critic W1 estimate: {users} only (any other D is not a 1-Lipschitz critic)")
         self.note.setText("<br>".join(f"Not shown: {h}" for h in hidden))
 
     def show_frame(self, frame: Frame, clip: float | None) -> None:
-        if self._objective != (frame.objective, frame.family):
-            self._objective = (frame.objective, frame.family)
-            self._apply_objective(frame.objective, frame.family)
+        if self._objective != frame.objective:
+            self._objective = frame.objective
+            self._apply_objective(frame.objective)
         steps = frame.segment_column("step")  # the current objective's segment only
         if self.game.isVisible() and len(steps):
             v = game_value(frame.segment_column("d_loss"))
             self.value.setData(steps, v)
-            self.js.setData(steps, js_estimate(v))
+            if self.js.isVisible():
+                self.js.setData(steps, js_estimate(v))
             self.ref_label.setPos(float(steps[0]), -2 * math.log(2))
         if self.w1_plot.isVisible():
             self.estimate.setData(steps, frame.segment_column("critic_estimate"))
@@ -120,3 +123,9 @@ class TheoryPanel(pg.GraphicsLayoutWidget):
             line.setVisible(clip is not None)
             if clip is not None:
                 line.setPos(sign * clip)
+
+
+def _with(fact: str) -> str:
+    """The registered objectives for which `fact` holds, as words: "minimax and nonsaturating"."""
+    names = [name for name in OBJECTIVES.names() if getattr(OBJECTIVES.get(name), fact)]
+    return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names) or "no objective"
