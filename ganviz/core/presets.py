@@ -380,16 +380,45 @@ def preset_tooltip(preset: Preset, path: str | Path = RESULTS_FILE) -> str:
     return "\n".join(t for t in (preset.description, preset.summary(rows)) if t)
 
 
+STARTER_DATASETS = ("ring8", "grid25")  # every objective has a preset on each: a file, or one made from its facts
+
+
+def starter_preset(objective: str, dataset: str) -> Preset:
+    """`objective-dataset` made from the objective's own facts (its optimiser defaults), for an objective that
+    has no preset file yet: a new objective reaches the Presets menu with no other file. No claim: one is
+    written into a preset file once it has been measured over seeds (benchmarks/bench_presets.py)."""
+    from ganviz.core.datasets import DATASETS
+    from ganviz.core.objectives import get_objective
+
+    obj = get_objective(objective)
+    return Preset(
+        name=f"{objective}-{dataset}",
+        title=f"{obj.label} on {DATASETS.get(dataset).label}",
+        description=f"{obj.formula}, with its default optimiser settings; no measured claim yet.",
+        config=TrainConfig(dataset=dataset, objective=objective),
+        steps=4000,
+    )
+
+
+def _starters() -> dict[str, tuple[str, str]]:
+    from ganviz.core.objectives import OBJECTIVES
+
+    return {f"{o}-{d}": (o, d) for o in OBJECTIVES.names() for d in STARTER_DATASETS}
+
+
 def preset_names(folder: str | Path | None = None) -> list[str]:
-    """Names of the presets in `folder` (default: the shipped ones), sorted; the files are not read."""
-    folder = Path(folder) if folder is not None else PRESET_DIR
-    return sorted(p.stem for p in folder.glob("*.toml")) if folder.is_dir() else []
+    """Names of the presets in `folder` (default: the shipped ones and, for the shipped ones, each objective's
+    starters that have no file), sorted; the files are not read."""
+    path = Path(folder) if folder is not None else PRESET_DIR
+    names = {p.stem for p in path.glob("*.toml")} if path.is_dir() else set()
+    if folder is None:
+        names |= set(_starters())
+    return sorted(names)
 
 
 def list_presets(folder: str | Path | None = None) -> list[Preset]:
     """Every preset, sorted by name; PresetError at the first bad file."""
-    folder = Path(folder) if folder is not None else PRESET_DIR
-    return [load_preset_file(folder / f"{name}.toml") for name in preset_names(folder)]
+    return [get_preset(name, folder) for name in preset_names(folder)]
 
 
 def get_preset(name: str, folder: str | Path | None = None) -> Preset:
@@ -397,7 +426,10 @@ def get_preset(name: str, folder: str | Path | None = None) -> Preset:
     names = preset_names(folder)
     if name not in names:
         raise PresetError(f"unknown preset {name!r}; choose one of: {', '.join(names) or '(none found)'}")
-    return load_preset_file((Path(folder) if folder is not None else PRESET_DIR) / f"{name}.toml")
+    path = (Path(folder) if folder is not None else PRESET_DIR) / f"{name}.toml"
+    if folder is None and not path.is_file():
+        return starter_preset(*_starters()[name])
+    return load_preset_file(path)
 
 
 def preset_config(name: str, folder: str | Path | None = None) -> TrainConfig:

@@ -26,6 +26,7 @@ from ganviz.core.objectives import (
     OptimDefaults,
 )
 from ganviz.core.objectives import lsgan as lsgan_module
+from ganviz.core.presets import STARTER_DATASETS, get_preset, list_presets
 from ganviz.core.trainer import Trainer
 from ganviz.ui.help_pages import objective_page, with_hats
 
@@ -173,6 +174,13 @@ def test_a_new_objective_states_its_facts_and_reaches_help_theory_and_cli(throwa
     from ganviz.cli.train import train_parser
 
     assert train_parser().parse_args(["--objective", throwaway]).objective == throwaway
+    # the Presets menu: a starter on each starter dataset, made from its facts (no preset file, no claim)
+    for dataset in STARTER_DATASETS:
+        preset = get_preset(f"{throwaway}-{dataset}")
+        assert preset.path is None and not preset.claims and _Throwaway.label in preset.title
+        assert (preset.config.objective, preset.config.dataset) == (throwaway, dataset)
+        assert preset.config.resolved().lr_g == GAN_DEFAULTS.lr_g
+    assert f"{throwaway}-ring8" in [p.name for p in list_presets()]
 
 
 def test_without_the_throwaway_the_cli_refuses_it(capsys):
