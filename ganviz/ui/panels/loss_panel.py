@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 
 from ganviz.core.frames import Frame
 from ganviz.ui import style
+from ganviz.ui.panels.base import PanelDefaults
 
 
 def _curve(plot: pg.PlotItem, colour, legend: pg.LegendItem | None, name: str) -> pg.PlotDataItem:
@@ -18,7 +19,10 @@ def _curve(plot: pg.PlotItem, colour, legend: pg.LegendItem | None, name: str) -
     return item
 
 
-class LossPanel(pg.GraphicsLayoutWidget):
+class LossPanel(PanelDefaults, pg.GraphicsLayoutWidget):
+    name, title, export_name, dock_title = "loss", "Loss panel", "Loss panel", "Losses"
+    fields = ("family", "history", "segment_start", "events")
+
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.losses = self.addPlot(row=0, col=0, title="Losses")
@@ -41,6 +45,7 @@ class LossPanel(pg.GraphicsLayoutWidget):
         self._events: tuple = ()
 
     def show_frame(self, frame: Frame) -> None:
+        self.show_events(frame.events)
         if frame.family != self._family:
             self._family = frame.family
             wgan = frame.family == "wgan"
