@@ -30,10 +30,10 @@ from ganviz.core.snapshots import SnapshotRing
 from ganviz.ui import style
 from ganviz.ui.export import Recorder
 from ganviz.ui.panels import registry
-from ganviz.ui.panels.data_panel import DataPanel
 from ganviz.ui.panels.latent_panel import LatentPanel
 from ganviz.ui.panels.timeline import Timeline
 from ganviz.ui.params_dock import ParamsDock
+from ganviz.ui.run_view import RunView
 from ganviz.ui.window_controls import ControlsMixin
 from ganviz.ui.window_exports import ExportsMixin
 from ganviz.ui.window_latent import LatentMixin
@@ -86,7 +86,8 @@ class MainWindow(MenusMixin, ControlsMixin, SessionsMixin, ExportsMixin, LatentM
         self.builder: FrameBuilder | None = None
         self.worker: FrameWorker | None = None
 
-        self.data_panel = DataPanel()
+        self.run_view = RunView()  # the data view, its quality readout and the selected sample
+        self.data_panel = self.run_view.panel
         self.start_hint = QLabel(
             "Press <b>Space</b> to start training · <b>S</b>: one step · <b>F1</b>: getting started", self.data_panel
         )
@@ -96,7 +97,7 @@ class MainWindow(MenusMixin, ControlsMixin, SessionsMixin, ExportsMixin, LatentM
         self.start_hint.setAttribute(Qt.WA_TransparentForMouseEvents)  # clicks go to the plot beneath
         self._getting_started: QDialog | None = None
         style.keep_layout_width(self.data_panel)
-        self.setCentralWidget(self.data_panel)
+        self.setCentralWidget(self.run_view)
         # every registered panel in a dock of its own (ganviz.ui.panels.registry): the metric docks one above
         # the other on a tall window, tabs on a short one, so that no plot is squeezed below a readable height
         # (see _arrange_metric_docks); the View menu and the export list are built from the same list
@@ -116,8 +117,8 @@ class MainWindow(MenusMixin, ControlsMixin, SessionsMixin, ExportsMixin, LatentM
         self.latent_panel: LatentPanel | None = None
         self._probe_z: np.ndarray | None = None
         self._segment_z: tuple[np.ndarray, np.ndarray] | None = None
-        self._selected: int | None = None
-        self.data_panel.plot.scene().sigMouseClicked.connect(self._on_data_click)
+        self.run_view.selection_changed.connect(self._selection_changed)
+        self.run_view.clear_requested.connect(self.clear_inspection)
         self.drawing = False
         self.drawn = np.zeros((0, 2), np.float32)
         self._draw_rng = np.random.default_rng(0)
@@ -361,8 +362,9 @@ class MainWindow(MenusMixin, ControlsMixin, SessionsMixin, ExportsMixin, LatentM
 
     def _draw(self, frame: Frame, side: bool = True) -> None:
         """Put one frame (live or a stored snapshot) on every panel."""
-        self.data_panel.show_frame(frame)
-        self._show_inspection(frame)
+        self.run_view.show_frame(frame, redraw=True)
+        if self.latent_panel is not None:
+            self.latent_panel.show_selection(self.run_view.inspected)
         if self.latent_panel is not None and self.latent_dock.isVisible():
             self.latent_panel.show_frame(frame)
         if self.trail_length:
