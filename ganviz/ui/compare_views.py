@@ -7,16 +7,10 @@ from collections.abc import Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (
-    QLabel,
-    QVBoxLayout,
-    QWidget,
-)
 
 from ganviz.core.compare import (
     RUN_LETTERS,
     CompareFrames,
-    fmt_metric,
     run_details,
     run_title,
 )
@@ -24,7 +18,7 @@ from ganviz.core.config import TrainConfig
 from ganviz.core.frames import Frame
 from ganviz.core.objectives import get_objective
 from ganviz.ui import style
-from ganviz.ui.panels.data_panel import DataPanel
+from ganviz.ui.run_view import MODES_TIP, W1_TIP, RunView, quality_line  # noqa: F401 (quality_line: re-exported)
 
 # one colour per run, for its title, its setup box and its curves (none is the data view's orange or blue)
 RUN_COLOURS = [(200, 40, 40), (40, 140, 60), (140, 60, 170), (200, 130, 0)]
@@ -32,12 +26,6 @@ RUNS_DOCK_WIDTH = 290  # the Runs panel's width beside the views
 PLOTS_BESIDE_WIDTH = 340  # the shared plots' column, when they stand beside the views
 VIEW_MIN_WIDTH = 345  # a run's view below this (colour bar and axis included) leaves its data area under 200 px
 PLOT_PERIOD_S = 0.25  # the shared plot repaints its axes on each update (~25 ms): 4 updates a second
-MODES_TIP = (
-    "Modes captured: modes with ≥ 1 high-quality sample (within 3σ of a centre);\n"
-    "robust: modes with ≥ 20 such samples, out of the 2,500 fixed-latent samples."
-)
-HQ_TIP = "HQ: share of the 2,500 fixed-latent samples within 3σ of a centre (a perfect generator: 98.9 %)."
-W1_TIP = "Exact W1: earth mover's distance between 500 real and 500 generated samples, measured once a second."
 DATA_KEY = (
     f"<span style='color:rgb{style.REAL}'>●</span> real data &nbsp; "
     f"<span style='color:rgb{style.FAKE}'>●</span> generated G(z) &nbsp; "
@@ -54,61 +42,14 @@ def colour_hex(i: int) -> str:
 # --- views ----------------------------------------------------------------------------------------
 
 
-class RunView(QWidget):
-    """One run: its data view titled with objective and regularisers, its settings and quality numbers."""
-
-    def __init__(self, index: int, config: TrainConfig, parent=None) -> None:
-        super().__init__(parent)
-        self.index, self.config = index, config
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(2, 2, 2, 2)
-        layout.setSpacing(2)
-        self.title = f"{RUN_LETTERS[index]} · {run_title(config)}"
-        self.panel = DataPanel()
-        self.panel.plot.setTitle(self.title, color=colour_hex(index), size="13pt", bold=True)
-        self.panel.ci.removeItem(self.panel.legend)  # small views need the room; the window has one key
-        self.panel.setToolTip(f"Run {RUN_LETTERS[index]}: {get_objective(config.objective).formula}")
-        self.details = QLabel(run_details(config))
-        self.details.setStyleSheet("color: #555")
-        self.details.setToolTip("This run's optimiser settings (the data, seed and networks are shared)")
-        self.numbers = QLabel("step 0")
-        self.numbers.setTextFormat(Qt.RichText)
-        self.numbers.setToolTip("\n".join((MODES_TIP, HQ_TIP, W1_TIP)))
-        for label in (self.details, self.numbers):
-            label.setAlignment(Qt.AlignCenter)
-            label.setWordWrap(True)
-        layout.addWidget(self.panel, 1)
-        layout.addWidget(self.details)
-        layout.addWidget(self.numbers)
-        self.frame: Frame | None = None
-
-    def show_frame(self, frame: Frame, diverged: tuple[int, int, str] | None) -> None:
-        if frame is not self.frame:
-            self.panel.show_frame(frame)
-        self.frame = frame
-        self.numbers.setText(quality_line(frame, diverged))
-
-
-def quality_line(frame: Frame, diverged: tuple[int, int, str] | None = None) -> str:
-    """Step, modes, robust modes, HQ % and W1 of a frame, as rich text (red when the run diverged)."""
-    parts = [f"step <b>{frame.step}</b>"]
-    if frame.modes is not None and frame.centres is not None:
-        k = len(frame.centres)
-        parts += [
-            f"modes <b>{fmt_metric(frame.modes['modes'], '.0f')}</b>/{k}",
-            f"robust <b>{fmt_metric(frame.modes['modes_robust'], '.0f')}</b>/{k}",
-            f"HQ <b>{fmt_metric(100 * frame.modes['hq'], '.1f')} %</b>",
-        ]
-    w1 = frame.quality_column("w1")
-    parts.append(f"W1 <b>{fmt_metric(float(w1[-1]) if len(w1) else None, '.3f')}</b>")
-    text = " · ".join(parts)
-    if diverged is not None:
-        detected, restored, suggestion = diverged
-        text += (
-            f"<br><span style='color:#c00000'>diverged (NaN/Inf) at step {detected}: rolled back to step "
-            f"{restored} and stopped. Try: {suggestion}</span>"
-        )
-    return text
+def run_view(index: int, config: TrainConfig) -> RunView:
+    """Run `index`'s view: titled with its letter, objective and regularisers in its colour, its settings under it."""
+    view = RunView(f"{RUN_LETTERS[index]} · {run_title(config)}", colour_hex(index), run_details(config))
+    view.index, view.config = index, config
+    view.panel.ci.removeItem(view.panel.legend)  # small views need the room; the window has one key
+    view.panel.setToolTip(f"Run {RUN_LETTERS[index]}: {get_objective(config.objective).formula}")
+    view.details.setToolTip("This run's optimiser settings (the data, seed and networks are shared)")
+    return view
 
 
 def status_line(bundle: CompareFrames, running: bool) -> str:

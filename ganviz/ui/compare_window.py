@@ -53,6 +53,7 @@ from ganviz.ui.compare_views import (  # noqa: F401 (colour_hex, quality_line: r
     RunView,
     colour_hex,
     quality_line,
+    run_view,
     status_line,
 )
 from ganviz.ui.stats import frame_rate_stats
@@ -95,6 +96,10 @@ class LockStepWorker(QThread):
 
     def frame_taken(self) -> None:
         self._taken.set()
+
+    def request_frame(self) -> None:
+        """A bundle now, even while paused (a sample was selected: its inspection comes with the next frames)."""
+        self._force.set()
 
     def _next_chunk(self) -> tuple[int, bool]:
         """(steps to take now, whether they come from running rather than single steps)."""
@@ -345,7 +350,10 @@ class CompareWindow(QMainWindow):
         layout = QGridLayout(grid)
         layout.setContentsMargins(0, 0, 0, 0)
         columns = 2 if len(runs) == 4 else len(runs)
-        self.views = [RunView(i, c) for i, c in enumerate(runs)]
+        self.views = [run_view(i, c) for i, c in enumerate(runs)]
+        for i, view in enumerate(self.views):
+            view.selection_changed.connect(lambda index, i=i: self._inspect(i, index))
+            view.clear_requested.connect(view.select_none)
         for i, v in enumerate(self.views):
             layout.addWidget(v, i // columns, i % columns)
         for c in range(columns):
@@ -362,6 +370,14 @@ class CompareWindow(QMainWindow):
         # again once the new views are laid out: until then the main window's layout hands the room the old
         # views had to the Runs panel (seen on a real display: the panel at ~80 % of the width after a restart)
         QTimer.singleShot(0, self._arrange)
+
+    def _inspect(self, run: int, index: int | None) -> None:
+        """Run `run`'s builder computes sample `index` with each frame's weights, on the driver thread (the GUI
+        thread only sets the index, as the main window does with its builder)."""
+        if self.lock is not None and run < len(self.lock.builders):
+            self.lock.builders[run].inspect_index = index
+            if self.worker is not None:
+                self.worker.request_frame()
 
     # --- layout -------------------------------------------------------------------------------
 

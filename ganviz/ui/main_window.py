@@ -29,13 +29,11 @@ from ganviz.core.session import Session
 from ganviz.core.snapshots import SnapshotRing
 from ganviz.ui import style
 from ganviz.ui.export import Recorder
-from ganviz.ui.panels.data_panel import DataPanel
+from ganviz.ui.panels import registry
 from ganviz.ui.panels.latent_panel import LatentPanel
-from ganviz.ui.panels.loss_panel import LossPanel
-from ganviz.ui.panels.quality_panel import ModeBarsPanel, QualityPanel
-from ganviz.ui.panels.theory_panel import TheoryPanel
 from ganviz.ui.panels.timeline import Timeline
 from ganviz.ui.params_dock import ParamsDock
+from ganviz.ui.run_view import RunView
 from ganviz.ui.window_controls import ControlsMixin
 from ganviz.ui.window_exports import ExportsMixin
 from ganviz.ui.window_latent import LatentMixin
@@ -88,7 +86,8 @@ class MainWindow(MenusMixin, ControlsMixin, SessionsMixin, ExportsMixin, LatentM
         self.builder: FrameBuilder | None = None
         self.worker: FrameWorker | None = None
 
-        self.data_panel = DataPanel()
+        self.run_view = RunView()  # the data view, its quality readout and the selected sample
+        self.data_panel = self.run_view.panel
         self.start_hint = QLabel(
             "Press <b>Space</b> to start training · <b>S</b>: one step · <b>F1</b>: getting started", self.data_panel
         )
@@ -97,17 +96,16 @@ class MainWindow(MenusMixin, ControlsMixin, SessionsMixin, ExportsMixin, LatentM
         )
         self.start_hint.setAttribute(Qt.WA_TransparentForMouseEvents)  # clicks go to the plot beneath
         self._getting_started: QDialog | None = None
-        self.loss_panel = LossPanel()
-        self.quality_panel = QualityPanel()
-        self.modes_panel = ModeBarsPanel()
-        for panel in (self.data_panel, self.loss_panel, self.quality_panel, self.modes_panel):
-            style.keep_layout_width(panel)
-        self.setCentralWidget(self.data_panel)
-        # the metric panels in docks of their own: one above the other on a tall window, tabs on a short one,
-        # so that no plot is squeezed below a readable height (see _arrange_metric_docks)
-        self.loss_dock = self._panel_dock("Losses", "loss_dock", self.loss_panel)
-        self.quality_dock = self._panel_dock("Quality", "quality_dock", self.quality_panel)
-        self.modes_dock = self._panel_dock("Per mode", "modes_dock", self.modes_panel)
+        style.keep_layout_width(self.data_panel)
+        self.setCentralWidget(self.run_view)
+        # every registered panel in a dock of its own (ganviz.ui.panels.registry): the metric docks one above
+        # the other on a tall window, tabs on a short one, so that no plot is squeezed below a readable height
+        # (see _arrange_metric_docks); the View menu and the export list are built from the same list
+        self.panel_classes: list[type] = list(registry.PANELS)
+        self.panels: dict[str, QWidget] = {}
+        self.docks: dict[str, QDockWidget] = {}
+        for cls in self.panel_classes:
+            self._panel_dock(cls)
         self._metrics_split: bool | None = None
         self.params = ParamsDock(self.config, self)
         self.addDockWidget(Qt.LeftDockWidgetArea, self.params)
@@ -119,26 +117,14 @@ class MainWindow(MenusMixin, ControlsMixin, SessionsMixin, ExportsMixin, LatentM
         self.latent_panel: LatentPanel | None = None
         self._probe_z: np.ndarray | None = None
         self._segment_z: tuple[np.ndarray, np.ndarray] | None = None
-        self._selected: int | None = None
-        self.data_panel.plot.scene().sigMouseClicked.connect(self._on_data_click)
+        self.run_view.selection_changed.connect(self._selection_changed)
+        self.run_view.clear_requested.connect(self.clear_inspection)
         self.drawing = False
         self.drawn = np.zeros((0, 2), np.float32)
         self._draw_rng = np.random.default_rng(0)
         vb = self.data_panel.plot.getViewBox()
         self._view_drag = vb.mouseDragEvent
         vb.mouseDragEvent = self._data_drag
-
-        self.theory_panel = TheoryPanel()
-        self.theory_dock = QDockWidget("Theory", self)
-        self.theory_dock.setObjectName("theory_dock")
-        style.keep_layout_width(self.theory_panel)
-        self.theory_dock.setWidget(self.theory_panel)
-        self.addDockWidget(Qt.RightDockWidgetArea, self.theory_dock)
-        # a window of its own beside this one (it can be docked back): docked by default it took the data view's
-        # room, and its five plots need a column's full height
-        self.theory_dock.setFloating(True)
-        self.theory_dock.hide()
-        self.theory_dock.visibilityChanged.connect(self._theory_visibility)
 
         self.snapshots = SnapshotRing(SNAPSHOTS)
         self._snapshot_at = -1e9
@@ -227,14 +213,28 @@ class MainWindow(MenusMixin, ControlsMixin, SessionsMixin, ExportsMixin, LatentM
 
     # --- actions ------------------------------------------------------------------------------
 
-    def _panel_dock(self, title: str, name: str, panel: QWidget) -> QDockWidget:
-        dock = QDockWidget(title, self)
-        dock.setObjectName(name)
+    def _panel_dock(self, cls: type) -> QDockWidget:
+        """A registered panel (ganviz.ui.panels.base.FramePanel) in its dock, kept as `<name>_panel` and
+        `<name>_dock` and in `panels` and `docks`."""
+        panel = cls()
+        if hasattr(panel, "ci"):  # a pyqtgraph layout: never narrower than its plots and legends need
+            style.keep_layout_width(panel)
+        dock = QDockWidget(cls.dock_title or cls.title, self)
+        dock.setObjectName(f"{cls.name}_dock")
         dock.setWidget(panel)
-        dock.setTitleBarWidget(QWidget())  # the plots carry their own titles: the room goes to the plots
-        self.addDockWidget(Qt.RightDockWidgetArea, dock)
+        self.addDockWidget(cls.area, dock)
+        if cls.floating:
+            dock.setFloating(True)
+            dock.hide()
+        else:
+            dock.setTitleBarWidget(QWidget())  # the plots carry their own titles: the room goes to the plots
         # a tab brought forward shows the frame on screen at once (paused, no new frame would come)
         dock.visibilityChanged.connect(lambda shown: shown and self._redraw_side_panels())
+        if "critic" in cls.fields:  # the critic's weight statistics are computed only while a panel shows them
+            dock.visibilityChanged.connect(self._theory_visibility)
+        self.panels[cls.name], self.docks[cls.name] = panel, dock
+        setattr(self, f"{cls.name}_panel", panel)
+        setattr(self, f"{cls.name}_dock", dock)
         return dock
 
     def _redraw_side_panels(self) -> None:
@@ -281,10 +281,12 @@ class MainWindow(MenusMixin, ControlsMixin, SessionsMixin, ExportsMixin, LatentM
     def showEvent(self, event) -> None:
         super().showEvent(event)
         self._arrange_metric_docks()
-        if not getattr(self, "_theory_placed", False):
-            self._theory_placed = True  # beside the main window, as tall as it, the first time it is shown
-            top_right = self.frameGeometry().topRight()
-            self.theory_dock.setGeometry(top_right.x() + 4, top_right.y() + 30, 420, max(self.height(), 760))
+        if not getattr(self, "_floating_placed", False):
+            self._floating_placed = True  # beside the main window, as tall as it, the first time it is shown
+            x, y = self.frameGeometry().topRight().toTuple()
+            for cls in self.panel_classes:
+                if cls.floating:
+                    self.docks[cls.name].setGeometry(x + 4, y + 30, 420, max(self.height(), 760))
 
     def _theory_visibility(self, visible: bool) -> None:
         if self.builder is not None:
@@ -360,8 +362,9 @@ class MainWindow(MenusMixin, ControlsMixin, SessionsMixin, ExportsMixin, LatentM
 
     def _draw(self, frame: Frame, side: bool = True) -> None:
         """Put one frame (live or a stored snapshot) on every panel."""
-        self.data_panel.show_frame(frame)
-        self._show_inspection(frame)
+        self.run_view.show_frame(frame, redraw=True)
+        if self.latent_panel is not None:
+            self.latent_panel.show_selection(self.run_view.inspected)
         if self.latent_panel is not None and self.latent_dock.isVisible():
             self.latent_panel.show_frame(frame)
         if self.trail_length:
@@ -369,16 +372,10 @@ class MainWindow(MenusMixin, ControlsMixin, SessionsMixin, ExportsMixin, LatentM
         # curves change slowly but each update repaints their axes (~25 ms): 4 updates a second
         if side:
             self._side_panels_at = time.perf_counter()
-            if self._on_screen(self.loss_dock):
-                self.loss_panel.show_frame(frame)
-                self.loss_panel.show_events(frame.events)
-            if self._on_screen(self.quality_dock):
-                self.quality_panel.show_frame(frame)
-            if self._on_screen(self.modes_dock):
-                self.modes_panel.show_frame(frame)
-            if self.theory_dock.isVisible():
-                clip = self.config.clip if OBJECTIVES.get(frame.objective).clips_weights else None
-                self.theory_panel.show_frame(frame, clip)
+            for name, panel in self.panels.items():
+                if self._on_screen(self.docks[name]):
+                    panel.set_config(self.config)
+                    panel.show_frame(frame)
         n = len(self.snapshots)
         if self.scrubbed is None:
             self.timeline.set_text(f"live · step {frame.step} · {n} snapshots")

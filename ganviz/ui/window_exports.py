@@ -120,6 +120,7 @@ class ExportsMixin:
 
     def set_drawing(self, on: bool) -> None:
         self.drawing = on
+        self.run_view.right_click_clears = not on  # a right drag erases drawn points
         self.data_panel.set_drawn(self.drawn if on else None)  # drawn points show only while drawing
         if on:
             self.statusBar().showMessage(

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from PySide6.QtCore import Qt
 
 from ganviz.core.config import TrainConfig
 from ganviz.core.frames import Frame
-from ganviz.core.latent import generate, latent_range, nearest_point, segment
+from ganviz.core.latent import generate, latent_range, segment
 from ganviz.ui.panels.latent_panel import LatentPanel
 
 TRAIL_STRIDE = 25  # trails follow every 25th of the 2,500 fixed-batch samples
@@ -115,20 +114,14 @@ class LatentMixin:
             self.latent_panel.clear_marks()
         self.select_sample(None)
 
-    def _show_inspection(self, frame: Frame) -> None:
-        """The selected sample as computed for `frame`."""
-        selected = frame.inspection.selected if frame.inspection is not None else None
-        if selected is None or self._selected is None:
-            self.data_panel.set_selected(None)
-            if self.latent_panel is not None:
-                self.latent_panel.show_selection(None)
-            return
-        x0, x1, _, _ = frame.extent
-        norm = float(np.hypot(*selected["grad"]))
-        scale = 0.08 * (x1 - x0) / norm if norm > 0 else 0.0  # the arrow is drawn at 8 % of the view width
-        self.data_panel.set_selected(selected["x"], selected["grad"], scale)
-        if self.latent_panel is not None:
-            self.latent_panel.show_selection(selected)
+    # the run view (ganviz.ui.run_view) owns the selection: clicks, marks and the index; these read it through
+    @property
+    def _selected(self) -> int | None:
+        return self.run_view.selected
+
+    @_selected.setter
+    def _selected(self, index: int | None) -> None:
+        self.run_view.selected = index
 
     def _on_slice(self, latent_slice) -> None:
         if self.builder is not None:
@@ -140,24 +133,13 @@ class LatentMixin:
         self.data_panel.manifold.setVisible(cells > 0)
         self.worker.request_frame()
 
-    def _on_data_click(self, ev) -> None:
-        frame = self.scrubbed or self.frame
-        vb = self.data_panel.plot.getViewBox()
-        if ev.button() == Qt.RightButton and not self.drawing and vb.sceneBoundingRect().contains(ev.scenePos()):
-            self.clear_inspection()
-            return
-        if ev.button() != Qt.LeftButton or frame is None or not vb.sceneBoundingRect().contains(ev.scenePos()):
-            return
-        p = vb.mapSceneToView(ev.scenePos())
-        tolerance = 8 * max(vb.viewPixelSize())  # 8 pixels
-        self.select_sample(nearest_point(frame.fakes, np.array([p.x(), p.y()]), tolerance))
-
     def select_sample(self, index: int | None) -> None:
         """Highlight fixed-batch sample `index` in both views and show its z, G(z), D and ∇ₓ L_G (from the next
         frame, which the worker builds at once)."""
-        self._selected = index
+        self.run_view.select(index)  # a click in the data view comes the same way: to _selection_changed
+
+    def _selection_changed(self, index: int | None) -> None:
         if index is None:
-            self.data_panel.set_selected(None)
             if self.latent_panel is not None:
                 self.latent_panel.show_selection(None)
         if self.builder is not None:
@@ -167,8 +149,4 @@ class LatentMixin:
 
     def selection_info(self) -> dict | None:
         """The selected sample as the frame on screen shows it (None before that frame has arrived)."""
-        frame = self.scrubbed or self.frame
-        if self._selected is None or frame is None or frame.inspection is None:
-            return None
-        selected = frame.inspection.selected
-        return selected if selected is not None and selected["index"] == self._selected else None
+        return self.run_view.selection_info(self.scrubbed or self.frame)

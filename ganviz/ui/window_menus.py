@@ -72,13 +72,7 @@ def _recent(w, menu: QMenu) -> None:
 
 def _export_panels(w, menu: QMenu) -> None:
     export = menu.addMenu("Export panel")
-    for label, panel in (
-        ("Data view", w.data_panel),
-        ("Loss panel", w.loss_panel),
-        ("Quality panel", w.quality_panel),
-        ("Per-mode panel", w.modes_panel),
-        ("Theory panel", w.theory_panel),
-    ):
+    for label, panel in export_list(w):
         w._action(export, f"{label} as PNG or SVG…", lambda _c=False, p=panel, n=label: w._export_panel(p, n))
 
 
@@ -167,13 +161,20 @@ def _layers(w, view: QMenu) -> None:
         )
 
 
-def _metric_docks(w, view: QMenu) -> None:
-    for dock, label in (
-        (w.loss_dock, "Loss panel"),
-        (w.quality_dock, "Quality panel"),
-        (w.modes_dock, "Per-mode panel"),
-    ):
-        w._action(view, label, dock.setVisible, checkable=True, checked=True)
+def export_list(w) -> list[tuple[str, QWidget]]:
+    """File → Export panel: the data view, then every registered panel under its export name."""
+    return [("Data view", w.data_panel)] + [(cls.export_name, w.panels[cls.name]) for cls in w.panel_classes]
+
+
+def _panel_toggles(w, menu: QMenu) -> None:
+    """Show/hide of each registered panel whose `menu` is this one, with its title and shortcut."""
+    for cls in w.panel_classes:
+        if cls.menu == menu.title():
+            act = w.docks[cls.name].toggleViewAction()
+            act.setText(cls.title)
+            if cls.shortcut:
+                act.setShortcut(QKeySequence(cls.shortcut))
+            menu.addAction(act)
 
 
 def _surface(w, view: QMenu) -> None:
@@ -196,7 +197,6 @@ def _side_docks(w, view: QMenu) -> None:
 
 
 def _theory(w, theory: QMenu) -> None:
-    theory.addAction(w.theory_dock.toggleViewAction())
     theory.addSeparator()
     for key, label, shortcut, tip in THEORY_WINDOWS:
         w._action(theory, label, lambda _c=False, k=key: w.show_theory_window(k), shortcut, tip=tip)
@@ -306,7 +306,7 @@ MENUS: list[Item | Separator | Special] = [
         tip="Esc, or a right click in the data view or the latent pad",
     ),
     Separator("&View"),
-    Special("&View", _metric_docks),
+    Special("&View", _panel_toggles),
     Special("&View", _surface),
     Item(
         "&View",
@@ -327,6 +327,7 @@ MENUS: list[Item | Separator | Special] = [
     ),
     Separator("&View"),
     Special("&View", _side_docks),
+    Special("&Theory", _panel_toggles),
     Special("&Theory", _theory),
     Special("&Help", _help_pages),
     Item("&Help", "&Getting started", "show_getting_started", "F1", tip="Each view, what it teaches, the keys"),

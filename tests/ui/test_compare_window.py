@@ -265,3 +265,22 @@ def test_a_two_by_two_grid_in_a_low_window_has_the_plots_beside_it(qtbot, make_c
     w.resize(1600, 1000)
     qtbot.waitUntil(lambda: w.split.orientation() == Qt.Vertical, timeout=10_000)
     assert not w.plot.stacked
+
+
+def test_each_run_is_a_run_view_with_its_own_inspection(qtbot, window):
+    from ganviz.ui.run_view import RunView
+
+    qtbot.waitUntil(lambda: window.bundle is not None, timeout=30_000)
+    assert len(window.views) == len(window.runs) == 2 and all(isinstance(v, RunView) for v in window.views)
+    # run B's sample 7, inspected by run B's builder on the driver thread while paused, drawn in B's view only
+    window.views[1].select(7)
+    qtbot.waitUntil(lambda: window.views[1].selection_info() is not None, timeout=60_000)
+    info, frame = window.views[1].selection_info(), window.views[1].frame
+    assert info["index"] == 7 and frame is window.bundle.frames[1]
+    np.testing.assert_array_equal(info["x"], frame.fakes[7])
+    sx, sy = window.views[1].panel.selected.getData()
+    assert (sx[0], sy[0]) == (frame.fakes[7][0], frame.fakes[7][1])
+    assert window.views[0].selection_info() is None and window.lock.builders[0].inspect_index is None
+    assert len(window.views[0].panel.selected.getData()[0]) == 0
+    window.views[1].select(None)
+    assert window.lock.builders[1].inspect_index is None

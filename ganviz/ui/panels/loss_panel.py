@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from ganviz.core.frames import Frame
 from ganviz.core.objectives import OBJECTIVES
 from ganviz.ui import style
+from ganviz.ui.panels.base import PanelDefaults
 
 
 def _curve(plot: pg.PlotItem, colour, legend: pg.LegendItem | None, name: str) -> pg.PlotDataItem:
@@ -19,7 +20,10 @@ def _curve(plot: pg.PlotItem, colour, legend: pg.LegendItem | None, name: str) -
     return item
 
 
-class LossPanel(pg.GraphicsLayoutWidget):
+class LossPanel(PanelDefaults, pg.GraphicsLayoutWidget):
+    name, title, export_name, dock_title = "loss", "Loss panel", "Loss panel", "Losses"
+    fields = ("objective", "history", "segment_start", "events")
+
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.losses = self.addPlot(row=0, col=0, title="Losses")
@@ -43,6 +47,7 @@ class LossPanel(pg.GraphicsLayoutWidget):
         self._events: tuple = ()
 
     def show_frame(self, frame: Frame) -> None:
+        self.show_events(frame.events)
         if frame.objective != self._objective:
             self._objective = frame.objective
             self._critic = critic = OBJECTIVES.get(frame.objective).has_critic_w1_estimate

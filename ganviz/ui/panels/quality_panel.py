@@ -9,9 +9,13 @@ from PySide6.QtCore import Qt
 
 from ganviz.core.frames import Frame
 from ganviz.ui import style
+from ganviz.ui.panels.base import PanelDefaults
 
 
-class QualityPanel(pg.GraphicsLayoutWidget):
+class QualityPanel(PanelDefaults, pg.GraphicsLayoutWidget):
+    name, title, export_name, dock_title = "quality", "Quality panel", "Quality panel", "Quality"
+    fields = ("dataset", "centres", "quality", "segment_start", "w1_floor")
+
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.modes_plot = self.addPlot(row=0, col=0, title="Modes captured")
@@ -94,8 +98,11 @@ class QualityPanel(pg.GraphicsLayoutWidget):
             self.scores_plot.setTitle(f"Sample quality{scores}")
 
 
-class ModeBarsPanel(pg.GraphicsLayoutWidget):
+class ModeBarsPanel(PanelDefaults, pg.GraphicsLayoutWidget):
     """HQ samples per mode of the frame on screen: a collapsed mode is a missing bar."""
+
+    name, title, export_name, dock_title = "modes", "Per-mode panel", "Per-mode panel", "Per mode"
+    fields = ("dataset", "centres", "mode_counts")
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)

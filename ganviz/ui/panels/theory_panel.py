@@ -9,18 +9,28 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
+from ganviz.core.config import TrainConfig
 from ganviz.core.frames import Frame
 from ganviz.core.objectives import OBJECTIVES
 from ganviz.core.theory import game_value, js_estimate
 from ganviz.ui import style
+from ganviz.ui.panels.base import PanelDefaults
 
 ROW_UNBOUNDED = 16_777_215  # QWIDGETSIZE_MAX: the default maximum of a layout row
 TITLE_SIZE = "10pt"  # the dock is narrow: a plot title's width is the layout's minimum width
+FROM_CONFIG = object()  # show_frame's clip: the weight clip of the config last set, when the objective clips
 
 
-class TheoryPanel(pg.GraphicsLayoutWidget):
+class TheoryPanel(PanelDefaults, pg.GraphicsLayoutWidget):
+    name, title, export_name, menu = "theory", "Theory", "Theory panel", "&Theory"
+    # a window of its own beside the main one (it can be docked back): docked by default it took the data view's
+    # room, and its five plots need a column's full height
+    floating = True
+    fields = ("objective", "history", "segment_start", "quality", "w1_floor", "theory", "critic")
+
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
+        self._clip: float | None = None  # the run's weight clip (set_config)
         self.game = self.addPlot(row=0, col=0)
         self.game.setTitle("Game value V(D,G) and JS (estimates)", size=TITLE_SIZE)
         self.game_legend = game_legend = style.legend_row(self, 1, 1, lines=2)
@@ -93,7 +103,12 @@ class TheoryPanel(pg.GraphicsLayoutWidget):
             hidden.append(f"critic W1 estimate: {users} only (any other D is not a 1-Lipschitz critic)")
         self.note.setText("<br>".join(f"Not shown: {h}" for h in hidden))
 
-    def show_frame(self, frame: Frame, clip: float | None) -> None:
+    def set_config(self, config: TrainConfig) -> None:
+        self._clip = config.clip
+
+    def show_frame(self, frame: Frame, clip: float | None | object = FROM_CONFIG) -> None:
+        if clip is FROM_CONFIG:  # the clip lines only where the objective clips the critic's weights
+            clip = self._clip if OBJECTIVES.get(frame.objective).clips_weights else None
         if self._objective != frame.objective:
             self._objective = frame.objective
             self._apply_objective(frame.objective)
