@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ganviz.core.commands import Command
 from ganviz.core.config import TrainConfig
 from ganviz.core.frames import Frame, FrameBuilder
 from ganviz.core.objectives import OBJECTIVES
@@ -219,9 +220,9 @@ class MainWindow(MenusMixin, ControlsMixin, SessionsMixin, ExportsMixin, LatentM
             self.builder.close()
             self.builder = None
 
-    def send(self, *cmd) -> None:
+    def send(self, cmd: Command) -> None:
         if self.builder is not None:
-            self.builder.send(*cmd)
+            self.builder.send(cmd)
             if self.worker is not None:
                 self.worker.request_frame()
 

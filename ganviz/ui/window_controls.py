@@ -6,6 +6,21 @@ from __future__ import annotations
 import itertools
 import time
 
+from ganviz.core.commands import (
+    Freeze,
+    Pause,
+    SetBatch,
+    SetDataset,
+    SetLearningRates,
+    SetNCritic,
+    SetObjective,
+    SetOptimizer,
+    SetRegularisers,
+    Speed,
+    Start,
+    Step,
+    Together,
+)
 from ganviz.core.frames import Frame
 from ganviz.core.objectives import OBJECTIVES
 from ganviz.ui.stats import LAUNCHED_AT, frame_rate_stats, percentile
@@ -16,12 +31,12 @@ class ControlsMixin:
 
     def start(self) -> None:
         self.running = True
-        self.send("start")
+        self.send(Start())
         self._sync_menus()
 
     def pause(self) -> None:
         self.running = False
-        self.send("pause")
+        self.send(Pause())
         self._sync_menus()
 
     def toggle_running(self) -> None:
@@ -30,10 +45,10 @@ class ControlsMixin:
     def step_once(self) -> None:
         if self.running:
             self.pause()
-        self.send("step", 1)
+        self.send(Step(1))
 
     def set_speed(self, rate: float) -> None:
-        self.send("speed", rate)
+        self.send(Speed(rate))
 
     def set_objective(self, name: str) -> None:
         """Switch the loss live, with that objective's optimiser defaults; the networks are kept."""
@@ -48,20 +63,21 @@ class ControlsMixin:
             n_critic=defaults.n_critic,
         )
         self.send(
-            "together",
-            [
-                ("objective", name),
-                ("optimizer", defaults.optimizer, *defaults.betas),
-                ("lr", defaults.lr_g, defaults.lr_d),
-                ("n_critic", defaults.n_critic),
-            ],
+            Together(
+                (
+                    SetObjective(name),
+                    SetOptimizer(defaults.optimizer, *defaults.betas),
+                    SetLearningRates(defaults.lr_g, defaults.lr_d),
+                    SetNCritic(defaults.n_critic),
+                )
+            )
         )
         self.params.show_config(self.config)
         self._sync_menus()
 
     def set_dataset(self, name: str) -> None:
         self.config = self.config.replace(dataset=name)
-        self.send("dataset", name)
+        self.send(SetDataset(name))
         self._sync_menus()
 
     def set_layer_visible(self, key: str, on: bool) -> None:
@@ -70,7 +86,7 @@ class ControlsMixin:
             self.worker.request_frame()
 
     def freeze(self, player: str, on: bool) -> None:
-        self.send("freeze", player, on)
+        self.send(Freeze(player, on))
         self.statusBar().showMessage(f"{player} {'frozen' if on else 'released'}")
 
     def set_surface_mode(self, mode: str) -> None:
@@ -97,29 +113,31 @@ class ControlsMixin:
         gamma = self.params.r1.value() if on else 0.0
         self.params.r1_enabled = on
         self.config = self.config.replace(r1=gamma)
-        self.send("regularisers", {"r1": gamma})
+        self.send(SetRegularisers({"r1": gamma}))
 
     def _live_change(self, name: str, args: tuple) -> None:
         c = self.config
         if name == "lr":
             g, d = args
             self.config = c.replace(lr_g=g if g is not None else c.lr_g, lr_d=d if d is not None else c.lr_d)
-            self.send("lr", self.config.lr_g, self.config.lr_d)
+            self.send(SetLearningRates(self.config.lr_g, self.config.lr_d))
             return
         if name == "optimizer":
             kind, *betas = args
             b1 = betas[0] if betas and betas[0] is not None else c.beta1
             b2 = betas[1] if len(betas) > 1 and betas[1] is not None else c.beta2
             self.config = c.replace(optimizer=kind, beta1=b1, beta2=b2)
-            self.send("optimizer", kind, b1, b2)
+            self.send(SetOptimizer(kind, b1, b2))
             return
         if name == "n_critic":
             self.config = c.replace(n_critic=args[0])
+            self.send(SetNCritic(args[0]))
         elif name == "batch":
             self.config = c.replace(batch=args[0])
+            self.send(SetBatch(args[0]))
         elif name == "regularisers":
             self.config = c.replace(**args[0])
-        self.send(name, *args)
+            self.send(SetRegularisers(dict(args[0])))
 
     def _rebuild_change(self, changes: dict) -> None:
         if self.confirm(

@@ -7,6 +7,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from ganviz.core.commands import SetCustomPoints
 from ganviz.core.custom_data import CUSTOM, CustomDataError, as_config_points, register_csv
 from ganviz.core.datasets import DATASETS
 from ganviz.core.drawing import brush, erase
@@ -147,7 +148,7 @@ class ExportsMixin:
             return False
         try:
             points = as_config_points(self.drawn)
-            self.send("custom_points", self.drawn.copy(), None)
+            self.send(SetCustomPoints(self.drawn.copy(), None))
         except CustomDataError as e:
             QMessageBox.warning(self, "ganviz", f"Cannot train on the drawn points: {e}")
             return False
