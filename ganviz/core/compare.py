@@ -29,6 +29,7 @@ import torch
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
+from ganviz.core.commands import Step, Stop
 from ganviz.core.config import TrainConfig
 from ganviz.core.frames import Frame, FrameBuilder
 from ganviz.core.objectives import OBJECTIVES, get_objective
@@ -273,7 +274,7 @@ class LockStep:
         now = time.perf_counter()
         for i in self.active if runs is None else runs:
             self._issued_at[i] = now
-            self.builders[i].engine.send("step", n)
+            self.builders[i].engine.send(Step(n))
 
     def wait(self, cancelled: Callable[[], bool] = lambda: False, poll_s: float = 0.002) -> bool:
         """Until every active run has published the chunk's last step (True), or `cancelled()` (False).
@@ -339,7 +340,7 @@ class LockStep:
     def close(self) -> None:
         """End every child: all are told to stop first, so they exit in parallel."""
         for b in self.builders:
-            b.engine.send("stop")
+            b.engine.send(Stop())
         for b in self.builders:
             b.close()
 

@@ -12,8 +12,9 @@ Protocol
   back to an in-memory checkpoint and sends ("diverged", (step detected, step restored, suggestion));
 - per-step loss history goes back through a queue in small chunks (a queue has a feeder thread, so `put`
   never blocks the trainer, unlike a Pipe with messages over ~64 KB);
-- after a command changes its settings the child sends ("config", TrainConfig), so the window always knows
-  the config the published weights train under (a session can be written from them if the child dies);
+- commands are the dataclasses of ganviz.core.commands; after settings commands the child sends
+  ("config", (TrainConfig, n)), n = settings commands applied so far, so the window always knows the config
+  the published weights train under (a session can be written from them if the child dies);
 - an unknown command is answered ("rejected", (name, why)) and ignored: the run goes on; an exception in
   the child (a bad argument included) is sent as ("error", traceback) and ends the child;
 - the child never outlives the window: on Linux the kernel kills it when the thread that started it ends
@@ -41,6 +42,7 @@ import numpy as np
 import torch
 import torch.multiprocessing as mp
 
+from ganviz.core.commands import Command, Explain, Pause, Save, Setting, Speed, Start, Step, Stop, describe
 from ganviz.core.config import TrainConfig
 from ganviz.core.datasets import dataset_code, dataset_from_code
 from ganviz.core.explain import explain_step
@@ -203,7 +205,8 @@ class _ChildLoop:
             self.trainer.load_state_dict(state)
         self.shared, self.commands, self.results = shared, commands, results
         self.watch = _ParentWatch(parent_pid)
-        self.sent_config = self.trainer.config  # the window has this one; changes are sent as ("config", c)
+        self.sent_config = self.trainer.config  # the window has this one; changes are sent as ("config", (c, n))
+        self.settings_handled = self.settings_echoed = 0  # settings commands applied / included in the last echo
         self.tensors = state_tensors(self.trainer)
         self.running = False
         self.pending = 0  # single steps asked for while paused
@@ -214,48 +217,28 @@ class _ChildLoop:
         self.stop = False
         self.guard = DivergenceGuard(self.trainer)
 
-    def handle(self, cmd: tuple) -> None:
-        name, *args = cmd
+    def handle(self, cmd: object) -> None:
         t = self.trainer
-        if name == "start":
+        if isinstance(cmd, Setting):
+            cmd.apply(t)
+            self.settings_handled += 1
+        elif isinstance(cmd, Start):
             self.running = True
-        elif name == "pause":
+        elif isinstance(cmd, Pause):
             self.running = False
-        elif name == "step":
-            self.pending += int(args[0])
-        elif name == "save":  # written here, where the full state lives; the window is told how it went
-            path, history = args
+        elif isinstance(cmd, Step):
+            self.pending += int(cmd.n)
+        elif isinstance(cmd, Save):  # written here, where the full state lives; the window is told how it went
             try:
-                save_session(path, t, history=history)
-                self.results.put(("saved", (path, t.step_count)))
+                save_session(cmd.path, t, history=cmd.history)
+                self.results.put(("saved", (cmd.path, t.step_count)))
             except OSError as e:
-                self.results.put(("save_failed", (path, e.strerror or str(e))))
-        elif name == "stop":
+                self.results.put(("save_failed", (cmd.path, e.strerror or str(e))))
+        elif isinstance(cmd, Stop):
             self.stop = True
-        elif name == "speed":
-            self.max_rate = float(args[0])
-        elif name == "freeze":
-            t.freeze(*args)
-        elif name == "objective":
-            t.set_objective(args[0])
-        elif name == "dataset":
-            t.set_dataset(args[0])
-        elif name == "custom_points":  # (points, spread): drawn data, see ganviz.core.custom_data
-            t.set_custom_points(*args)
-        elif name == "lr":
-            t.set_learning_rates(*args)
-        elif name == "n_critic":
-            t.set_n_critic(int(args[0]))
-        elif name == "batch":
-            t.set_batch(int(args[0]))
-        elif name == "regularisers":
-            t.set_regularisers(**args[0])
-        elif name == "optimizer":
-            t.set_optimizer(*args)
-        elif name == "together":  # several settings applied at once: no publish between them (an objective and
-            for part in args[0]:  # its optimiser defaults; sent one by one, a frame could show half of them)
-                self.handle(part)
-        elif name == "explain":  # slow motion: pause, take one real update apart, send its sub-steps
+        elif isinstance(cmd, Speed):
+            self.max_rate = float(cmd.rate)
+        elif isinstance(cmd, Explain):  # slow motion: pause, take one real update apart, send its sub-steps
             self.running, self.pending = False, 0
             try:
                 explained = explain_step(t)
@@ -265,8 +248,8 @@ class _ChildLoop:
                 self.record()
                 self.check()
                 self.results.put(("explained", explained))
-        else:  # a window newer or older than this child: say so and keep training
-            self.results.put(("rejected", (str(name), "unknown command")))
+        else:  # a window newer or older than this child, or not a command at all: say so and keep training
+            self.results.put(("rejected", (describe(cmd), "unknown command")))
 
     def publish(self) -> None:
         t = self.trainer
@@ -325,9 +308,11 @@ class _ChildLoop:
             self.results.put(("diverged", diverged))
 
     def send_config(self) -> None:
-        if self.trainer.config != self.sent_config:
-            self.sent_config = self.trainer.config
-            self.results.put(("config", self.sent_config))
+        """After settings commands: the config they left, and how many settings commands it includes (the
+        window takes it as its view of the settings only once it has heard of every one it sent)."""
+        if self.trainer.config != self.sent_config or self.settings_handled != self.settings_echoed:
+            self.sent_config, self.settings_echoed = self.trainer.config, self.settings_handled
+            self.results.put(("config", (self.sent_config, self.settings_handled)))
 
     def run(self) -> None:
         """Train and publish until told to stop, or until the window process is gone (then at once)."""
@@ -437,10 +422,19 @@ class TrainerProcess:
         # ("rejected", (command, why)); appended by the polling thread, popped by the window
         self.notices: deque[tuple[str, tuple]] = deque()
         self._pending_saves: dict[str, dict | None] = {}  # asked of the child, not yet answered
+        self.settings_sent = self.settings_echoed = 0  # settings commands sent / included in child_config
 
-    def send(self, *cmd) -> None:
+    def send(self, cmd: Command) -> None:
+        """Queue one command (ganviz.core.commands) for the child; anything else comes back "rejected"."""
         if self.process.is_alive():
+            if isinstance(cmd, Setting):
+                self.settings_sent += 1
             self.commands.put(cmd)
+
+    @property
+    def settings_current(self) -> bool:
+        """The child's last echoed config includes every settings command sent to it."""
+        return self.settings_echoed == self.settings_sent
 
     def save(self, path: str, history: dict | None = None) -> None:
         """Write a session to `path`; the outcome comes as a notice. The child writes it (it holds the
@@ -448,7 +442,7 @@ class TrainerProcess:
         (see `save_published`), and so is one it was asked for but died before answering."""
         if self.process.is_alive():
             self._pending_saves[path] = history
-            self.commands.put(("save", path, history))
+            self.commands.put(Save(path, history))
         else:
             self.notices.append(self.save_published(path, history))
 
@@ -505,7 +499,7 @@ class TrainerProcess:
                 self._divergences.append(payload)
                 self.notices.append((kind, payload))
             elif kind == "config":
-                self.child_config = payload
+                self.child_config, self.settings_echoed = payload
             else:
                 if kind in ("saved", "save_failed"):
                     self._pending_saves.pop(payload[0], None)
@@ -542,7 +536,7 @@ class TrainerProcess:
     def close(self, timeout: float = 1.0) -> None:
         if self.process.is_alive():
             try:
-                self.commands.put(("stop",))
+                self.commands.put(Stop())
             except (OSError, ValueError):
                 pass
             deadline = time.perf_counter() + timeout

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from ganviz.core.commands import Command, SetCustomPoints, SetDataset, SetObjective, Setting, Together
 from ganviz.core.config import TrainConfig
 from ganviz.core.datasets import DATASETS
 from ganviz.core.engine import HISTORY_FIELDS, TrainerProcess
@@ -219,36 +220,30 @@ class FrameBuilder:
     def config(self) -> TrainConfig:
         return self.mirror.config
 
-    def send(self, *cmd) -> None:
-        """Forward a command to the child and mirror live settings locally (for surface kind etc.)."""
-        name, *args = cmd
-        if name == "together":  # mirrored part by part, sent to the child as one
-            for part in args[0]:
-                self._mirror_command(*part)
-        else:
-            self._mirror_command(*cmd)
-        self.engine.send(*cmd)
+    def send(self, cmd: Command) -> None:
+        """Forward a command to the child; a setting is also applied to the mirror (surface kind, dataset, the
+        config frames are drawn under), with the same code the child runs (Setting.apply)."""
+        if isinstance(cmd, Setting):
+            for part in cmd.parts if isinstance(cmd, Together) else (cmd,):
+                self._mirror(part)
+        self.engine.send(cmd)
 
-    def _mirror_command(self, name: str, *args) -> None:
-        if name in ("objective", "dataset", "custom_points"):
-            self._start_segment(name, list(args))
-        if name == "objective":
-            self.mirror.set_objective(args[0])
-        elif name == "dataset":
-            self.mirror.set_dataset(args[0])
-            self._real_for = None
-        elif name == "custom_points":  # (points, spread): drawn data replaces the "custom" dataset
-            self.mirror.set_custom_points(*args)
-            self._real_for, self._surface_key = None, None
+    def _mirror(self, cmd: Setting) -> None:
+        if isinstance(cmd, (SetObjective, SetDataset, SetCustomPoints)):
+            self._start_segment(cmd)
+        cmd.apply(self.mirror)
+        if isinstance(cmd, (SetDataset, SetCustomPoints)):
+            self._real_for, self._surface_key = None, None  # drawn points: same name, new data
 
-    def _start_segment(self, name: str, args: list) -> None:
+    def _start_segment(self, cmd: Setting) -> None:
         """A new objective or dataset: a new, marked segment of the history."""
         step = self.mirror.step_count
-        what = {
-            "objective": lambda: f"objective → {OBJECTIVES.get(args[0]).label}",
-            "dataset": lambda: f"dataset → {DATASETS.get(args[0]).label}",
-            "custom_points": lambda: "dataset → drawn points",
-        }[name]()
+        if isinstance(cmd, SetObjective):
+            what = f"objective → {OBJECTIVES.get(cmd.name).label}"
+        elif isinstance(cmd, SetDataset):
+            what = f"dataset → {DATASETS.get(cmd.name).label}"
+        else:
+            what = "dataset → drawn points"
         self.segment_start = step
         self.events.append((step, "switch", what))
 

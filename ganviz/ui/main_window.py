@@ -22,9 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ganviz.core.commands import Command
 from ganviz.core.config import TrainConfig
 from ganviz.core.frames import Frame, FrameBuilder
 from ganviz.core.objectives import OBJECTIVES
+from ganviz.core.run_model import RunModel
 from ganviz.core.session import Session
 from ganviz.core.snapshots import SnapshotRing
 from ganviz.ui import style
@@ -66,7 +68,8 @@ class MainWindow(MenusMixin, ControlsMixin, SessionsMixin, ExportsMixin, LatentM
         super().__init__()
         self.setWindowTitle("ganviz — watch a GAN learn")
         self.resize(1500, 900)
-        self.config = config.resolved()
+        # the run: its trainer, frame source and settings (the window's config is model.settings.config)
+        self.model = RunModel(config, launch=False)
         # ask before replacing the networks; tests and automation swap this for a stub
         self.confirm: Callable[[str], bool] = self._ask
         # asked before Reset, Open and Quit throw away unsaved steps; tests and automation replace it
@@ -83,7 +86,6 @@ class MainWindow(MenusMixin, ControlsMixin, SessionsMixin, ExportsMixin, LatentM
         self.frame_costs_ms: deque[float] = deque(maxlen=FRAME_LOG)
         self.first_frame_at: float | None = None
         self._side_panels_at = -1e9
-        self.builder: FrameBuilder | None = None
         self.worker: FrameWorker | None = None
 
         self.run_view = RunView()  # the data view, its quality readout and the selected sample
@@ -160,6 +162,7 @@ class MainWindow(MenusMixin, ControlsMixin, SessionsMixin, ExportsMixin, LatentM
         self._encoding_timer.setInterval(100)
         self._encoding_timer.timeout.connect(self._check_encodings)
         self._build_menus()
+        self.model.settings.changed.connect(self._settings_changed)  # the dock and menus follow the settings
         if session is not None:
             self.config = session.config
             self.params.show_config(self.config)
@@ -171,7 +174,7 @@ class MainWindow(MenusMixin, ControlsMixin, SessionsMixin, ExportsMixin, LatentM
     # --- engine -------------------------------------------------------------------------------
 
     def _start_engine(self, config: TrainConfig, state: dict | None = None, history: dict | None = None) -> None:
-        self.builder = FrameBuilder(config, state, history)
+        self.model.reset(config, state, history)
         # the window's own G, for the probe and segment (copied before the worker that writes the mirror starts)
         self._own_g = copy.deepcopy(self.builder.mirror.G).cpu().eval().requires_grad_(False)
         self._trained_step = int(state["step"]) if state else 0
@@ -201,13 +204,35 @@ class MainWindow(MenusMixin, ControlsMixin, SessionsMixin, ExportsMixin, LatentM
             self.worker.frame_ready.disconnect(self._on_frame)
             self.worker.failed.disconnect(self._on_failed)
             self.worker = None
-        if self.builder is not None:
-            self.builder.close()
-            self.builder = None
+        self.model.close()
 
-    def send(self, *cmd) -> None:
+    @property
+    def builder(self) -> FrameBuilder | None:
+        return self.model.builder
+
+    @property
+    def config(self) -> TrainConfig:
+        return self.model.settings.config
+
+    @config.setter
+    def config(self, config: TrainConfig) -> None:
+        self.model.settings.set(config)
+
+    @property
+    def running(self) -> bool:
+        return self.model.running
+
+    @running.setter
+    def running(self, on: bool) -> None:
+        self.model.running = on
+
+    def _settings_changed(self, config: TrainConfig, fields: frozenset) -> None:
+        self.params.show_config(config)
+        self._sync_menus()
+
+    def send(self, cmd: Command) -> None:
         if self.builder is not None:
-            self.builder.send(*cmd)
+            self.model.send(cmd)
             if self.worker is not None:
                 self.worker.request_frame()
 
@@ -338,6 +363,7 @@ class MainWindow(MenusMixin, ControlsMixin, SessionsMixin, ExportsMixin, LatentM
     def _take_frame(self, frame: Frame, t0: float) -> None:
         self.frame = frame
         self._trained_step = frame.step
+        self.model.take_echo()  # the settings become what the trainer reports it applied
         last = self.snapshots[-1].step if self.snapshots else -1
         if frame.step != last and (t0 - self._snapshot_at >= SNAPSHOT_PERIOD_S or not frame.running):
             pinned = self.snapshots.append(frame, pinned=self.scrubbed)

@@ -9,6 +9,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget
 
+from ganviz.core.commands import Explain
 from ganviz.core.explain import ExplainedStep
 from ganviz.ui.panels.slowmo_panel import SlowMotionPanel
 
@@ -89,7 +90,7 @@ class SlowMotion(QObject):
         if self.window.builder is None or not self.active:
             return
         self.waiting = True
-        self.window.send("explain")  # the window's send also asks for the frame that brings the answer
+        self.window.send(Explain())  # the window's send also asks for the frame that brings the answer
         self.window.statusBar().showMessage("Slow motion: taking the next generator update apart…")
 
     def _next_update(self) -> None:

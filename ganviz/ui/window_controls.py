@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import time
 
+from ganviz.core.commands import Freeze, Pause, Speed, Start, Step
 from ganviz.core.frames import Frame
 from ganviz.core.objectives import OBJECTIVES
 from ganviz.ui.stats import LAUNCHED_AT, frame_rate_stats, percentile
@@ -16,12 +17,12 @@ class ControlsMixin:
 
     def start(self) -> None:
         self.running = True
-        self.send("start")
+        self.send(Start())
         self._sync_menus()
 
     def pause(self) -> None:
         self.running = False
-        self.send("pause")
+        self.send(Pause())
         self._sync_menus()
 
     def toggle_running(self) -> None:
@@ -30,39 +31,39 @@ class ControlsMixin:
     def step_once(self) -> None:
         if self.running:
             self.pause()
-        self.send("step", 1)
+        self.send(Step(1))
 
     def set_speed(self, rate: float) -> None:
-        self.send("speed", rate)
+        self.send(Speed(rate))
 
     def set_objective(self, name: str) -> None:
         """Switch the loss live, with that objective's optimiser defaults; the networks are kept."""
-        defaults = OBJECTIVES.get(name).defaults
-        self.config = self.config.replace(
+        d = OBJECTIVES.get(name).defaults
+        self.change_settings(
             objective=name,
-            optimizer=defaults.optimizer,
-            lr_g=defaults.lr_g,
-            lr_d=defaults.lr_d,
-            beta1=defaults.betas[0],
-            beta2=defaults.betas[1],
-            n_critic=defaults.n_critic,
+            optimizer=d.optimizer,
+            lr_g=d.lr_g,
+            lr_d=d.lr_d,
+            beta1=d.betas[0],
+            beta2=d.betas[1],
+            n_critic=d.n_critic,
         )
-        self.send(
-            "together",
-            [
-                ("objective", name),
-                ("optimizer", defaults.optimizer, *defaults.betas),
-                ("lr", defaults.lr_g, defaults.lr_d),
-                ("n_critic", defaults.n_critic),
-            ],
-        )
-        self.params.show_config(self.config)
-        self._sync_menus()
 
     def set_dataset(self, name: str) -> None:
-        self.config = self.config.replace(dataset=name)
-        self.send("dataset", name)
-        self._sync_menus()
+        self.change_settings(dataset=name)
+
+    def change_settings(self, **changes) -> bool:
+        """Live changes through the run model: it updates the settings (the dock and menus follow their signal)
+        and sends the trainer the commands for them. A bad value is reported in the status bar, not applied."""
+        try:
+            self.model.change(**changes)
+        except ValueError as e:  # ConfigError, NeedsReset: one line each
+            self.statusBar().showMessage(f"Not applied: {e}")
+            self.params.show_config(self.config)
+            return False
+        if self.worker is not None:
+            self.worker.request_frame()
+        return True
 
     def set_layer_visible(self, key: str, on: bool) -> None:
         self.data_panel.layer_items()[key].setVisible(on)
@@ -70,7 +71,7 @@ class ControlsMixin:
             self.worker.request_frame()
 
     def freeze(self, player: str, on: bool) -> None:
-        self.send("freeze", player, on)
+        self.send(Freeze(player, on))
         self.statusBar().showMessage(f"{player} {'frozen' if on else 'released'}")
 
     def set_surface_mode(self, mode: str) -> None:
@@ -96,30 +97,21 @@ class ControlsMixin:
     def _toggle_r1(self, on: bool) -> None:
         gamma = self.params.r1.value() if on else 0.0
         self.params.r1_enabled = on
-        self.config = self.config.replace(r1=gamma)
-        self.send("regularisers", {"r1": gamma})
+        self.change_settings(r1=gamma)
 
     def _live_change(self, name: str, args: tuple) -> None:
-        c = self.config
+        """A live field of the dock: (name, args) as ParamsDock.live emits them; None = that part unchanged."""
         if name == "lr":
             g, d = args
-            self.config = c.replace(lr_g=g if g is not None else c.lr_g, lr_d=d if d is not None else c.lr_d)
-            self.send("lr", self.config.lr_g, self.config.lr_d)
-            return
-        if name == "optimizer":
+            self.change_settings(**{k: v for k, v in (("lr_g", g), ("lr_d", d)) if v is not None})
+        elif name == "optimizer":
             kind, *betas = args
-            b1 = betas[0] if betas and betas[0] is not None else c.beta1
-            b2 = betas[1] if len(betas) > 1 and betas[1] is not None else c.beta2
-            self.config = c.replace(optimizer=kind, beta1=b1, beta2=b2)
-            self.send("optimizer", kind, b1, b2)
-            return
-        if name == "n_critic":
-            self.config = c.replace(n_critic=args[0])
-        elif name == "batch":
-            self.config = c.replace(batch=args[0])
+            parts = zip(("beta1", "beta2"), betas, strict=False)
+            self.change_settings(optimizer=kind, **{k: v for k, v in parts if v is not None})
+        elif name in ("n_critic", "batch"):
+            self.change_settings(**{name: args[0]})
         elif name == "regularisers":
-            self.config = c.replace(**args[0])
-        self.send(name, *args)
+            self.change_settings(**args[0])
 
     def _rebuild_change(self, changes: dict) -> None:
         if self.confirm(

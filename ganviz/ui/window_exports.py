@@ -148,12 +148,12 @@ class ExportsMixin:
             return False
         try:
             points = as_config_points(self.drawn)
-            self.send("custom_points", self.drawn.copy(), None)
-        except CustomDataError as e:
+            self.model.change(dataset=CUSTOM, custom_points=points, custom_spread=None)
+        except (CustomDataError, ValueError) as e:  # ConfigError is a ValueError: one line either way
             QMessageBox.warning(self, "ganviz", f"Cannot train on the drawn points: {e}")
             return False
-        self.config = self.config.replace(dataset=CUSTOM, custom_points=points)
-        self._sync_menus()
+        if self.worker is not None:
+            self.worker.request_frame()
         self.statusBar().showMessage(f"Training on {len(self.drawn)} drawn points (networks kept)")
         return True
 

@@ -111,7 +111,7 @@ class SessionsMixin:
                 self.statusBar().showMessage(f"The trainer ignored {command!r}: {why}")
             elif kind == "diverged":
                 detected, restored, suggestion = payload
-                self.running = False
+                self.model.note(kind, payload)  # paused, and the run remembers why
                 self._sync_menus()
                 self.statusBar().showMessage(
                     f"Training diverged at step {detected} (NaN/Inf): paused and rolled back to step {restored}; "

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+from ganviz.core.commands import Step
 from ganviz.core.config import ConfigError, TrainConfig
 from ganviz.core.custom_data import (
     MAX_CSV_BYTES,
@@ -309,7 +310,7 @@ def test_window_trainer_process_resumes_a_csv_session_without_its_file(tmp_path)
     engine = TrainerProcess(session.config, session.state)
     try:
         assert np.array_equal(engine.mirror.dataset.points, pts)
-        engine.send("step", 5)
+        engine.send(Step(5))
         deadline = time.monotonic() + 90  # bounded; a spawn takes a few seconds
         while engine.mirror.step_count < 25 and time.monotonic() < deadline:
             engine.poll()

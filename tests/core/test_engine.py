@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from ganviz.core.commands import SetLearningRates, SetObjective, Step
 from ganviz.core.config import TrainConfig
 from ganviz.core.engine import G_LOSS, SEQ, STEP, SharedState, TrainerProcess, state_tensors
 from ganviz.core.session import load_session
@@ -51,6 +52,7 @@ def published_step(engine: TrainerProcess, step: int) -> bool:
 WINDOW = textwrap.dedent(
     """
     import sys, threading, time
+    from ganviz.core.commands import Start
     from ganviz.core.config import TrainConfig
     from ganviz.core.engine import TrainerProcess
 
@@ -64,7 +66,7 @@ WINDOW = textwrap.dedent(
         else:
             make()
         engine = made[0]
-        engine.send("start")
+        engine.send(Start())
         deadline = time.monotonic() + 120
         while engine.last_seq < 0 or engine.mirror.step_count < 5:  # training, and past its thread's end
             engine.poll()
@@ -132,8 +134,8 @@ def test_trainer_exits_soon_after_its_window_is_killed(tmp_path, child_env, star
 
 
 def test_an_unknown_command_is_rejected_and_training_goes_on(engine):
-    engine.send("no-such-command", 1)
-    engine.send("step", 3)
+    engine.send(("no-such-command", 1))  # an old-style tuple: not a command
+    engine.send(Step(3))
     wait_for(lambda: published_step(engine, 3), what="3 steps after the unknown command")
     assert ("rejected", ("no-such-command", "unknown command")) in engine.notices
     assert engine.alive and engine.error is None
@@ -141,7 +143,7 @@ def test_an_unknown_command_is_rejected_and_training_goes_on(engine):
 
 def test_an_exception_in_the_child_reaches_the_parent(engine):
     wait_for(lambda: engine.poll() or engine.last_seq >= 0, what="the first publish")
-    engine.send("objective", "bogus")  # Trainer.set_objective raises in the child
+    engine.send(SetObjective("bogus"))  # Trainer.set_objective raises in the child
     wait_for(lambda: (engine.poll(), engine.error)[1], what="the error report")
     assert "unknown objective 'bogus'" in engine.error.strip().splitlines()[-1]
     engine.process.join(30)
@@ -168,8 +170,8 @@ def test_close_forces_a_child_that_does_not_stop(engine, monkeypatch):
 
 
 def test_save_after_the_child_was_killed_writes_its_last_published_state(engine, tmp_path):
-    engine.send("lr", 0.0005, None)  # a setting changed while it ran: the session must have it
-    engine.send("step", 7)
+    engine.send(SetLearningRates(0.0005, None))  # a setting changed while it ran: the session must have it
+    engine.send(Step(7))
     wait_for(lambda: published_step(engine, 7), what="7 steps")
     engine.process.kill()
     engine.process.join(30)
@@ -188,7 +190,7 @@ def test_save_after_the_child_was_killed_writes_its_last_published_state(engine,
 
 @pytest.mark.skipif(not hasattr(signal, "SIGSTOP"), reason="needs SIGSTOP")
 def test_a_save_the_child_died_before_answering_is_written_from_the_published_state(engine, tmp_path):
-    engine.send("step", 4)
+    engine.send(Step(4))
     wait_for(lambda: published_step(engine, 4), what="4 steps")
     os.kill(engine.process.pid, signal.SIGSTOP)  # it will never read the save command
     path = str(tmp_path / "pending.gvz")
@@ -201,7 +203,7 @@ def test_a_save_the_child_died_before_answering_is_written_from_the_published_st
 
 
 def test_save_after_the_child_died_in_the_middle_of_a_publish_uses_the_windows_copy(engine, tmp_path):
-    engine.send("step", 3)
+    engine.send(Step(3))
     wait_for(lambda: published_step(engine, 3), what="3 steps")
     engine.process.kill()
     engine.process.join(30)

@@ -8,6 +8,7 @@ import time
 import numpy as np
 import torch
 
+from ganviz.core.commands import SetLearningRates, Start
 from ganviz.core.config import TrainConfig
 from ganviz.core.engine import state_tensors
 from ganviz.core.frames import HISTORY_COLUMNS, FrameBuilder
@@ -66,7 +67,7 @@ def test_engine_pauses_and_rolls_back_a_real_divergence():
     builder = FrameBuilder(config)
     builder.event_notices = True
     try:
-        builder.send("start")
+        builder.send(Start())
         raised = False
         frame = None
         deadline = time.monotonic() + 90  # bounded; typically a few seconds
@@ -74,7 +75,7 @@ def test_engine_pauses_and_rolls_back_a_real_divergence():
             frame = builder.build() or frame
             assert builder.engine.error is None, builder.engine.error
             if not raised and builder.mirror.step_count >= 450:
-                builder.send("lr", 10.0, 10.0)
+                builder.send(SetLearningRates(10.0, 10.0))
                 raised = True
             if frame is not None and any(kind == "diverged" for _, kind, _ in frame.events):
                 break

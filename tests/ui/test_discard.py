@@ -8,6 +8,7 @@ pytest.importorskip("PySide6")
 
 from PySide6.QtCore import QSettings  # noqa: E402
 
+from ganviz.core.commands import Step
 from ganviz.core.config import TrainConfig  # noqa: E402
 from ganviz.ui.main_window import MainWindow  # noqa: E402
 
@@ -35,7 +36,7 @@ def window(qtbot, tmp_path):
 
 
 def trained(qtbot, w, steps: int = 3) -> int:
-    w.send("step", steps)
+    w.send(Step(steps))
     qtbot.waitUntil(lambda: w.frame is not None and w.frame.step >= steps, timeout=120_000)  # slow spawn when busy
     return w.frame.step
 

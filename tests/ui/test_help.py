@@ -10,6 +10,7 @@ pytest.importorskip("PySide6")
 from PySide6.QtGui import QImage, QPainter, QTextDocument  # noqa: E402
 from PySide6.QtWidgets import QTextBrowser  # noqa: E402
 
+from ganviz.core.commands import Step
 from ganviz.core.config import TrainConfig  # noqa: E402
 from ganviz.ui.help_pages import REMEDY_NOTES, VIEWS, objective_page, remedy_page, with_hats  # noqa: E402
 from ganviz.ui.main_window import MainWindow  # noqa: E402
@@ -98,6 +99,6 @@ def test_getting_started_names_every_view_and_the_windows_own_keys(qtbot, window
 def test_the_start_hint_shows_until_training_starts(qtbot, window):
     qtbot.waitUntil(lambda: window.frame is not None, timeout=60_000)
     assert window.start_hint.isVisible() and "Space" in window.start_hint.text()
-    window.send("step", 2)
+    window.send(Step(2))
     qtbot.waitUntil(lambda: window.frame.step >= 2, timeout=120_000)  # a spawned trainer starts slowly when busy
     assert not window.start_hint.isVisible()

@@ -10,6 +10,7 @@ import pytest
 
 pytest.importorskip("PySide6")
 
+from ganviz.core.commands import SetDataset, SetLearningRates, SetObjective
 from ganviz.core.config import TrainConfig  # noqa: E402
 from ganviz.core.frames import HISTORY_COLUMNS, FrameBuilder  # noqa: E402
 from ganviz.ui.main_window import MainWindow  # noqa: E402
@@ -57,13 +58,13 @@ def test_a_switch_starts_a_marked_segment(qtbot):
     builder = FrameBuilder(TrainConfig(hidden=8, layers=1, batch=16, seed=0))
     try:
         builder.mirror.step_count = 40  # as if 40 steps were published
-        builder.send("objective", "wgan-gp")
+        builder.send(SetObjective("wgan-gp"))
         assert builder.segment_start == 40
         assert builder.events[-1] == (40, "switch", "objective → WGAN-GP")
         builder.mirror.step_count = 55
-        builder.send("dataset", "grid25")
+        builder.send(SetDataset("grid25"))
         assert builder.segment_start == 55 and builder.events[-1][1:] == ("switch", "dataset → Grid of 25 Gaussians")
-        builder.send("lr", 1e-3, 1e-3)  # a live setting is not a new segment
+        builder.send(SetLearningRates(1e-3, 1e-3))  # a live setting is not a new segment
         assert builder.segment_start == 55
     finally:
         builder.close()

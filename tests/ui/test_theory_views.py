@@ -8,6 +8,7 @@ import torch
 
 pytest.importorskip("PySide6")
 
+from ganviz.core.commands import Step
 from ganviz.core.config import TrainConfig  # noqa: E402
 from ganviz.core.theory import generator_gradients, gradient_norm_surface  # noqa: E402
 from ganviz.core.trainer import Trainer  # noqa: E402
@@ -62,7 +63,7 @@ def test_freeze_d_keeps_the_critic_and_theory_panel_shows_its_weights(qtbot, win
     window.freeze_actions["D"].trigger()
     d_before = [p.detach().clone() for p in window.builder.mirror.D.parameters()]
     g_before = [p.detach().clone() for p in window.builder.mirror.G.parameters()]
-    window.send("step", 5)
+    window.send(Step(5))
     frame = frame_where(qtbot, window, lambda f: f.step == 6)
     assert all(torch.equal(a, b) for a, b in zip(d_before, window.builder.mirror.D.parameters()))
     assert not all(torch.equal(a, b) for a, b in zip(g_before, window.builder.mirror.G.parameters()))

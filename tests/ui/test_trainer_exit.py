@@ -7,6 +7,7 @@ import pytest
 
 pytest.importorskip("PySide6")
 
+from ganviz.core.commands import SetObjective
 from ganviz.core.config import TrainConfig  # noqa: E402
 from ganviz.core.session import load_session  # noqa: E402
 from ganviz.ui.main_window import MainWindow  # noqa: E402
@@ -50,6 +51,6 @@ def test_unknown_commands_are_ignored_and_child_errors_shown(qtbot, window):
     window.step_once()  # a new frame brings the notice in
     qtbot.waitUntil(lambda: "ignored 'frobnicate'" in status(window), timeout=60_000)
     assert window.builder.engine.alive
-    window.builder.engine.send("objective", "bogus")  # raises inside the child
+    window.builder.engine.send(SetObjective("bogus"))  # raises inside the child
     qtbot.waitUntil(lambda: "Training stopped" in status(window), timeout=60_000)
     assert "unknown objective 'bogus'" in status(window)

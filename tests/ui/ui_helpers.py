@@ -14,6 +14,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction, QImage
 from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox
 
+from ganviz.core.commands import Speed
 from ganviz.core.config import TrainConfig
 
 # small enough for a unit test; each file varies the seed or dataset with TINY.replace(...)
@@ -77,7 +78,7 @@ def round_trip(qtbot, engine, timeout: int = 30_000):
     """Send the child a command that changes nothing and wait until it has published after handling it: proof
     that its loop went round (instead of sleeping a fixed time before checking that nothing moved)."""
     before = published(engine).seq
-    engine.send("speed", 0.0)  # full speed is the default every test runs at
+    engine.send(Speed(0.0))  # full speed is the default every test runs at
     qtbot.waitUntil(lambda: published(engine).seq > before, timeout=timeout)
     return published(engine)
 
