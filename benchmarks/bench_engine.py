@@ -18,6 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
+from ganviz.core.commands import Start  # noqa: E402
 from ganviz.core.config import TrainConfig  # noqa: E402
 from ganviz.core.engine import TrainerProcess  # noqa: E402
 
@@ -45,7 +46,7 @@ def main() -> None:
     config = TrainConfig(objective=args.objective, hidden=args.hidden, layers=args.layers, device="cpu")
     engine = TrainerProcess(config)
     try:
-        engine.send("start")
+        engine.send(Start())
         latest_step(engine, args.warmup)
         rates = []
         for _ in range(args.rounds):
