@@ -101,7 +101,8 @@ def main() -> None:
     wasserstein1(np.zeros((2, 2)), np.ones((2, 2)), 2)  # POT's import is seconds; not a frame cost
 
     t = trained(args.hidden, args.layers)
-    print(f"frame parts, {args.hidden}×{args.layers} net, {args.threads} thread(s), median of {args.repeats}:")
+    net = f"{args.hidden}×{args.layers} net on {t.device}"
+    print(f"frame parts, {net}, {args.threads} thread(s), median of {args.repeats}:")
     for name, ms in parts(t, args.repeats):
         print(f"  {name:42s} {ms:7.2f} ms")
 

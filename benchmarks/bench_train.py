@@ -57,6 +57,7 @@ from ganviz.core.objectives import get_objective  # noqa: E402
 from ganviz.core.trainer import Trainer  # noqa: E402
 
 BATCH = 256  # TrainConfig's default batch, used by both sides
+DEVICE = "cpu"  # --device: both sides train there
 ZDIM = 2
 
 
@@ -78,7 +79,7 @@ def make_trainer(case: Case, threads: int) -> Trainer:
         beta2=case.betas[1],
         n_critic=case.n_critic,
         gp_lambda=case.gp_lambda,
-        device="cpu",
+        device=DEVICE,
         threads=threads,
     )
     return Trainer(config)
@@ -109,6 +110,8 @@ def timed(run: Callable[[int], None], n: int, threads: int) -> tuple[float, floa
     torch.set_num_threads(threads)
     t0, c0 = time.perf_counter(), time.process_time()
     run(n)
+    if DEVICE == "cuda":
+        torch.cuda.synchronize()  # the block's queued kernels are part of it
     return n / (time.perf_counter() - t0), n / (time.process_time() - c0)
 
 
@@ -140,7 +143,7 @@ def bench_case(
     case: Case, threads: int, rounds: int, block_s: float, warm_s: float, optim: str, reuse: bool = False
 ) -> Result:
     trainer = make_trainer(case, threads)
-    plain = PlainLoop(case, BATCH, optim=optim, reuse=reuse)
+    plain = PlainLoop(case, BATCH, optim=optim, reuse=reuse, device=DEVICE)
     assert trainer.config.threads == threads
     assert n_params(trainer.G) == n_params(plain.G) and n_params(trainer.D) == n_params(plain.D)
     run_t, run_p = trainer_runner(trainer), plain.run
@@ -205,13 +208,13 @@ def ganviz_command(case: Case, steps: int, threads: int) -> list[str]:
     cmd += ["--optimizer", "adam", "--lr-g", str(case.lr), "--lr-d", str(case.lr), "--n-critic", str(case.n_critic)]
     if case.objective == "wgan-gp":
         cmd += ["--gp-lambda", str(case.gp_lambda)]
-    return cmd + ["--device", "cpu", "--threads", str(threads), "--steps", str(steps), "--quiet"]
+    return cmd + ["--device", DEVICE, "--threads", str(threads), "--steps", str(steps), "--quiet"]
 
 
 def plain_command(case: Case, steps: int, threads: int, optim: str) -> list[str]:
     script = str(ROOT / "benchmarks" / "plain_gan.py")
     cmd = [sys.executable, script, "--case", case.key, "--steps", str(steps), "--batch", str(BATCH)]
-    return cmd + ["--threads", str(threads), "--optim", optim]
+    return cmd + ["--threads", str(threads), "--optim", optim, "--device", DEVICE]
 
 
 CPU_S: list[float] = []  # CPU seconds (user + system) of each process `wall` ran, in order
@@ -254,7 +257,7 @@ class WholeResult:
 def plain_rate(case: Case, threads: int, optim: str, seconds: float = 1.5) -> float:
     """Steps/s of the plain loop in this process, to size the whole runs."""
     torch.set_num_threads(threads)
-    loop = PlainLoop(case, BATCH, optim=optim)
+    loop = PlainLoop(case, BATCH, optim=optim, device=DEVICE)
     loop.run(3)
     n, t0 = 0, time.perf_counter()
     while time.perf_counter() - t0 < seconds:
@@ -316,7 +319,7 @@ def bench_startup(rounds: int, against: Path | None = None) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    global BATCH  # read by both sides when they build and step
+    global BATCH, DEVICE  # read by both sides when they build and step
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="3 rounds of ~0.7 s blocks instead of 5 of ~2 s")
     parser.add_argument(
@@ -334,6 +337,7 @@ def main(argv: list[str] | None = None) -> int:
         help="torch threads for both sides (default: ganviz's default_threads(hidden))",
     )
     parser.add_argument("--batch", type=int, default=BATCH, help=f"batch size for both sides (default {BATCH})")
+    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="both sides on this device")
     parser.add_argument("--rounds", type=int, default=None, help="timed rounds per side (default 5, quick 3)")
     parser.add_argument(
         "--block-seconds", type=float, default=None, help="approximate length of one timed block (default 2, quick 0.7)"
@@ -355,12 +359,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.batch < 1:
         parser.error(f"--batch must be ≥ 1, got {args.batch}")
-    BATCH = args.batch
+    BATCH, DEVICE = args.batch, args.device
     rounds = args.rounds or (3 if args.quick else 5)
     block_s = args.block_seconds or (0.7 if args.quick else 2.0)
     warm_s = 1.0 if args.quick else 3.0
 
-    print(f"torch {torch.__version__}, cpu_count {os.cpu_count()}, batch {BATCH}, plain Adam: {args.plain_optim}")
+    print(
+        f"torch {torch.__version__}, cpu_count {os.cpu_count()}, batch {BATCH}, plain Adam: {args.plain_optim}, "
+        f"device {DEVICE}" + (f" ({torch.cuda.get_device_name()})" if DEVICE == "cuda" else "")
+    )
     if args.startup:
         bench_startup(rounds, args.against)
         return 0

@@ -15,6 +15,7 @@ The algorithm is ganviz's (Trainer, `update="alt"`):
 - Adam with `fused=True` (the fastest stock optimiser on CPU; `--optim default` for torch's default).
 
     python benchmarks/plain_gan.py --case ns64 --steps 3000          # one whole run, prints steps/s
+    python benchmarks/plain_gan.py --case gp512 --device cuda        # on a GPU (benchmarks/gpu_check.sh)
 """
 
 from __future__ import annotations
@@ -67,22 +68,26 @@ _ANGLES = torch.arange(8) * (2 * math.pi / 8)
 RING8_CENTRES = 2.0 * torch.stack([torch.cos(_ANGLES), torch.sin(_ANGLES)], dim=1)
 
 
-def sample_ring8(n: int) -> torch.Tensor:
-    return RING8_CENTRES[torch.randint(8, (n,))] + 0.02 * torch.randn(n, 2)
+def sample_ring8(n: int, device: torch.device = torch.device("cpu")) -> torch.Tensor:
+    centres = RING8_CENTRES.to(device)  # a no-op on the CPU; 8×2 floats on a GPU
+    return centres[torch.randint(8, (n,), device=device)] + 0.02 * torch.randn(n, 2, device=device)
 
 
-def sample_z(n: int) -> torch.Tensor:
-    return torch.rand(n, ZDIM) * 2.0 - 1.0
+def sample_z(n: int, device: torch.device = torch.device("cpu")) -> torch.Tensor:
+    return torch.rand(n, ZDIM, device=device) * 2.0 - 1.0
 
 
 class PlainLoop:
     """What one would write by hand for this toy GAN, as fast as stock PyTorch goes."""
 
-    def __init__(self, case: Case, batch: int = 256, seed: int = 0, optim: str = "fused", reuse: bool = False):
+    def __init__(
+        self, case: Case, batch: int = 256, seed: int = 0, optim: str = "fused", reuse: bool = False, device="cpu"
+    ):
         torch.manual_seed(seed)
         self.case, self.batch, self.reuse = case, batch, reuse
-        self.G = make_mlp(ZDIM, 2, case.hidden, case.layers)
-        self.D = make_mlp(2, 1, case.hidden, case.layers)
+        self.device = torch.device(device)
+        self.G = make_mlp(ZDIM, 2, case.hidden, case.layers).to(self.device)
+        self.D = make_mlp(2, 1, case.hidden, case.layers).to(self.device)
         kw = {"fused": True} if optim == "fused" else {}
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=case.lr, betas=case.betas, **kw)
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=case.lr, betas=case.betas, **kw)
@@ -93,19 +98,19 @@ class PlainLoop:
     def d_step(self) -> torch.Tensor | None:
         """One D update; with `reuse`, returns the fakes with their graph for the G step."""
         b = self.batch
-        real = sample_ring8(b)
+        real = sample_ring8(b, self.device)
         if self.reuse:
-            fake_graph = self.G(sample_z(b))
+            fake_graph = self.G(sample_z(b, self.device))
             fake = fake_graph.detach()
         else:
             fake_graph = None
             with torch.no_grad():
-                fake = self.G(sample_z(b))
+                fake = self.G(sample_z(b, self.device))
         out = self.D(torch.cat([real, fake]))
         d_real, d_fake = out[:b], out[b:]
         if self.wgan:
             loss = d_fake.mean() - d_real.mean()
-            alpha = torch.rand(b, 1)
+            alpha = torch.rand(b, 1, device=self.device)
             x_hat = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
             (grad,) = torch.autograd.grad(self.D(x_hat).sum(), x_hat, create_graph=True)
             loss = loss + self.case.gp_lambda * ((grad.norm(dim=1) - 1) ** 2).mean()
@@ -118,7 +123,7 @@ class PlainLoop:
 
     def g_step(self, fake: torch.Tensor | None = None) -> None:
         self.D.requires_grad_(False)
-        d_fake = self.D(self.G(sample_z(self.batch)) if fake is None else fake)
+        d_fake = self.D(self.G(sample_z(self.batch, self.device)) if fake is None else fake)
         loss = -d_fake.mean() if self.wgan else nn.functional.softplus(-d_fake).mean()
         self.opt_g.zero_grad()
         loss.backward()
@@ -148,15 +153,18 @@ def main() -> int:
     p.add_argument("--threads", type=int, default=0, help="torch threads (default: ganviz's choice for the width)")
     p.add_argument("--optim", choices=["fused", "default"], default="fused")
     p.add_argument("--reuse", action="store_true", help="G step on the last D step's G(z) (DCGAN tutorial)")
+    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     args = p.parse_args()
     case = CASES[args.case]
     torch.set_num_threads(args.threads or threads_for(case.hidden))
-    loop = PlainLoop(case, args.batch, optim=args.optim, reuse=args.reuse)
+    loop = PlainLoop(case, args.batch, optim=args.optim, reuse=args.reuse, device=args.device)
     t0 = time.perf_counter()
     loop.run(args.steps)
+    if loop.device.type == "cuda":
+        torch.cuda.synchronize()  # the queued kernels are part of the run
     wall = time.perf_counter() - t0
     with torch.no_grad():  # one host read at the end, as a real script would show a result
-        fakes = loop.G(sample_z(2500))
+        fakes = loop.G(sample_z(2500, loop.device))
     print(f"steps={args.steps} wall_s={wall:.3f} steps_per_s={args.steps / wall:.1f} mean={fakes.mean().item():.3f}")
     return 0
 
