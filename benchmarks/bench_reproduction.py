@@ -1,4 +1,4 @@
-"""WGAN-GP against the non-saturating GAN on the 5×5 grid (grid25), the same networks, several seeds.
+"""WGAN-GP, PacGAN and unrolled GAN against the non-saturating GAN on the 5×5 grid and the ring, same networks.
 
 science.md §2.7: the papers report WGAN-GP far ahead of the plain GAN on the grid (GDPP Table 1: WGAN-GP
 24.2 modes / 28.7 % HQ after 25k iterations at batch 512; VEEGAN Table 1: GAN 3.3 modes / 0.5 % HQ). Both
@@ -8,10 +8,16 @@ same number of generator updates, each with its own default optimiser (README: G
 samples: modes (≥ 1 HQ sample: the published count), robust modes (≥ 20 HQ samples, science.md §1.3) and
 HQ (within 3σ). Runs go to parallel worker processes, one torch thread each.
 
+The mode-collapse remedies (science.md §2.2-2.6) run the same way with `--methods`: PacGAN2 (D judges pairs,
+Lin et al. 2018, Table 1: ahead of the GAN by several modes on the grid) and the unrolled GAN (5 unrolled D steps,
+Metz et al. 2017; VEEGAN Table 1: ahead of the GAN), each on the GAN's optimiser; `--remedies` is the issue's
+comparison, GAN / PacGAN2 / unrolled-5 on grid25 and ring8.
+
 Run from the repository root (about 5-8 minutes on 2 cores with the defaults):
 
     python benchmarks/bench_reproduction.py
     python benchmarks/bench_reproduction.py --steps 10000 --seeds 0 1 2 3 4 --workers 8
+    python benchmarks/bench_reproduction.py --remedies                  # GAN vs PacGAN2 vs unrolled-5, 2 datasets
 """
 
 from __future__ import annotations
@@ -29,7 +35,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 from ganviz.core.config import TrainConfig  # noqa: E402
 from ganviz.core.sweep import Job, run_local  # noqa: E402
 
-OBJECTIVES = ("nonsaturating", "wgan-gp")
+# method name -> the settings that make it (on top of the shared networks); the GAN's optimiser unless stated
+METHODS = {
+    "gan": {"objective": "nonsaturating"},
+    "wgan-gp": {"objective": "wgan-gp"},
+    "pacgan2": {"objective": "nonsaturating", "pack": 2},
+    "unrolled5": {"objective": "nonsaturating", "unroll": 5},
+}
 PUBLISHED = {  # science.md §2.7, grid: (modes / 25, HQ)
     "GAN, VEEGAN Table 1": (3.3, 0.005),
     "GAN, PacGAN Table 1 (other protocol)": (17.3, 0.948),
@@ -45,68 +57,87 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--layers", type=int, default=3)
     p.add_argument("--batch", type=int, default=256)
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    p.add_argument("--methods", nargs="+", choices=list(METHODS), default=["gan", "wgan-gp"])
+    p.add_argument("--datasets", nargs="+", choices=["grid25", "ring8"], default=["grid25"])
+    p.add_argument("--remedies", action="store_true", help="= --methods gan pacgan2 unrolled5 --datasets grid25 ring8")
     args = p.parse_args(argv)
+    if args.remedies:
+        args.methods, args.datasets = ["gan", "pacgan2", "unrolled5"], ["grid25", "ring8"]
 
     jobs = []
-    for objective in OBJECTIVES:
-        for seed in args.seeds:
-            config = TrainConfig(
-                dataset="grid25",
-                objective=objective,
-                seed=seed,
-                hidden=args.hidden,
-                layers=args.layers,
-                batch=args.batch,
-                threads=1,
-            )
-            jobs.append(Job(len(jobs), {"objective": objective, "seed": seed}, dict(config.__dict__), args.steps))
-    # the slow WGAN-GP runs first, so that the pool ends with short ones
-    order = sorted(jobs, key=lambda j: j.values["objective"] != "wgan-gp")
+    for dataset in args.datasets:
+        for method in args.methods:
+            for seed in args.seeds:
+                config = TrainConfig(
+                    dataset=dataset,
+                    seed=seed,
+                    hidden=args.hidden,
+                    layers=args.layers,
+                    batch=args.batch,
+                    threads=1,
+                    **METHODS[method],
+                )
+                values = {"dataset": dataset, "method": method, "seed": seed}
+                jobs.append(Job(len(jobs), values, dict(config.__dict__), args.steps))
+    # the slow runs first (critic steps, unrolling), so that the pool ends with short ones
+    order = sorted(jobs, key=lambda j: j.values["method"] not in ("wgan-gp", "unrolled5"))
     print(
-        f"grid25, {args.hidden}×{args.layers} ReLU G and D, batch {args.batch}, {args.steps} generator updates, "
-        f"seeds {args.seeds}, {min(args.workers, len(jobs))} worker processes",
+        f"{', '.join(args.datasets)}; {args.hidden}×{args.layers} ReLU G and D, batch {args.batch}, {args.steps} "
+        f"generator updates, seeds {args.seeds}, {min(args.workers, len(jobs))} worker processes",
         flush=True,
     )
     t0 = time.perf_counter()
 
     def report(job, row, done, total):
-        print(f"  [{done}/{total}] {job.values['objective']} seed {job.values['seed']} done", file=sys.stderr)
+        v = job.values
+        print(f"  [{done}/{total}] {v['dataset']} {v['method']} seed {v['seed']} done", file=sys.stderr)
 
     results = run_local(order, args.workers, report)
     wall = time.perf_counter() - t0
+    for dataset in args.datasets:
+        means = table(dataset, args.methods, [j for j in jobs if j.values["dataset"] == dataset], results)
+        if dataset == "grid25":
+            print("\npublished (science.md §2.7; other networks and schedules):")
+            for label, (modes, hq) in PUBLISHED.items():
+                print(f"  {label:40s} modes {modes:4.1f}/25  HQ {hq:.1%}")
+        if "gan" in means:
+            for method, m in means.items():
+                if method != "gan":
+                    g = means["gan"]
+                    print(
+                        f"{dataset}: {method} − GAN (means): modes {m['modes'] - g['modes']:+.1f}, "
+                        f"robust modes {m['modes_robust'] - g['modes_robust']:+.1f}, HQ {m['hq'] - g['hq']:+.3f}"
+                    )
+    print(f"{len(jobs)} runs in {wall:.0f} s")
+    return 0
 
-    print(f"\n{'objective':14s} {'seed':>4} {'modes':>5} {'robust':>6} {'HQ':>6} {'rKL':>6} {'W1':>7} {'time s':>7}")
+
+def table(dataset: str, methods: list[str], jobs: list, results: dict) -> dict[str, dict[str, float]]:
+    """Print one dataset's runs and each method's means; returns the means by method."""
+    print(f"\n{dataset}")
+    print(f"{'method':14s} {'seed':>4} {'modes':>5} {'robust':>6} {'HQ':>6} {'rKL':>6} {'W1':>7} {'time s':>7}")
     means = {}
-    for objective in OBJECTIVES:
-        rows = [results[j.index] for j in jobs if j.values["objective"] == objective]
-        for job, row in zip([j for j in jobs if j.values["objective"] == objective], rows):
+    for method in methods:
+        mine = [j for j in jobs if j.values["method"] == method]
+        rows = [results[j.index] for j in mine]
+        for job, row in zip(mine, rows):
             if row.get("error"):
-                print(f"{objective:14s} {job.values['seed']:>4} failed: {row['error']}")
+                print(f"{method:14s} {job.values['seed']:>4} failed: {row['error']}")
                 continue
             rkl = row["rkl"] if row["rkl"] is not None and not math.isnan(row["rkl"]) else float("nan")
             print(
-                f"{objective:14s} {job.values['seed']:>4} {row['modes']:>5} {row['modes_robust']:>6} "
+                f"{method:14s} {job.values['seed']:>4} {row['modes']:>5} {row['modes_robust']:>6} "
                 f"{row['hq']:6.3f} {rkl:6.3f} {row['w1']:7.4f} {row['wall_s']:7.1f}"
             )
         ok = [r for r in rows if not r.get("error")]
         if ok:
             m = {k: statistics.fmean(r[k] for r in ok) for k in ("modes", "modes_robust", "hq", "w1")}
-            means[objective] = m
+            means[method] = m
             print(
-                f"{objective:14s} {'mean':>4} {m['modes']:5.1f} {m['modes_robust']:6.1f} {m['hq']:6.3f} "
+                f"{method:14s} {'mean':>4} {m['modes']:5.1f} {m['modes_robust']:6.1f} {m['hq']:6.3f} "
                 f"{'':6} {m['w1']:7.4f}"
             )
-    print("\npublished (science.md §2.7; other networks and schedules):")
-    for label, (modes, hq) in PUBLISHED.items():
-        print(f"  {label:40s} modes {modes:4.1f}/25  HQ {hq:.1%}")
-    if len(means) == 2:
-        gp, ns = means["wgan-gp"], means["nonsaturating"]
-        print(
-            f"\nWGAN-GP − GAN (means): modes {gp['modes'] - ns['modes']:+.1f}, "
-            f"robust modes {gp['modes_robust'] - ns['modes_robust']:+.1f}, HQ {gp['hq'] - ns['hq']:+.3f}"
-        )
-    print(f"{len(jobs)} runs in {wall:.0f} s")
-    return 0
+    return means
 
 
 if __name__ == "__main__":
