@@ -94,7 +94,7 @@ class LossPanel(PanelDefaults, pg.GraphicsLayoutWidget):
             return
         key, step, value, label = focus
         curve = {"d_loss": self.d_loss, "g_loss": self.g_loss}[key]
-        curve.setPen(pg.mkPen(style.G_LOSS if key == "g_loss" else style.D_LOSS, width=3.5))
+        curve.setPen(pg.mkPen(style.G_LOSS if key == "g_loss" else style.D_LOSS, width=2.8))
         self.focus = (key, step, value)
         self._focus_marker.setData([step], [value])
         self._focus_label.setText(label)

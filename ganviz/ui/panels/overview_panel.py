@@ -15,7 +15,7 @@ import math
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen, QPolygonF
-from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QSizePolicy, QToolTip, QWidget
 
 from ganviz.core.config import TrainConfig
 from ganviz.core.frames import GRADNORM_LABELS, Frame
@@ -41,8 +41,8 @@ SURFACE_CELLS = 50  # the surface thumbnail's resolution (the frame's heatmap, e
 DIM = 0.22  # opacity of what is off the highlighted path
 HIGHLIGHT = QColor(230, 150, 0)  # the path's rim and arrows
 TEXT = QColor(40, 40, 40)
-MARGIN_TOP, MARGIN_BOTTOM, GAP = 14, 16, 26  # room for the arc and the title, the labels; between nodes
-NUMBERS_W = 104  # the mean-D readout beside the score thumbnail
+MARGIN_TOP, MARGIN_BOTTOM, GAP = 14, 16, 22  # room for the arc and the title, the labels; between nodes
+NUMBERS_W = 100  # the mean-D readout beside the score thumbnail
 PREFERRED_H = 128
 
 
@@ -106,6 +106,17 @@ class OverviewPanel(PanelDefaults, QWidget):
         self._frame: Frame | None = None
         self._real_key: tuple | None = None
         self._window = None
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        """Docked at the top of a main window, the strip spans the central view only: the top corners go to the
+        side dock areas, which keep their full height (spanning the whole width, it squeezed the loss plots
+        below a readable height on a 700-pixel window)."""
+        super().showEvent(event)
+        dock, window = self.parentWidget(), self.window()
+        if isinstance(dock, QDockWidget) and isinstance(window, QMainWindow) and not dock.isFloating():
+            if window.dockWidgetArea(dock) == Qt.TopDockWidgetArea:
+                window.setCorner(Qt.TopLeftCorner, Qt.LeftDockWidgetArea)
+                window.setCorner(Qt.TopRightCorner, Qt.RightDockWidgetArea)
 
     def sizeHint(self):  # noqa: N802 (Qt's name)
         size = super().sizeHint()
@@ -311,18 +322,12 @@ class OverviewPanel(PanelDefaults, QWidget):
         big.setPointSizeF(self.font().pointSizeF() + 3)
         p.setFont(big)
         p.setPen(TEXT)
-        p.drawText(rect.adjusted(0, 2, 0, -rect.height() / 2 + 4), Qt.AlignHCenter | Qt.AlignBottom, name)
+        p.drawText(rect, Qt.AlignCenter, name)
         small = QFont(self.font())
         small.setPointSizeF(max(7.0, self.font().pointSizeF() - 1.5))
         p.setFont(small)
-        text = self.g_text if name == "G" else self.d_text
-        below = QRectF(rect.x() - GAP / 2, rect.center().y() + 2, rect.width() + GAP, rect.height() / 2)
-        p.drawText(below, Qt.AlignHCenter | Qt.AlignTop, text)
-        p.drawText(
-            QRectF(rect.x() - GAP / 2, rect.bottom() + 2, rect.width() + GAP, 14),
-            Qt.AlignCenter,
-            "generator" if name == "G" else "discriminator",
-        )
+        text = self.g_text if name == "G" else self.d_text  # its layer sizes, under it: the box may be narrow
+        p.drawText(QRectF(rect.x() - GAP / 2, rect.bottom() + 2, rect.width() + GAP, 14), Qt.AlignCenter, text)
 
     def _numbers(self, p: QPainter, rect: QRectF) -> None:
         d_real, d_fake = self.means
