@@ -48,6 +48,9 @@ def test_slow_motion_takes_real_updates_apart_and_gives_training_back(qtbot, win
     action.trigger()  # M again: off, and training goes on as it did before
     assert not slow.active and not slow.dock.isVisible() and window.running
     assert window.overview_panel.path is None and window.loss_panel.focus is None  # highlights cleared
+    window.latent_dock.hide()  # a click on the strip's z brings the latent view back (wired by the panel itself)
+    window.overview_panel.node_clicked.emit("z")
+    assert window.latent_dock.isVisible()
     step = published(window).step
     qtbot.waitUntil(lambda: published(window).step > step + 5, timeout=60_000)
 

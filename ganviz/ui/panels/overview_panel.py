@@ -117,6 +117,8 @@ class OverviewPanel(PanelDefaults, QWidget):
             if window.dockWidgetArea(dock) == Qt.TopDockWidgetArea:
                 window.setCorner(Qt.TopLeftCorner, Qt.LeftDockWidgetArea)
                 window.setCorner(Qt.TopRightCorner, Qt.RightDockWidgetArea)
+            if self._window is None:  # docked in a main window: its clicks bring that window's views forward
+                self.connect_window(window)
 
     def sizeHint(self):  # noqa: N802 (Qt's name)
         size = super().sizeHint()
@@ -192,8 +194,9 @@ class OverviewPanel(PanelDefaults, QWidget):
     def connect_window(self, window) -> None:
         """A click on a node brings its view forward in `window` (the main window): z the latent dock, G and
         D the hyper-parameter dock, x̃, x and the score the data view."""
+        if self._window is None:
+            self.node_clicked.connect(self.reveal)
         self._window = window
-        self.node_clicked.connect(self.reveal)
 
     def reveal(self, name: str) -> None:
         w = self._window
@@ -206,7 +209,8 @@ class OverviewPanel(PanelDefaults, QWidget):
             dock.raise_()
             return
         w.raise_()
-        w.data_panel.setFocus()
+        if getattr(w, "data_panel", None) is not None:
+            w.data_panel.setFocus()
         what = {"fake": "generated samples (blue)", "real": "real samples (orange)", "score": "D's surface"}
         w.statusBar().showMessage(f"Data view: the {what.get(name, name)}", 3000)
 
