@@ -248,6 +248,26 @@ def _substeps(trainer, rounds: list[DRound], g: GRound | None) -> tuple[SubStep,
     return tuple(out)
 
 
+# The model-overview strip's nodes (ganviz.ui.panels.overview_panel) each kind of sub-step runs through
+OVERVIEW_PATHS = {
+    "sample": ("z", "G", "fake", "real"),  # x ~ p_data; z ~ p(z) through G to x̃
+    "d_loss": ("fake", "real", "D", "score"),  # D judges both
+    "d_update": ("D", "score"),  # D's weights step down its loss
+    "g_loss": ("z", "G", "fake", "D", "score"),  # G's loss is D's score of G(z)
+    "g_update": ("z", "G", "fake"),  # G's weights step; the same z lands elsewhere
+}
+
+
+def loss_focus(sub: SubStep) -> tuple[str, float, str] | None:
+    """The loss curve a sub-step computes or steps on ("d_loss" | "g_loss"), that loss's value in this update, and
+    a short label for the loss panel; None for the sampling sub-step (no loss yet)."""
+    if sub.kind == "sample":
+        return None
+    name = "L_D" if sub.kind.startswith("d_") else "L_G"
+    label = f"{sub.name}: {name} = {sub.data.loss:.4g}"
+    return ("d_loss" if name == "L_D" else "g_loss", float(sub.data.loss), label)
+
+
 def explain_step(trainer, grid: int = GRID) -> ExplainedStep:
     """Take one real generator update of `trainer` (alternating updates) and return its sub-steps."""
     c = trainer.config

@@ -10,7 +10,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget
 
 from ganviz.core.commands import Explain
-from ganviz.core.explain import ExplainedStep
+from ganviz.core.explain import OVERVIEW_PATHS, ExplainedStep, loss_focus
 from ganviz.ui.panels.slowmo_panel import SlowMotionPanel
 
 
@@ -41,6 +41,7 @@ class SlowMotion(QObject):
         self.action.toggled.connect(self._toggled)
         self.dock.visibilityChanged.connect(self._dock_visibility)
         self.panel.finished.connect(self._next_update)
+        self.panel.substep_changed.connect(self._follow)
         self.active = False
         self.waiting = False  # an update asked for and not yet back
         self.resume_after = False
@@ -71,6 +72,7 @@ class SlowMotion(QObject):
         self.panel.play(False)
         self._set_checked(False)
         self.dock.hide()
+        self._highlight(None, None)
         if self.resume_after:
             self.window.start()
         self.window.statusBar().showMessage("Slow motion off", 3000)
@@ -83,6 +85,22 @@ class SlowMotion(QObject):
     def _dock_visibility(self, visible: bool) -> None:
         if not visible and self.active and not self.dock.isVisible():  # closed with its title bar's button
             self.stop()
+
+    def _follow(self, index: int) -> None:
+        """The sub-step on screen, also on the model overview strip (its path) and the loss panel (its loss)."""
+        if not self.active or self.explained is None:
+            return
+        sub = self.explained.substeps[index]
+        focus = loss_focus(sub)
+        step = self.explained.step + 1  # the history row of this update: the step count after it
+        self._highlight(OVERVIEW_PATHS[sub.kind], None if focus is None else (focus[0], step, *focus[1:]))
+
+    def _highlight(self, path, focus) -> None:
+        overview, losses = getattr(self.window, "overview_panel", None), getattr(self.window, "loss_panel", None)
+        if overview is not None:
+            overview.highlight(path)
+        if losses is not None:
+            losses.highlight(focus)
 
     # --- updates ------------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ pytest.importorskip("PySide6")
 from PySide6.QtGui import QKeySequence  # noqa: E402
 from ui_helpers import TINY, menu_action, published, round_trip  # noqa: E402
 
-from ganviz.core.explain import explain_step  # noqa: E402
+from ganviz.core.explain import OVERVIEW_PATHS, explain_step  # noqa: E402
 from ganviz.core.trainer import Trainer  # noqa: E402
 
 
@@ -37,6 +37,8 @@ def test_slow_motion_takes_real_updates_apart_and_gives_training_back(qtbot, win
         if hasattr(a, "shape"):
             assert a.shape == b.shape and abs(a - b).max() < 1e-5
     assert slow.panel.index == 0 and window.statusBar().currentMessage().startswith("Slow motion: generator update")
+    # the model overview strip lights the sub-step's path (sampling: z → G → x̃, and x)
+    assert window.overview_dock.isVisible() and window.overview_panel.path == OVERVIEW_PATHS["sample"]
     # the trainer stands one update further, paused
     assert round_trip(qtbot, window.builder.engine).step == first.step + 1
     # played to its end, the next update follows by itself
@@ -45,6 +47,10 @@ def test_slow_motion_takes_real_updates_apart_and_gives_training_back(qtbot, win
     assert window.automation_stats(0.0)["slow_motion"]["substeps"] == len(first.substeps)
     action.trigger()  # M again: off, and training goes on as it did before
     assert not slow.active and not slow.dock.isVisible() and window.running
+    assert window.overview_panel.path is None and window.loss_panel.focus is None  # highlights cleared
+    window.latent_dock.hide()  # a click on the strip's z brings the latent view back (wired by the panel itself)
+    window.overview_panel.node_clicked.emit("z")
+    assert window.latent_dock.isVisible()
     step = published(window).step
     qtbot.waitUntil(lambda: published(window).step > step + 5, timeout=60_000)
 

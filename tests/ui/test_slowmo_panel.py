@@ -85,3 +85,56 @@ def test_play_walks_to_the_end_and_says_so(panel, explained, qtbot):
         panel.play()
     assert seen == [len(explained.substeps) - 2, len(explained.substeps) - 1]
     assert not panel.timer.isActive() and not panel.play_button.isChecked()
+
+
+def test_in_gs_update_the_fakes_glide_along_their_moves(panel, explained):
+    g = explained.g
+    panel.pace.setValue(1.0)
+    panel.show_explained(explained, [s.kind for s in explained.substeps].index("g_update"))
+    anim = panel.move_animation
+    assert anim.state() == anim.State.Running and anim.duration() == 800  # MOVE_SHARE of the 1 s pace
+    anim.pause()
+    for t in (0.25, 0.5):
+        anim.setCurrentTime(int(t * anim.duration()))
+        assert panel.move_fraction == pytest.approx(t)
+        drawn = np.column_stack(panel.moving.getData())
+        np.testing.assert_allclose(drawn, g.fake + np.float32(t) * (g.fake_after - g.fake), rtol=1e-6, atol=1e-7)
+        # strictly between: each moving fake is t of its way, on the segment from old to new
+        lengths = np.hypot(*(g.fake_after - g.fake).T)
+        np.testing.assert_allclose(np.hypot(*(drawn - g.fake).T), t * lengths, rtol=1e-4, atol=1e-6)
+    anim.setCurrentTime(anim.duration())
+    np.testing.assert_allclose(np.column_stack(panel.moving.getData()), g.fake_after, rtol=1e-6, atol=1e-7)
+    panel.step_by(-1)  # another sub-step: no fakes in motion
+    assert anim.state() == anim.State.Stopped and panel.move_fraction is None and _curve_len(panel.moving) == 0
+
+
+def test_the_overview_strip_and_the_loss_panel_follow_the_sub_steps(qtbot, explained):
+    """SlowMotion in a bare window that has the two panels: each sub-step lights its path and its loss."""
+    from PySide6.QtWidgets import QMainWindow
+
+    from ganviz.core.explain import OVERVIEW_PATHS
+    from ganviz.ui.panels.loss_panel import LossPanel
+    from ganviz.ui.panels.overview_panel import OverviewPanel
+    from ganviz.ui.slow_motion import SlowMotion
+
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    window.builder, window.running = None, False  # no trainer: the explained step is handed in below
+    window.overview_panel, window.loss_panel = OverviewPanel(), LossPanel()
+    slow = SlowMotion(window)
+    slow.start()
+    slow.take("explained", explained)
+    slow.panel.play(False)
+    for i, sub in enumerate(explained.substeps):
+        slow.panel.show_explained(explained, i)
+        assert window.overview_panel.path == OVERVIEW_PATHS[sub.kind]
+        focus = window.loss_panel.focus
+        if sub.kind == "sample":
+            assert focus is None and not window.loss_panel._focus_marker.isVisible()
+        else:
+            key = "d_loss" if sub.kind.startswith("d_") else "g_loss"
+            assert focus == (key, explained.step + 1, pytest.approx(sub.data.loss))
+            assert f"= {sub.data.loss:.4g}" in window.loss_panel._focus_label.textItem.toPlainText()
+    slow.stop()
+    assert window.overview_panel.path is None and window.loss_panel.focus is None
+    assert not window.loss_panel._focus_marker.isVisible()

@@ -45,6 +45,14 @@ class LossPanel(PanelDefaults, pg.GraphicsLayoutWidget):
         self._n = -1
         self._markers: list[pg.InfiniteLine] = []
         self._events: tuple = ()
+        # slow motion: the loss the sub-step on screen computes, marked at its update's step
+        self.focus: tuple[str, int, float] | None = None
+        self._focus_marker = pg.ScatterPlotItem(size=13, pen=pg.mkPen(230, 150, 0, width=2.5), brush=None)
+        self._focus_label = pg.TextItem(color=(150, 90, 0), anchor=(1, 1), fill=pg.mkBrush(*style.LEGEND_BRUSH))
+        for item in (self._focus_marker, self._focus_label):
+            item.setZValue(20)
+            item.setVisible(False)
+            self.losses.addItem(item, ignoreBounds=True)
 
     def show_frame(self, frame: Frame) -> None:
         self.show_events(frame.events)
@@ -72,6 +80,27 @@ class LossPanel(PanelDefaults, pg.GraphicsLayoutWidget):
             for plot in (self.losses, self.outputs):
                 plot.setRange(xRange=(0, 1), padding=0)
                 plot.enableAutoRange()
+
+    def highlight(self, focus: tuple[str, int, float, str] | None) -> None:
+        """Slow motion: ring the value of the loss ("d_loss" or "g_loss") the sub-step computes, at its update's
+        `step`, with a label, and draw that curve bold; None (no loss in the sub-step, or slow motion left)
+        clears it."""
+        for curve in (self.g_loss, self.d_loss):
+            curve.setPen(pg.mkPen(style.G_LOSS if curve is self.g_loss else style.D_LOSS, width=1.5))
+        if focus is None:
+            self.focus = None
+            self._focus_marker.setVisible(False)
+            self._focus_label.setVisible(False)
+            return
+        key, step, value, label = focus
+        curve = {"d_loss": self.d_loss, "g_loss": self.g_loss}[key]
+        curve.setPen(pg.mkPen(style.G_LOSS if key == "g_loss" else style.D_LOSS, width=2.8))
+        self.focus = (key, step, value)
+        self._focus_marker.setData([step], [value])
+        self._focus_label.setText(label)
+        self._focus_label.setPos(step, value)
+        self._focus_marker.setVisible(True)
+        self._focus_label.setVisible(True)
 
     def show_events(self, events: tuple) -> None:
         """A labelled vertical line on the loss plot per group of events (diverged, coverage drop, confident

@@ -4,6 +4,7 @@ module (a class following ganviz.ui.panels.base.FramePanel) + one line here."""
 from __future__ import annotations
 
 from ganviz.ui.panels.loss_panel import LossPanel
+from ganviz.ui.panels.overview_panel import OverviewPanel
 from ganviz.ui.panels.quality_panel import ModeBarsPanel, QualityPanel
 from ganviz.ui.panels.theory_panel import TheoryPanel
 
@@ -12,4 +13,5 @@ PANELS: list[type] = [
     QualityPanel,
     ModeBarsPanel,
     TheoryPanel,
+    OverviewPanel,
 ]

@@ -12,7 +12,7 @@ import html
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QRectF, Qt, QTimer, QVariantAnimation, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QDoubleSpinBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -24,6 +24,7 @@ from ganviz.ui.panels.data_panel import DIVERGING, arrow_heads
 PACE_RANGE = (0.3, 3.0)  # seconds per sub-step (issue 16)
 PACE_DEFAULT = 1.25  # GAN Lab's highlight time
 ARROW_SHARE = 0.08  # the longest arrow is this share of the view's width
+MOVE_SHARE = 0.8  # in G's update the fakes glide to their new places in this share of the sub-step's time
 
 
 def _html(text: str) -> str:
@@ -63,8 +64,17 @@ class SlowMotionPanel(QWidget):
         self.heads = pg.PlotCurveItem(pen=pg.mkPen(20, 20, 20, 200, width=1.5), connect="pairs")
         for item in (self.boundary_before, self.boundary_after, self.moves, self.real, self.fake):
             self.plot.addItem(item)
-        for item in (self.fake_after, self.arrows, self.heads):
+        self.moving = pg.ScatterPlotItem(size=6, pen=style.RIM, brush=pg.mkBrush(*style.FAKE, 230))
+        for item in (self.fake_after, self.arrows, self.heads, self.moving):
             self.plot.addItem(item)
+        # G's update: each fake moves along its line from where it was to where the new G puts it
+        self.move_animation = QVariantAnimation(self)
+        self.move_animation.setStartValue(0.0)
+        self.move_animation.setEndValue(1.0)
+        self.move_animation.valueChanged.connect(self._move_fakes)
+        self.move_fraction: float | None = None  # where the moving fakes are drawn, 0 (old) … 1 (new); None: none
+        self._move_from: np.ndarray | None = None
+        self._move_by: np.ndarray | None = None
 
         self.title = QLabel()
         self.text = QLabel()
@@ -149,7 +159,9 @@ class SlowMotionPanel(QWidget):
         sub = explained.substeps[index]
         self.title.setText(f"<b>Step {explained.step + 1}, sub-step {index + 1} of {len(explained.substeps)}</b>")
         self.plot.setTitle(sub.name)
-        for item in (self.real, self.fake, self.fake_after, self.moves, self.arrows, self.heads):
+        self.move_animation.stop()
+        self._move_from = self._move_by = self.move_fraction = None
+        for item in (self.real, self.fake, self.fake_after, self.moves, self.arrows, self.heads, self.moving):
             item.setData([], [])
         self.boundary_before.setData([], [])
         self.boundary_after.setData([], [])
@@ -194,8 +206,19 @@ class SlowMotionPanel(QWidget):
             self.moves.setData(pairs[:, 0], pairs[:, 1])
             self.fake.setData(pos=g.fake, brush=pg.mkBrush(*style.FAKE, 90))
             self.fake_after.setData(pos=g.fake_after)
+            self._move_from, self._move_by = g.fake, g.fake_after - g.fake  # computed once; a frame interpolates
+            self._move_fakes(0.0)
+            self.move_animation.setDuration(max(1, int(self.pace.value() * 1000 * MOVE_SHARE)))
+            self.move_animation.start()
         else:
             self.fake.setData(pos=g.fake, brush=pg.mkBrush(*style.FAKE, 220))
+
+    def _move_fakes(self, t) -> None:
+        """The fakes a share `t` of the way along their moves (linear)."""
+        if self._move_from is None:
+            return
+        self.move_fraction = float(t)
+        self.moving.setData(pos=self._move_from + np.float32(t) * self._move_by)
 
     def _surface(self, values: np.ndarray, level: float) -> None:
         x0, x1, y0, y1 = self.explained.extent

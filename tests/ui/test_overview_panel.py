@@ -1,0 +1,125 @@
+"""The model overview strip (issue 16): a registered panel whose thumbnails are the frame's own arrays, whose nodes
+answer clicks with their name, and whose slow-motion highlight brightens one path and dims the rest."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+pytest.importorskip("PySide6")
+from panel_frames import make_frame  # noqa: E402
+from PySide6.QtCore import QPoint, Qt  # noqa: E402
+
+from ganviz.core.config import TrainConfig  # noqa: E402
+from ganviz.core.explain import OVERVIEW_PATHS  # noqa: E402
+from ganviz.ui.panels import registry  # noqa: E402
+from ganviz.ui.panels.base import FramePanel, protocol_problems  # noqa: E402
+from ganviz.ui.panels.overview_panel import DIM, NODES, THUMB_POINTS, OverviewPanel, subsample  # noqa: E402
+
+
+def _frame(seed: int = 0):
+    rng = np.random.default_rng(seed)
+    xs = np.linspace(-3, 3, 100, dtype=np.float32)
+    surface = np.tanh(xs[None, :] + 0.5 * xs[:, None])
+    f = make_frame(surface, (-1.0, 1.0), fakes=rng.normal(size=(2500, 2)), real=rng.normal(size=(2500, 2)))
+    history = np.zeros((3, 9))
+    history[:, 0] = [1, 2, 3]
+    history[:, 4], history[:, 5] = [0.5, 0.6, 0.7], [0.4, 0.3, 0.2]  # d_real, d_fake
+    return dataclasses.replace(
+        f,
+        pad_points=rng.uniform(-1, 1, (2500, 2)).astype(np.float32),
+        pad_class=np.zeros(2500, np.int16),
+        history=history,
+    )
+
+
+@pytest.fixture
+def panel(qtbot):
+    p = OverviewPanel()
+    qtbot.addWidget(p)
+    p.set_config(TrainConfig(hidden=16, layers=2))
+    p.resize(1000, 128)
+    p.show()
+    qtbot.waitExposed(p)
+    return p
+
+
+def test_it_is_a_registered_panel_in_a_top_dock_with_a_free_shortcut():
+    assert OverviewPanel in registry.PANELS
+    assert protocol_problems(OverviewPanel) == []
+    assert OverviewPanel.area == Qt.TopDockWidgetArea and not OverviewPanel.floating
+    taken = {c.shortcut for c in registry.PANELS if c is not OverviewPanel}
+    assert OverviewPanel.shortcut and OverviewPanel.shortcut not in taken | {"M", "A", "C", "S", "P"}
+    for kind, path in OVERVIEW_PATHS.items():  # every sub-step's path is made of the strip's nodes
+        assert set(path) <= set(NODES), kind
+
+
+def test_thumbnails_show_the_frames_arrays(panel):
+    assert isinstance(panel, FramePanel)
+    frame = _frame()
+    panel.show_frame(frame)
+    stride = int(np.ceil(2500 / THUMB_POINTS))
+    np.testing.assert_array_equal(panel.thumb_points["fake"], frame.fakes[::stride])
+    np.testing.assert_array_equal(panel.thumb_points["real"], frame.real[::stride])
+    np.testing.assert_array_equal(panel.thumb_points["z"], frame.pad_points[::stride])
+    assert len(panel.thumb_points["fake"]) <= THUMB_POINTS
+    assert panel.means == pytest.approx((0.7, 0.2))  # the last step's mean D on real and fake
+    # the fakes' thumbnail is painted where the dots are: the pixel of a fake is blue, of an empty spot white
+    buf = panel._buffers["fake"]
+    assert (buf[..., 2] > buf[..., 0]).sum() > 50  # blue dots
+    moved = dataclasses.replace(frame, fakes=frame.fakes + 100.0)  # every fake off the thumbnail
+    panel.show_frame(moved)
+    assert (buf == 255).all()
+    np.testing.assert_array_equal(panel.thumb_points["fake"], subsample(moved.fakes))
+
+
+def test_a_click_on_a_node_emits_its_name(panel, qtbot):
+    panel.show_frame(_frame())
+    for name in NODES:
+        centre = panel.rects[name].center().toPoint()
+        with qtbot.waitSignal(panel.node_clicked, timeout=2000) as blocker:
+            qtbot.mouseClick(panel, Qt.LeftButton, pos=centre)
+        assert blocker.args == [name]
+    with qtbot.assertNotEmitted(panel.node_clicked):
+        qtbot.mouseClick(panel, Qt.LeftButton, pos=panel.rect().bottomRight() - panel.rect().center() / 50)
+
+
+def test_highlight_dims_what_is_off_the_path(panel):
+    panel.show_frame(_frame())
+    panel.highlight(("real", "D", "score"))
+    assert [panel.node_opacity(n) for n in NODES] == [DIM, DIM, DIM, 1.0, 1.0, 1.0]
+    assert panel.edge_lit("real", "D") and panel.edge_lit("D", "score") and not panel.edge_lit("fake", "D")
+    dimmed = panel.grab().toImage()
+    panel.highlight(None)
+    assert all(panel.node_opacity(n) == 1.0 for n in NODES) and not panel.edge_lit("D", "score")
+    plain = panel.grab().toImage()
+    g, d = panel.rects["G"], panel.rects["D"]
+    in_g, in_d = QPoint(int(g.left()) + 5, int(g.center().y())), QPoint(int(d.left()) + 5, int(d.center().y()))
+    assert dimmed.pixelColor(in_g).lightness() > plain.pixelColor(in_g).lightness()  # G faded towards white
+    assert dimmed.pixelColor(in_d) == plain.pixelColor(in_d)  # D, on the path, as it was
+    with pytest.raises(ValueError, match="unknown overview nodes"):
+        panel.highlight(("x",))
+
+
+def test_reveal_brings_the_matching_view_forward(panel):
+    shown = []
+
+    class Dock:
+        def __init__(self, name):
+            self.name = name
+
+        def show(self):
+            shown.append(self.name)
+
+        def raise_(self):
+            pass
+
+    class Window:
+        latent_dock, params = Dock("latent"), Dock("params")
+
+    panel.connect_window(Window())
+    panel.node_clicked.emit("z")
+    panel.node_clicked.emit("D")
+    assert shown == ["latent", "params"]
