@@ -27,6 +27,7 @@ NODES = ("z", "G", "fake", "real", "D", "score")
 EDGES = (("z", "G"), ("G", "fake"), ("fake", "D"), ("real", "D"), ("D", "score"))
 THUMBS = ("z", "fake", "real", "score")  # the others are boxes
 LABELS = {"z": "z ~ p(z)", "fake": "x̃ = G(z)", "real": "x ~ p_data", "score": "D(x) surface"}
+SHORT_LABELS = {"z ~ p(z)": "z", "z slice": "z", "x̃ = G(z)": "x̃", "x ~ p_data": "x", "D(x) surface": "D(x)"}
 TIPS = {
     "z": "The fixed latent batch (its first two coordinates), coloured by where G sends each z — click: latent view",
     "G": "The generator network — click: its hyper-parameters",
@@ -44,6 +45,15 @@ TEXT = QColor(40, 40, 40)
 MARGIN_TOP, MARGIN_BOTTOM, GAP = 14, 16, 22  # room for the arc and the title, the labels; between nodes
 NUMBERS_W = 100  # the mean-D readout beside the score thumbnail
 PREFERRED_H = 128
+
+
+def fitted(p: QPainter, text: str, width: float) -> str:
+    """`text` if it fits `width` pixels in the painter's font, else its short form (z, x̃, x, D(x)), elided if need
+    be: on a narrow strip the long labels ran into each other."""
+    metrics = p.fontMetrics()
+    if metrics.horizontalAdvance(text) <= width:
+        return text
+    return metrics.elidedText(SHORT_LABELS.get(text, text), Qt.ElideRight, int(width))
 
 
 def subsample(points: np.ndarray, n: int = THUMB_POINTS) -> np.ndarray:
@@ -187,7 +197,8 @@ class OverviewPanel(PanelDefaults, QWidget):
             if name is None:
                 QToolTip.hideText()
             else:
-                QToolTip.showText(event.globalPos(), TIPS[name], self)
+                sizes = {"G": self.g_text, "D": self.d_text}.get(name)  # under the box only where it fits
+                QToolTip.showText(event.globalPos(), TIPS[name] + (f" (layers {sizes})" if sizes else ""), self)
             return True
         return super().event(event)
 
@@ -308,7 +319,7 @@ class OverviewPanel(PanelDefaults, QWidget):
                 p.setBrush(Qt.NoBrush)
                 p.drawRect(rect)
                 p.setPen(TEXT)
-                label = self.z_label if name == "z" else LABELS[name]
+                label = fitted(p, self.z_label if name == "z" else LABELS[name], rect.width() + GAP - 2)
                 p.drawText(QRectF(rect.x() - GAP / 2, rect.bottom() + 1, rect.width() + GAP, 14), Qt.AlignCenter, label)
             else:
                 self._box(p, name, rect, lit)
@@ -331,6 +342,7 @@ class OverviewPanel(PanelDefaults, QWidget):
         small.setPointSizeF(max(7.0, self.font().pointSizeF() - 1.5))
         p.setFont(small)
         text = self.g_text if name == "G" else self.d_text  # its layer sizes, under it: the box may be narrow
+        text = text if p.fontMetrics().horizontalAdvance(text) <= rect.width() + GAP - 2 else ""  # (in the tooltip)
         p.drawText(QRectF(rect.x() - GAP / 2, rect.bottom() + 2, rect.width() + GAP, 14), Qt.AlignCenter, text)
 
     def _numbers(self, p: QPainter, rect: QRectF) -> None:
