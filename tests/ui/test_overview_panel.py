@@ -123,3 +123,24 @@ def test_reveal_brings_the_matching_view_forward(panel):
     panel.node_clicked.emit("z")
     panel.node_clicked.emit("D")
     assert shown == ["latent", "params"]
+
+
+def test_labels_fit_their_node_on_a_narrow_strip(qtbot):
+    """At 1024×700 the strip is ~330 px wide: the long labels ran into each other. Each label now fits its
+    node's width, in its short form where the long one does not."""
+    from PySide6.QtGui import QImage, QPainter
+
+    from ganviz.ui.panels.overview_panel import LABELS, fitted
+
+    image = QImage(10, 10, QImage.Format_RGBA8888)
+    p = QPainter(image)
+    try:
+        metrics = p.fontMetrics()
+        for long in LABELS.values():
+            wide = metrics.horizontalAdvance(long) + 4
+            assert fitted(p, long, wide) == long
+            narrow = fitted(p, long, 40)
+            assert metrics.horizontalAdvance(narrow) <= 40 and narrow != long
+        assert fitted(p, LABELS["fake"], 40) == "x̃" and fitted(p, LABELS["score"], 40) == "D(x)"
+    finally:
+        p.end()
