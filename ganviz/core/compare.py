@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import math
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from ganviz.core.commands import Step, Stop
 from ganviz.core.config import TrainConfig
 from ganviz.core.frames import Frame, FrameBuilder
 from ganviz.core.objectives import OBJECTIVES, get_objective
+from ganviz.core.run_model import RunModel
 from ganviz.core.trainer import Trainer
 
 MIN_RUNS, MAX_RUNS = 2, 4
@@ -213,28 +215,33 @@ class ChunkSizer:
 
 
 class LockStep:
-    """The runs of one comparison, one trainer process each. Build in any thread, then use from one thread
-    only (FrameBuilder is not thread-safe); `close()` ends every child.
+    """The runs of one comparison, one RunModel (trainer process) each. Build in any thread, then drive from
+    one thread only (FrameBuilder is not thread-safe); `start`, `pause` and `step` may come from another (the
+    window's); `close()` ends every child.
 
     A chunk is `issue(n)`, then `wait()`; `advance(n)` does both. `frames(then=n)` issues the next chunk to
     each run right after building that run's frame, so runs train while the others' frames are built (the
-    slowest run first): a frame is always built while its run is paused at the common step."""
+    slowest run first): a frame is always built while its run is paused at the common step. `next_frame` is
+    one round of that for the window's frame worker (FrameSource): chunks of `sizer.k` steps while the runs
+    are started, only the single steps asked for while paused."""
 
-    def __init__(self, runs: Sequence[TrainConfig], builder: Callable[..., FrameBuilder] = FrameBuilder) -> None:
+    def __init__(
+        self, runs: Sequence[TrainConfig], model: Callable[..., RunModel] = RunModel, sizer: ChunkSizer | None = None
+    ) -> None:
         check_count(len(runs))
         self.configs = [r.resolved() for r in runs]
-        self.builders: list[FrameBuilder] = []
+        self.models: list[RunModel] = []
         try:
             for c in self.configs:
-                self.builders.append(builder(c, initial_state(c)))
+                self.models.append(model(c, initial_state(c), paced=True))
         except BaseException:
             self.close()
             raise
         n = len(runs)
+        self.sizer = sizer or ChunkSizer()
         self.step = 0  # the common step every active run has reached
         self.target = 0  # the step the chunk in flight ends at (== step: none in flight)
         self.steps = [0] * n  # as last published by each child
-        self.diverged: list[tuple[int, int, str] | None] = [None] * n
         self.chunk_s = 0.0  # how long the last chunk took, issue to the slowest run's end
         self._issued_at = [0.0] * n
         self._slowness = [0.0] * n  # each run's last chunk time: the slowest is built (and restarted) first
@@ -242,15 +249,66 @@ class LockStep:
         self._still: dict[int, Frame] = {}  # the last frame of a diverged run: it no longer changes
         self._rate: tuple[float, int] | None = None  # (time, step) at the previous rate reading
         self.steps_per_s = 0.0
+        self._mutex = threading.Lock()  # start/pause/step come from the window's thread
+        self._pending = 0  # single steps asked for while paused
+        self._chunk = (0, False)  # the chunk in flight (steps, whether it came from running)
+        self._frames_s = 0.0  # how long building the last bundle took
+        self._ready = False  # every trainer process has published once (next_frame says so with a bundle)
+
+    @property
+    def builders(self) -> list[FrameBuilder]:
+        return [m.builder for m in self.models]
+
+    @property
+    def diverged(self) -> list[tuple[int, int, str] | None]:
+        """Per run: (step detected, step restored, suggestion) once it diverged (its model's divergence)."""
+        return [m.divergence for m in self.models]
 
     @property
     def active(self) -> list[int]:
         """Indices of the runs still training (not diverged)."""
-        return [i for i, d in enumerate(self.diverged) if d is None]
+        return [i for i, m in enumerate(self.models) if m.divergence is None]
 
     @property
     def in_flight(self) -> bool:
         return self.target != self.step
+
+    # --- what the window asks for (any thread) ------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        """Whether the runs still training go on by themselves (a diverged run's model pauses)."""
+        return any(self.models[i].running for i in self.active)
+
+    def start(self) -> None:
+        with self._mutex:
+            for i in self.active:
+                self.models[i].start()
+
+    def pause(self) -> None:
+        with self._mutex:
+            for m in self.models:
+                m.pause()
+
+    def step_once(self, n: int = 1) -> None:
+        """Pause, then n more generator steps on every run."""
+        with self._mutex:
+            for m in self.models:
+                m.pause()
+            self._pending += n
+
+    def _next_chunk(self) -> tuple[int, bool]:
+        """(steps to take now, whether they come from running rather than single steps)."""
+        with self._mutex:
+            if not self.active:
+                self._pending = 0
+                return 0, False
+            if self.running:
+                return self.sizer.k, True
+            n, self._pending = self._pending, 0
+            return n, False
+
+    # --- driving (one thread) -------------------------------------------------------------------------
 
     def ready(self) -> bool:
         """Whether every child has published its first state (a spawned trainer takes seconds to start)."""
@@ -258,6 +316,35 @@ class LockStep:
             if not self._started[i] and not self.in_flight:
                 self._started[i] = b.engine.poll() is not None or b.engine.last_seq >= 0
         return all(self._started)
+
+    def failure(self) -> str | None:
+        """The first run whose trainer process failed or exited, and why (FrameSource)."""
+        for letter, m in zip(RUN_LETTERS, self.models):
+            if (problem := m.failure()) is not None:
+                return f"run {letter}: {problem}"
+        return None
+
+    def next_frame(self, force: bool, cancelled: Callable[[], bool] = lambda: False) -> CompareFrames | None:
+        """One round for the frame worker (FrameSource): the chunk asked for (if any) on every active run, then
+        their bundle of frames, each run's next chunk issued as soon as its frame is built. None while there is
+        nothing to do and no `force`, or when `cancelled()` while waiting."""
+        if not self.in_flight:
+            self._chunk = self._next_chunk()
+            if not self._ready and self._chunk[0] == 0 and self.ready():
+                self._ready = force = True  # tell the window the trainers are up
+            if self._chunk[0] == 0 and not force:
+                return None
+            self.issue(self._chunk[0])
+        if not self.wait(cancelled):
+            return None
+        done, running = self._chunk
+        if running:
+            self.sizer.update(done, self.chunk_s, self._frames_s)
+        self._chunk = self._next_chunk()  # starts run by run while the frames are built
+        started = time.perf_counter()
+        bundle = self.frames(chunk=done, then=self._chunk[0])
+        self._frames_s = time.perf_counter() - started
+        return bundle
 
     def advance(self, n: int, cancelled: Callable[[], bool] = lambda: False, poll_s: float = 0.002) -> bool:
         """n generator steps on every active run and wait for them (see `wait`)."""
@@ -274,7 +361,7 @@ class LockStep:
         now = time.perf_counter()
         for i in self.active if runs is None else runs:
             self._issued_at[i] = now
-            self.builders[i].engine.send(Step(n))
+            self.models[i].send(Step(n))  # not model.step: a paced run stays started between chunks
 
     def wait(self, cancelled: Callable[[], bool] = lambda: False, poll_s: float = 0.002) -> bool:
         """Until every active run has published the chunk's last step (True), or `cancelled()` (False).
@@ -297,7 +384,7 @@ class LockStep:
 
     def _poll(self, i: int, target: int) -> bool:
         """Read run i's latest state; True when it is done (at `target`, or diverged)."""
-        engine = self.builders[i].engine
+        engine = self.models[i].engine
         pub = engine.poll()
         if pub is not None:
             self.steps[i] = pub.step
@@ -305,10 +392,9 @@ class LockStep:
         if engine.error or not engine.alive:
             raise RuntimeError(engine.error or f"run {RUN_LETTERS[i]}: the trainer process exited")
         for kind, payload in list(engine.notices):
-            if kind == "diverged":  # the child paused and rolled back: this run stops here
-                self.diverged[i] = payload
+            self.models[i].note(kind, payload)  # "diverged": the child paused and rolled back, this run stops here
         engine.notices.clear()  # saved/save_failed never come here (compare mode does not save)
-        return self.diverged[i] is not None or self.steps[i] == target
+        return self.models[i].divergence is not None or self.steps[i] == target
 
     def frames(self, chunk: int = 0, then: int = 0) -> CompareFrames:
         """One frame per run at the common step (a diverged run's last one reused); with `then` > 0, each
@@ -316,9 +402,9 @@ class LockStep:
         size just used, for the window's status line."""
         if self.in_flight:
             raise RuntimeError("frames are built between chunks only: wait() first")
-        frames: list[Frame | None] = [None] * len(self.builders)
+        frames: list[Frame | None] = [None] * len(self.models)
         active = set(self.active)
-        order = sorted(range(len(self.builders)), key=lambda i: (i not in active, -self._slowness[i]))
+        order = sorted(range(len(self.models)), key=lambda i: (i not in active, -self._slowness[i]))
         for i in order:
             frames[i] = self._still.get(i) or self.builders[i].build(force=True)
             if i not in active:
@@ -339,10 +425,10 @@ class LockStep:
 
     def close(self) -> None:
         """End every child: all are told to stop first, so they exit in parallel."""
-        for b in self.builders:
-            b.engine.send(Stop())
-        for b in self.builders:
-            b.close()
+        for m in self.models:
+            m.send(Stop())
+        for m in self.models:
+            m.close()
 
 
 def fmt_metric(value: float | None, spec: str, missing: str = "—") -> str:

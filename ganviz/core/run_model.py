@@ -9,10 +9,13 @@ back through `take_echo`, so the settings show what the trainer trains under.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Protocol
+
 from ganviz.core.commands import Command, Explain, Freeze, Pause, Speed, Start, Step, Together, setting_commands
 from ganviz.core.config import TrainConfig
 from ganviz.core.engine import TrainerProcess
-from ganviz.core.frames import FrameBuilder
+from ganviz.core.frames import Frame, FrameBuilder
 from ganviz.core.settings import Settings
 
 
@@ -24,15 +27,34 @@ class NeedsReset(ValueError):
         super().__init__(f"{', '.join(sorted(fields))} need new networks: reset the run to change them")
 
 
+class FrameSource(Protocol):
+    """What a window's frame worker (ganviz.ui.worker.FrameWorker) reads, on its own thread: one run (a RunModel)
+    or the lock-step runs of compare mode (ganviz.core.compare.LockStep)."""
+
+    def failure(self) -> str | None:
+        """Why no more frames can come (a trainer process died), or None."""
+
+    def next_frame(self, force: bool, cancelled: Callable[[], bool]) -> object | None:
+        """The next frame (or bundle), None when there is nothing new yet; `force`: one even so."""
+
+
 class RunModel:
     """Owns one trainer process (through its FrameBuilder) and the settings it trains under."""
 
     def __init__(
-        self, config: TrainConfig, state: dict | None = None, history: dict | None = None, launch: bool = True
+        self,
+        config: TrainConfig,
+        state: dict | None = None,
+        history: dict | None = None,
+        launch: bool = True,
+        paced: bool = False,
     ) -> None:
-        """`launch` False: settings only; the trainer starts with `reset` (a window builds its views first)."""
+        """`launch` False: settings only; the trainer starts with `reset` (a window builds its views first).
+        `paced`: a driver sends its steps (compare mode's lock-step), so start and pause only say whether it
+        should go on; its trainer itself stays paused between the driver's chunks."""
         self.settings = Settings(config)
         self.builder: FrameBuilder | None = None
+        self.paced = paced
         self.running = False  # what the owner asked for (the trainer's own flag comes with each frame)
         self.divergence: tuple[int, int, str] | None = None  # the last (detected, restored, suggestion)
         self._echo: TrainConfig | None = None
@@ -71,11 +93,13 @@ class RunModel:
 
     def start(self) -> None:
         self.running = True
-        self.send(Start())
+        if not self.paced:
+            self.send(Start())
 
     def pause(self) -> None:
         self.running = False
-        self.send(Pause())
+        if not self.paced:
+            self.send(Pause())
 
     def step(self, n: int = 1) -> None:
         """n single steps; pauses a running trainer first."""
@@ -111,6 +135,20 @@ class RunModel:
         return changed
 
     # --- what comes back ------------------------------------------------------------------------
+
+    def failure(self) -> str | None:
+        """Why this run cannot go on (its trainer process failed or exited), or None (FrameSource)."""
+        engine = self.engine
+        if engine is None:
+            return "the run has no trainer process"
+        if engine.error or not engine.alive:
+            return engine.error or f"the trainer process exited (code {engine.process.exitcode})"
+        return None
+
+    def next_frame(self, force: bool, cancelled: Callable[[], bool] = lambda: False) -> Frame | None:
+        """The frame of what the trainer last published; None when nothing is new (FrameSource; the frame
+        worker's thread only, FrameBuilder is not thread-safe)."""
+        return self.builder.build(force=force) if self.builder is not None else None
 
     def take_echo(self) -> frozenset[str]:
         """Feed the trainer's latest echoed config into the settings, once it includes every settings command

@@ -1,9 +1,10 @@
 """Compare window: 2 to 4 runs side by side, same data, seed and initial weights, stepped in lock-step.
 
 Each run gets its own data view (samples over its decision surface) and quality numbers; one shared plot
-shows robust modes and exact W1 against generator step for every run. A driver thread
-(`LockStepWorker`) advances every run by the same number of generator steps, then builds one frame per
-run, so every drawn bundle shows the same step on every run (ganviz.core.compare).
+shows robust modes and exact W1 against generator step for every run. The frame worker (the main window's,
+ganviz.ui.worker) drives a LockStep of one RunModel per run: it advances every run by the same number of
+generator steps, then builds one frame per run, so every drawn bundle shows the same step on every run
+(ganviz.core.compare).
 
 Entry points: `CompareWindow(base, runs=None, parent=None)` or `open_compare(base, runs, parent)`;
 `ganviz.ui.app.run_compare_app(...)` runs it as an application of its own (command line, screenshots).
@@ -11,13 +12,11 @@ Entry points: `CompareWindow(base, runs=None, parent=None)` or `open_compare(bas
 
 from __future__ import annotations
 
-import threading
 import time
-import traceback
 from collections import deque
 from collections.abc import Sequence
 
-from PySide6.QtCore import QEvent, QObject, Qt, QThread, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -25,7 +24,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QScrollArea,
     QSizePolicy,
     QSplitter,
@@ -34,7 +32,6 @@ from PySide6.QtWidgets import (
 
 from ganviz.core.compare import (
     RUN_LETTERS,
-    ChunkSizer,
     CompareError,
     CompareFrames,
     LockStep,
@@ -56,105 +53,13 @@ from ganviz.ui.compare_views import (  # noqa: F401 (colour_hex, quality_line: r
     run_view,
     status_line,
 )
+from ganviz.ui.run_lifecycle import RunLifecycleMixin
 from ganviz.ui.stats import frame_rate_stats
-
-# --- the driver thread ----------------------------------------------------------------------------
-
-
-class LockStepWorker(QThread):
-    """Drives a LockStep: while running, chunks of k generator steps on every run (k from a ChunkSizer);
-    while paused, only the single steps asked for. After each chunk one bundle of frames is emitted, never
-    more than one undrawn (the window calls `frame_taken()` once it has drawn it). The next chunk trains
-    while the frames are built and drawn. Never touches a widget."""
-
-    frames_ready = Signal(object)  # a CompareFrames
-    failed = Signal(str)  # a trainer process died or a frame could not be built
-
-    def __init__(self, lock: LockStep, sizer: ChunkSizer | None = None) -> None:
-        super().__init__()
-        self.lock = lock
-        self.sizer = sizer or ChunkSizer()
-        self._mutex = threading.Lock()
-        self._running = False
-        self._pending = 0
-        self._stop = threading.Event()
-        self._taken = threading.Event()
-        self._taken.set()
-        self._force = threading.Event()
-        self._force.set()  # the step-0 bundle comes at once
-        self._frames_s = 0.0  # how long building the last bundle took
-        self._ready = False  # every trainer process has published once
-
-    def set_running(self, on: bool) -> None:
-        with self._mutex:
-            self._running = on
-
-    def step(self, n: int = 1) -> None:
-        """n more generator steps on every run (while paused)."""
-        with self._mutex:
-            self._pending += n
-
-    def frame_taken(self) -> None:
-        self._taken.set()
-
-    def request_frame(self) -> None:
-        """A bundle now, even while paused (a sample was selected: its inspection comes with the next frames)."""
-        self._force.set()
-
-    def _next_chunk(self) -> tuple[int, bool]:
-        """(steps to take now, whether they come from running rather than single steps)."""
-        with self._mutex:
-            if not self.lock.active:
-                self._pending = 0
-                return 0, False
-            if self._running:
-                return self.sizer.k, True
-            n, self._pending = self._pending, 0
-            return n, False
-
-    def run(self) -> None:
-        try:
-            chunk, running = 0, False  # the chunk in flight, and whether it came from running
-            while not self._stop.is_set():
-                if not self.lock.in_flight:
-                    chunk, running = self._next_chunk()
-                    if not self._ready and chunk == 0 and self.lock.ready():
-                        self._ready = True
-                        self._force.set()  # tell the window the trainers are up
-                    if chunk == 0 and not self._force.is_set():
-                        self._stop.wait(0.01)
-                        continue
-                    self.lock.issue(chunk)
-                if not self.lock.wait(self._stop.is_set):
-                    return
-                if running:
-                    self.sizer.update(chunk, self.lock.chunk_s, self._frames_s)
-                while not self._taken.wait(0.01):  # the previous bundle is still being drawn
-                    if self._stop.is_set():
-                        return
-                self._force.clear()
-                self._taken.clear()
-                done = chunk
-                chunk, running = self._next_chunk()  # starts run by run while the frames are built
-                started = time.perf_counter()
-                bundle = self.lock.frames(chunk=done, then=chunk)
-                self._frames_s = time.perf_counter() - started
-                self.frames_ready.emit(bundle)
-        except Exception:
-            if not self._stop.is_set():
-                self.failed.emit(traceback.format_exc())
-
-    def stop(self, timeout_ms: int = 2000) -> None:
-        """Ends the loop at its next check (a chunk in progress is abandoned; never kill a QThread)."""
-        self._stop.set()
-        if not self.wait(timeout_ms):
-            self.wait(30_000)
-
 
 # --- the window -----------------------------------------------------------------------------------
 
 
-class CompareWindow(QMainWindow):
+class CompareWindow(RunLifecycleMixin, QMainWindow):
     """2 to 4 runs of `base`'s dataset, seed and networks, each with its own objective and hyper-parameters
     (`runs`, default: non-saturating vs WGAN-GP), trained in lock-step. Closing it ends every trainer."""
 
@@ -169,15 +74,13 @@ class CompareWindow(QMainWindow):
         self.resize(1500, 900)
         self.running = False
         self.bundle: CompareFrames | None = None
-        self.lock: LockStep | None = None
-        self.worker: LockStepWorker | None = None
+        self.lock: LockStep | None = None  # the runs' models, driven in lock-step
         self.views: list[RunView] = []
         self.plot: ComparePlot | None = None
         self._plot_at = -1e9
         # per drawn bundle, bounded: when, and the step shown (--stats-json)
         self.frame_times: deque[float] = deque(maxlen=20_000)
         self.frame_steps: deque[tuple[float, int]] = deque(maxlen=20_000)
-        self._closed = False
         self._seen_divergence: set[int] = set()
         self._build_actions()
         self.setup = RunSetup(self.base, self.runs)
@@ -268,14 +171,14 @@ class CompareWindow(QMainWindow):
 
     def start(self) -> None:
         self.running = True
-        if self.worker is not None:
-            self.worker.set_running(True)
+        if self.lock is not None:
+            self.lock.start()
         self._sync()
 
     def pause(self) -> None:
         self.running = False
-        if self.worker is not None:
-            self.worker.set_running(False)
+        if self.lock is not None:
+            self.lock.pause()
         self._sync()
 
     def toggle_running(self) -> None:
@@ -285,8 +188,8 @@ class CompareWindow(QMainWindow):
         """One generator update on every run (pausing first)."""
         if self.running:
             self.pause()
-        if self.worker is not None:
-            self.worker.step(1)
+        if self.lock is not None:
+            self.lock.step_once(1)
 
     def _sync(self) -> None:
         self.start_action.setText("Pause" if self.running else "Start")
@@ -299,18 +202,12 @@ class CompareWindow(QMainWindow):
         self._build_views(runs)
         self._seen_divergence.clear()
         self.bundle = None
-        self.worker = LockStepWorker(self.lock)
-        self.worker.frames_ready.connect(self._on_frames)
-        self.worker.failed.connect(self._on_failed)
-        self.worker.set_running(self.running)
-        self.worker.start()
+        if self.running:
+            self.lock.start()
+        self._start_worker(self.lock)
 
     def _stop(self) -> None:
-        if self.worker is not None:
-            self.worker.stop()
-            self.worker.frames_ready.disconnect(self._on_frames)
-            self.worker.failed.disconnect(self._on_failed)
-            self.worker = None
+        self._stop_worker()
         if self.lock is not None:
             self.lock.close()
             self.lock = None
@@ -372,10 +269,10 @@ class CompareWindow(QMainWindow):
         QTimer.singleShot(0, self._arrange)
 
     def _inspect(self, run: int, index: int | None) -> None:
-        """Run `run`'s builder computes sample `index` with each frame's weights, on the driver thread (the GUI
+        """Run `run`'s builder computes sample `index` with each frame's weights, on the worker thread (the GUI
         thread only sets the index, as the main window does with its builder)."""
-        if self.lock is not None and run < len(self.lock.builders):
-            self.lock.builders[run].inspect_index = index
+        if self.lock is not None and run < len(self.lock.models) and self.lock.models[run].builder is not None:
+            self.lock.models[run].builder.inspect_index = index
             if self.worker is not None:
                 self.worker.request_frame()
 
@@ -434,21 +331,7 @@ class CompareWindow(QMainWindow):
 
     # --- frames -------------------------------------------------------------------------------
 
-    def _on_frames(self, bundle: CompareFrames) -> None:
-        # a late bundle from runs that were just replaced or closed (a call queued before the disconnect still
-        # arrives, with no sender)
-        if self.worker is None or self.sender() is not self.worker:
-            return
-        try:
-            self._take_frames(bundle)
-        except Exception:  # a view that cannot draw must not stop the next bundle from coming
-            last = traceback.format_exc().strip().splitlines()[-1]
-            self.statusBar().showMessage(f"A view could not draw this frame ({last}); training goes on", 5_000)
-        finally:
-            if self.worker is not None:
-                self.worker.frame_taken()
-
-    def _take_frames(self, bundle: CompareFrames) -> None:
+    def _take_frame(self, bundle: CompareFrames, t0: float) -> None:
         self.bundle = bundle
         now = time.perf_counter()
         self.frame_times.append(now)
@@ -473,22 +356,14 @@ class CompareWindow(QMainWindow):
         if self.running and all(d is not None for d in bundle.diverged):
             self.pause()
 
-    def _on_failed(self, message: str) -> None:
-        self.pause()
-        last = message.strip().splitlines()[-1] if message.strip() else "unknown error"
-        self.statusBar().showMessage(f"Training stopped: {last}. Restart to try again.")
-        if self.isVisible() and not self._closed:
-            box = QMessageBox(
-                QMessageBox.Critical, "ganviz: training stopped", f"A trainer stopped:\n{last}", parent=self
-            )
-            box.setDetailedText(message)
-            box.open()
+    def _training_stopped(self) -> None:
+        self.pause()  # a trainer failed (RunLifecycleMixin): the lock-step cannot go on
 
     # --- closing ------------------------------------------------------------------------------
 
     def shutdown(self) -> None:
         """Stop the driver and end every trainer process (idempotent)."""
-        self._closed = True
+        self._closing = True
         self._stop()
 
     def closeEvent(self, event) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import sys
 import time
 import traceback
 from collections import deque
@@ -17,7 +16,6 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QToolBar,
     QWidget,
 )
@@ -31,22 +29,22 @@ from ganviz.core.session import Session
 from ganviz.core.snapshots import SnapshotRing
 from ganviz.ui import style
 from ganviz.ui.export import Recorder
+from ganviz.ui.panel_docks import METRICS_SPLIT_WIDTH, PanelDocksMixin  # noqa: F401 (the layout tests read it)
 from ganviz.ui.panels import registry
 from ganviz.ui.panels.latent_panel import LatentPanel
 from ganviz.ui.panels.timeline import Timeline
 from ganviz.ui.params_dock import ParamsDock
+from ganviz.ui.run_lifecycle import RunLifecycleMixin
 from ganviz.ui.run_view import RunView
 from ganviz.ui.window_controls import ControlsMixin
 from ganviz.ui.window_exports import ExportsMixin
 from ganviz.ui.window_latent import LatentMixin
 from ganviz.ui.window_menus import MenusMixin
 from ganviz.ui.window_sessions import SessionsMixin
-from ganviz.ui.worker import FrameWorker
 
 FRAME_LOG = 20_000
 SNAPSHOTS = 400  # timeline capacity (≈ 70 kB each)
 SNAPSHOT_PERIOD_S = 0.25
-METRICS_SPLIT_WIDTH = 1500  # px of window width from which Losses and Quality fit side by side
 # the status bar's permanent fields and the widest text each shows
 STATUS_WIDEST = {
     "step": "running · step 9,999,999",
@@ -58,11 +56,14 @@ STATUS_WIDEST = {
 SIDE_PANEL_PERIOD_S = 0.25
 
 
-class MainWindow(MenusMixin, ControlsMixin, SessionsMixin, ExportsMixin, LatentMixin, QMainWindow):
+class MainWindow(
+    MenusMixin, ControlsMixin, SessionsMixin, ExportsMixin, LatentMixin, PanelDocksMixin, RunLifecycleMixin, QMainWindow
+):
     """The window and its engine; menus, controls, sessions, exports and latent-space inspection come from the
     mixins of ganviz.ui.window_* (split by role to keep each module small)."""
 
     frame_drawn = Signal(object)  # the Frame just drawn (tests and --run-for statistics listen)
+    RESTART_HINT = "Run → Reset to start again."
 
     def __init__(self, config: TrainConfig, session: Session | None = None) -> None:
         super().__init__()
@@ -77,7 +78,6 @@ class MainWindow(MenusMixin, ControlsMixin, SessionsMixin, ExportsMixin, LatentM
         self._saved_step = 0  # the step last written to (or read from) a session file
         self._trained_step = 0  # the step of the current engine's latest frame
         self._own_g: torch.nn.Module | None = None
-        self._draw_failures: set[str] = set()  # reported once each (a failing panel fails every frame)
         self.running = False
         self.frame: Frame | None = None
         # per drawn frame, bounded (~10 min at 30 frames/s): time drawn, step shown, build + draw cost
@@ -86,7 +86,6 @@ class MainWindow(MenusMixin, ControlsMixin, SessionsMixin, ExportsMixin, LatentM
         self.frame_costs_ms: deque[float] = deque(maxlen=FRAME_LOG)
         self.first_frame_at: float | None = None
         self._side_panels_at = -1e9
-        self.worker: FrameWorker | None = None
 
         self.run_view = RunView()  # the data view, its quality readout and the selected sample
         self.data_panel = self.run_view.panel
@@ -100,15 +99,9 @@ class MainWindow(MenusMixin, ControlsMixin, SessionsMixin, ExportsMixin, LatentM
         self._getting_started: QDialog | None = None
         style.keep_layout_width(self.data_panel)
         self.setCentralWidget(self.run_view)
-        # every registered panel in a dock of its own (ganviz.ui.panels.registry): the metric docks one above
-        # the other on a tall window, tabs on a short one, so that no plot is squeezed below a readable height
-        # (see _arrange_metric_docks); the View menu and the export list are built from the same list
-        self.panel_classes: list[type] = list(registry.PANELS)
-        self.panels: dict[str, QWidget] = {}
-        self.docks: dict[str, QDockWidget] = {}
-        for cls in self.panel_classes:
-            self._panel_dock(cls)
-        self._metrics_split: bool | None = None
+        # every registered panel in a dock of its own, arranged by ganviz.ui.panel_docks; the View menu and the
+        # export list are built from the same list (ganviz.ui.panels.registry)
+        self._build_panel_docks(registry.PANELS)
         self.params = ParamsDock(self.config, self)
         self.addDockWidget(Qt.LeftDockWidgetArea, self.params)
         self.params.live.connect(self._live_change)
@@ -191,19 +184,12 @@ class MainWindow(MenusMixin, ControlsMixin, SessionsMixin, ExportsMixin, LatentM
         self.data_panel.set_selected(None)
         if self.latent_panel is not None:
             self.latent_panel.show_selection(None)
-        self.worker = FrameWorker(self.builder)
-        self.worker.frame_ready.connect(self._on_frame)
-        self.worker.failed.connect(self._on_failed)
-        self.worker.start()
+        self._start_worker(self.model)
         if hasattr(self, "slow_motion"):  # built with the menus, after the first engine
             self.slow_motion.engine_restarted()
 
     def _stop_engine(self) -> None:
-        if self.worker is not None:
-            self.worker.stop()
-            self.worker.frame_ready.disconnect(self._on_frame)
-            self.worker.failed.disconnect(self._on_failed)
-            self.worker = None
+        self._stop_worker()
         self.model.close()
 
     @property
@@ -238,30 +224,6 @@ class MainWindow(MenusMixin, ControlsMixin, SessionsMixin, ExportsMixin, LatentM
 
     # --- actions ------------------------------------------------------------------------------
 
-    def _panel_dock(self, cls: type) -> QDockWidget:
-        """A registered panel (ganviz.ui.panels.base.FramePanel) in its dock, kept as `<name>_panel` and
-        `<name>_dock` and in `panels` and `docks`."""
-        panel = cls()
-        if hasattr(panel, "ci"):  # a pyqtgraph layout: never narrower than its plots and legends need
-            style.keep_layout_width(panel)
-        dock = QDockWidget(cls.dock_title or cls.title, self)
-        dock.setObjectName(f"{cls.name}_dock")
-        dock.setWidget(panel)
-        self.addDockWidget(cls.area, dock)
-        if cls.floating:
-            dock.setFloating(True)
-            dock.hide()
-        else:
-            dock.setTitleBarWidget(QWidget())  # the plots carry their own titles: the room goes to the plots
-        # a tab brought forward shows the frame on screen at once (paused, no new frame would come)
-        dock.visibilityChanged.connect(lambda shown: shown and self._redraw_side_panels())
-        if "critic" in cls.fields:  # the critic's weight statistics are computed only while a panel shows them
-            dock.visibilityChanged.connect(self._theory_visibility)
-        self.panels[cls.name], self.docks[cls.name] = panel, dock
-        setattr(self, f"{cls.name}_panel", panel)
-        setattr(self, f"{cls.name}_dock", dock)
-        return dock
-
     def _redraw_side_panels(self) -> None:
         frame = self.scrubbed or self.frame
         if frame is not None:
@@ -269,49 +231,6 @@ class MainWindow(MenusMixin, ControlsMixin, SessionsMixin, ExportsMixin, LatentM
                 self._draw(frame, side=True)
             except Exception:
                 self._report_draw_failure(traceback.format_exc())
-
-    def _on_screen(self, dock: QDockWidget) -> bool:
-        """Shown to the person: Qt keeps a dock's hidden tabs 'visible', parked outside the window."""
-        return dock.isVisible() and (dock.isFloating() or self.rect().intersects(dock.geometry()))
-
-    def _arrange_metric_docks(self, width: int | None = None) -> None:
-        """Losses and Quality side by side when the window is (about to be) `width` wide and that leaves two
-        readable columns beside the data view, else tabs: never five plots stacked in one column."""
-        split = (width or self.width()) >= METRICS_SPLIT_WIDTH
-        if split == self._metrics_split:
-            return
-        self._metrics_split = split
-        if split:
-            self.splitDockWidget(self.loss_dock, self.quality_dock, Qt.Horizontal)
-            self.splitDockWidget(self.quality_dock, self.modes_dock, Qt.Vertical)
-            self.resizeDocks([self.loss_dock, self.quality_dock], [260, 260], Qt.Horizontal)
-            self.resizeDocks([self.quality_dock, self.modes_dock], [64, 36], Qt.Vertical)
-        else:
-            self.tabifyDockWidget(self.loss_dock, self.quality_dock)
-            self.tabifyDockWidget(self.quality_dock, self.modes_dock)
-            self.loss_dock.raise_()
-            self.resizeDocks([self.loss_dock], [min(max(int(0.3 * self.width()), 300), 460)], Qt.Horizontal)
-
-    def resize(self, *size) -> None:
-        """Arranged for the new width first: side by side, the docks' minimum widths would stop a narrower size."""
-        if hasattr(self, "_metrics_split"):  # not while the window is being built
-            self._arrange_metric_docks(size[0].width() if len(size) == 1 else size[0])
-        super().resize(*size)
-
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        if hasattr(self, "_metrics_split"):
-            self._arrange_metric_docks()
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        self._arrange_metric_docks()
-        if not getattr(self, "_floating_placed", False):
-            self._floating_placed = True  # beside the main window, as tall as it, the first time it is shown
-            x, y = self.frameGeometry().topRight().toTuple()
-            for cls in self.panel_classes:
-                if cls.floating:
-                    self.docks[cls.name].setGeometry(x + 4, y + 30, 420, max(self.height(), 760))
 
     def _theory_visibility(self, visible: bool) -> None:
         if self.builder is not None:
@@ -337,28 +256,6 @@ class MainWindow(MenusMixin, ControlsMixin, SessionsMixin, ExportsMixin, LatentM
         self._sync_menus()
 
     # --- frames -------------------------------------------------------------------------------
-
-    def _on_frame(self, frame: Frame) -> None:
-        t0 = time.perf_counter()
-        # a late frame from an engine that was just replaced or closed (a call queued before the disconnect still
-        # arrives, with no sender)
-        if self.worker is None or self.sender() is not self.worker:
-            return
-        try:
-            self._take_frame(frame, t0)
-        except Exception:  # a panel that cannot draw this frame must not stop the next one from coming
-            self._report_draw_failure(traceback.format_exc())
-        finally:
-            if self.worker is not None:
-                self.worker.frame_taken()
-
-    def _report_draw_failure(self, text: str) -> None:
-        """Once per kind of failure: the traceback on stderr, its last line in the status bar."""
-        last = text.strip().splitlines()[-1]
-        if last not in self._draw_failures:
-            self._draw_failures.add(last)
-            print(f"ganviz: a view could not draw a frame:\n{text}", file=sys.stderr)
-        self.statusBar().showMessage(f"A view could not draw this frame ({last}); training goes on", 5_000)
 
     def _take_frame(self, frame: Frame, t0: float) -> None:
         self.frame = frame
@@ -410,23 +307,17 @@ class MainWindow(MenusMixin, ControlsMixin, SessionsMixin, ExportsMixin, LatentM
             where = "no longer stored (thinned out)" if idx is None else f"snapshot {idx + 1} of {n}"
             self.timeline.set_text(f"step {frame.step} · {where}")
 
-    def _on_failed(self, message: str) -> None:
+    def _training_stopped(self) -> None:
+        """The worker has finished after a failure (RunLifecycleMixin): paused, and a save the child never answered
+        is written here."""
         self.running = False
         self._sync_menus()
-        last = message.strip().splitlines()[-1] if message.strip() else "unknown error"
-        self.statusBar().showMessage(f"Training stopped: {last}. Run → Reset to start again.")
-        if self.builder is not None:  # the worker has finished: a save the child never answered is written here
+        if self.builder is not None:
             self.builder.engine.poll()
             self._take_notices()
-        if self.isVisible() and not getattr(self, "_closing", False):
-            box = QMessageBox(
-                QMessageBox.Critical, "ganviz: training stopped", f"The trainer stopped:\n{last}", parent=self
-            )
-            box.setDetailedText(message)
-            box.open()
 
     def closeEvent(self, event) -> None:
-        if not getattr(self, "_closing", False) and not self.discard_ok("Quitting"):
+        if not self._closing and not self.discard_ok("Quitting"):
             event.ignore()
             return
         self._closing = True

@@ -1,4 +1,8 @@
-"""GUI-side worker thread: turns the child trainer's published state into frames, ≤ 30 per second."""
+"""GUI-side worker thread: turns the trainers' published state into frames, ≤ 30 per second.
+
+One worker serves both windows: its source (ganviz.core.run_model.FrameSource) is the main window's RunModel
+(one run: a Frame whenever the trainer published something new) or compare mode's LockStep (2 to 4 runs: a
+CompareFrames bundle after each chunk of lock-step training)."""
 
 from __future__ import annotations
 
@@ -8,18 +12,21 @@ import traceback
 
 from PySide6.QtCore import QThread, Signal
 
-from ganviz.core.frames import FrameBuilder
+from ganviz.core.run_model import FrameSource
 
 MAX_FPS = 36.0  # ~30 frames a second: the cap has headroom because frames that wait on a paint come late
 
 
 class FrameWorker(QThread):
-    frame_ready = Signal(object)  # a core.frames.Frame; the GUI calls frame_taken() once drawn
-    failed = Signal(str)  # the trainer process died or a frame could not be built
+    """Builds frames from `source` on its own thread (the only thread that touches the source's builders),
+    never more than one undrawn: the GUI calls `frame_taken()` once it has drawn one. Never touches a widget."""
 
-    def __init__(self, builder: FrameBuilder, max_fps: float = MAX_FPS) -> None:
+    frame_ready = Signal(object)  # a core.frames.Frame or core.compare.CompareFrames, as the source builds
+    failed = Signal(str)  # a trainer process died or a frame could not be built
+
+    def __init__(self, source: FrameSource, max_fps: float = MAX_FPS) -> None:
         super().__init__()
-        self.builder = builder
+        self.source = source
         self.period = 1.0 / max_fps
         self._stop = threading.Event()
         self._taken = threading.Event()
@@ -31,10 +38,10 @@ class FrameWorker(QThread):
         next_at = 0.0
         while not self._stop.is_set():
             try:
-                engine = self.builder.engine
-                if engine.error or not engine.alive:
+                problem = self.source.failure()
+                if problem is not None:
                     if not self._stop.is_set():
-                        self.failed.emit(engine.error or f"the trainer process exited (code {engine.process.exitcode})")
+                        self.failed.emit(problem)
                     return
                 delay = next_at - time.perf_counter()
                 if delay > 0:
@@ -44,8 +51,8 @@ class FrameWorker(QThread):
                 # taken before the build: a request made while it builds (a view change) asks for the next one
                 forced = self._force.is_set()
                 self._force.clear()
-                frame = self.builder.build(force=forced)
-                if frame is None:  # nothing new published yet
+                frame = self.source.next_frame(forced, self._stop.is_set)
+                if frame is None:  # nothing new yet
                     if forced:
                         self._force.set()  # still owed
                     self._stop.wait(0.004)
@@ -59,7 +66,8 @@ class FrameWorker(QThread):
                 self._taken.clear()
                 self.frame_ready.emit(frame)
             except Exception:
-                self.failed.emit(traceback.format_exc())
+                if not self._stop.is_set():
+                    self.failed.emit(traceback.format_exc())
                 return
 
     def frame_taken(self) -> None:

@@ -24,6 +24,7 @@ from ganviz.core.compare import (
 )
 from ganviz.core.config import TrainConfig
 from ganviz.core.engine import state_tensors
+from ganviz.core.run_model import RunModel
 from ganviz.core.trainer import Trainer
 
 BASE = TrainConfig(dataset="grid25", hidden=16, layers=2, batch=64, seed=5, n_fixed=500, device="cpu")
@@ -132,6 +133,7 @@ def test_lock_step_equals_independent_training_bit_for_bit():
     plain Trainer after the same number of generator steps (same seed, same initial weights)."""
     runs = [RUNS[0], RUNS[1], RUNS[2]]
     lock = LockStep(runs)
+    engines = [m.engine for m in lock.models]
     try:
         deadline = time.monotonic() + 60
         while not lock.ready():  # the spawned children take a few seconds to publish their first state
@@ -153,10 +155,11 @@ def test_lock_step_equals_independent_training_bit_for_bit():
         bundle = lock.frames(chunk=12)
         assert bundle.step == 20 and bundle.chunk == 12 and bundle.diverged == (None,) * 3
         assert [f.step for f in bundle.frames] == [20, 20, 20] and lock.steps == [20, 20, 20]
-        for config, builder, frame in zip(runs, lock.builders, bundle.frames):
+        for config, model, frame in zip(runs, lock.models, bundle.frames):
+            assert isinstance(model, RunModel) and model.config == config and model.paced
             reference = make_trainer(config)
             reference.step(20)
-            for mine, theirs in zip(builder.engine.tensors, state_tensors(reference)):
+            for mine, theirs in zip(model.engine.tensors, state_tensors(reference)):
                 assert torch.equal(mine, theirs), config.objective
             assert np.array_equal(frame.fakes, reference.fakes())
             assert frame.objective == config.objective
@@ -165,7 +168,7 @@ def test_lock_step_equals_independent_training_bit_for_bit():
         assert not np.array_equal(bundle.frames[0].fakes, bundle.frames[2].fakes)
     finally:
         lock.close()
-    assert not any(b.engine.alive for b in lock.builders)
+    assert not any(e.alive for e in engines) and all(m.builder is None for m in lock.models)
 
 
 def test_a_diverging_run_leaves_the_lock_step_and_the_others_go_on():
@@ -177,6 +180,7 @@ def test_a_diverging_run_leaves_the_lock_step_and_the_others_go_on():
         assert lock.diverged[0] is None and lock.diverged[1] is not None
         detected, restored, _ = lock.diverged[1]
         assert restored < detected and lock.active == [0]
+        assert lock.models[1].divergence == lock.diverged[1] and lock.models[0].divergence is None
         assert lock.advance(10) and lock.step == 70
         bundle = lock.frames()
         assert bundle.frames[0].step == 70 and bundle.frames[1].step == restored
@@ -184,6 +188,41 @@ def test_a_diverging_run_leaves_the_lock_step_and_the_others_go_on():
         assert lock.frames().frames[1] is bundle.frames[1]  # a stopped run's frame is not rebuilt
     finally:
         lock.close()
+
+
+def drive(lock: LockStep, until, force: bool = False, timeout_s: float = 60.0):
+    """Call next_frame as the window's frame worker does until a bundle satisfies `until`; that bundle."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        assert time.monotonic() < deadline, "no such bundle"
+        bundle = lock.next_frame(force)
+        if bundle is not None and until(bundle):
+            return bundle
+        time.sleep(0.005)
+
+
+def test_the_frame_source_starts_pauses_and_steps_every_run_through_its_model():
+    """What the frame worker calls: a first bundle as soon as the trainers are up, single steps while paused,
+    chunks while started (each model says it runs), and after a pause a bundle where every run stopped."""
+    tiny = BASE.replace(n_fixed=200)
+    lock = LockStep([run_config(tiny, "nonsaturating"), run_config(tiny, "lsgan")])
+    try:
+        assert lock.failure() is None and not lock.running
+        first = drive(lock, lambda b: b.ready)  # unforced: the source says when every trainer is up
+        assert first.step == 0 and lock.next_frame(False) is None  # paused, nothing asked: nothing to build
+        lock.step_once(3)
+        assert drive(lock, lambda b: True).step == 3
+        lock.start()
+        assert lock.running and all(m.running for m in lock.models)
+        drive(lock, lambda b: b.step >= 10 and b.chunk >= 1)
+        lock.pause()
+        assert not any(m.running for m in lock.models)
+        last = drive(lock, lambda b: not lock.in_flight)
+        assert [f.step for f in last.frames] == [last.step] * 2 and lock.steps == [last.step] * 2
+        assert lock.next_frame(False) is None and lock.step == last.step  # paused: nothing moves on
+    finally:
+        lock.close()
+    assert lock.failure() == "run A: the run has no trainer process"
 
 
 def test_lock_step_refuses_a_bad_run_count():

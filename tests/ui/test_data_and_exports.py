@@ -19,7 +19,7 @@ from ganviz.ui import style  # noqa: E402
 def window(make_main_window, monkeypatch):
     """The main window on TINY (seed 9), with every warning box recorded in `.warnings` instead of shown."""
     warnings = []
-    monkeypatch.setattr("ganviz.ui.main_window.QMessageBox.warning", lambda *a, **k: warnings.append(a[2]))
+    monkeypatch.setattr("PySide6.QtWidgets.QMessageBox.warning", lambda *a, **k: warnings.append(a[2]))
     w = make_main_window(TINY.replace(seed=9))
     w.warnings = warnings
     return w

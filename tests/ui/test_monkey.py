@@ -47,7 +47,7 @@ def test_random_actions_clicks_and_edits_raise_nothing(qtbot, monkeypatch, files
             super().__init__(*args, **kwargs)
             self.failed.connect(failures.append, Qt.DirectConnection)
 
-    monkeypatch.setattr("ganviz.ui.main_window.FrameWorker", RecordingWorker)
+    monkeypatch.setattr("ganviz.ui.run_lifecycle.FrameWorker", RecordingWorker)
     app = QApplication.instance()
     native = app.testAttribute(Qt.AA_DontUseNativeDialogs)
     app.setAttribute(Qt.AA_DontUseNativeDialogs, True)  # Qt's own dialogs, which the driver can answer

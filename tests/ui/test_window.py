@@ -206,7 +206,7 @@ def test_no_display_gives_one_line(tmp_path):
 def test_save_and_open_session_resume_the_same_state(qtbot, window, tmp_path, monkeypatch):
     from ganviz.core.session import load_session
 
-    monkeypatch.setattr("ganviz.ui.main_window.QMessageBox.warning", lambda *a, **k: None)
+    monkeypatch.setattr("PySide6.QtWidgets.QMessageBox.warning", lambda *a, **k: None)
     window.start()
     frame_where(qtbot, window, lambda f: f.step >= 15)
     window.pause()

@@ -93,7 +93,7 @@ class MainAdapter:
 
 
 class CompareAdapter:
-    """The compare window: a trainer per run, one LockStepWorker, CompareFrames bundles."""
+    """The compare window: a trainer per run, one FrameWorker over a LockStep, CompareFrames bundles."""
 
     def __init__(self, diverging: bool = False) -> None:
         runs = None
@@ -122,7 +122,7 @@ class CompareAdapter:
         return self.window.worker
 
     def emit(self, worker, item) -> None:
-        worker.frames_ready.emit(item)
+        worker.frame_ready.emit(item)
 
     def last(self):
         return self.window.bundle
