@@ -26,6 +26,8 @@ from ganviz.core.trainer import Trainer
 
 # settings that may differ between the runs of one batch; every other TrainConfig field must be equal
 PER_RUN = ("seed", "lr_g", "lr_d", "beta1", "beta2")
+# TrainConfig settings the batched step leaves out, with their "off" value: runs using them are not batchable
+UNBATCHED_REMEDIES = {"instance_noise": 0.0, "r2": 0.0, "pack": 1, "lecam": 0.0, "consensus": 0.0, "unroll": 0}
 
 
 class NotBatchable(ValueError):
@@ -47,6 +49,10 @@ def check_batchable(configs: list[TrainConfig]) -> None:
         raise NotBatchable(f"only Adam is batched, not {first.optimizer}")
     if first.spectral_norm or first.r1 > 0:
         raise NotBatchable("spectral norm and R1 are not batched")
+    # the remedies the batched step does not implement: a run with one on would be trained without it
+    for name, off in UNBATCHED_REMEDIES.items():
+        if getattr(first, name) != off:
+            raise NotBatchable(f"{name} is not batched (it must be {off!r}, not {getattr(first, name)!r})")
 
 
 class StackedMLP:
