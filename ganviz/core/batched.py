@@ -124,6 +124,11 @@ class _StackedAdam:
         for p in self.params:
             p.grad = None
 
+    def stop(self, r: int) -> None:
+        """Run r's weights take no more updates (its gradient is still computed with the others', and dropped)."""
+        groups = [(key, [q for q in runs if q != r]) for key, runs in self.groups]
+        self.groups = [(key, runs) for key, runs in groups if runs]
+
 
 class BatchedTrainer:
     """R runs (configs differing only in PER_RUN settings) stepped together."""
@@ -198,6 +203,19 @@ class BatchedTrainer:
         t.D.load_state_dict(self.D.state_dict(r))
         t.step_count = self.step_count
         return t
+
+    def stop(self, r: int, g_state: dict[str, torch.Tensor], d_state: dict[str, torch.Tensor]) -> None:
+        """Run r is set to these weights (its checkpoint, after a divergence) and takes no more updates; the
+        other runs go on. Runs are independent in the batch (their losses are summed, so each gets only its own
+        gradient, and Adam is elementwise), so run r's slice cannot disturb them; finite weights keep its
+        (dropped) gradients finite too."""
+        with torch.no_grad():
+            for stacked, state in ((self.G, g_state), (self.D, d_state)):
+                for k, (w, b) in enumerate(zip(stacked.weights, stacked.biases)):
+                    w[r].copy_(state[f"{2 * k}.weight"])
+                    b[r, 0].copy_(state[f"{2 * k}.bias"])
+        self.opt_g.stop(r)
+        self.opt_d.stop(r)
 
     def finite(self) -> list[bool]:
         """Per run: are all its weights finite? (One host sync.)"""
