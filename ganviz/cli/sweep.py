@@ -182,7 +182,7 @@ def sweep_main(argv: list[str]) -> int:
 
 
 def _batched(batches) -> str:
-    """", 12 of them as 2 batches of models" when some runs are batched; "" when none is."""
+    """The progress line's note on batching, e.g. ", 12 of them as 2 batches of models"; "" when none is."""
     from ganviz.core.sweep_batched import BatchJob
 
     if batches is None:

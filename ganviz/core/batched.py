@@ -12,8 +12,8 @@ Adam kernel. What differs is only the order of floating-point reductions inside 
 runs agree with their single runs to rounding (~1e-7 relative) at first and, as GAN training is chaotic,
 statistically later (tests/core/test_batched.py checks the first; docs/performance.md says which).
 
-Supported: alternating updates, Adam, no spectral norm, no R1 and no frozen player; runs may differ in seed,
-learning rates and betas and must agree on everything else (`check_batchable` says what differs).
+Supported: alternating updates, Adam, R1 and R2; no spectral norm, other remedy or frozen player. Runs may
+differ in seed, learning rates and betas and must agree on everything else (`check_batchable` says what differs).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from ganviz.core.trainer import Trainer
 # settings that may differ between the runs of one batch; every other TrainConfig field must be equal
 PER_RUN = ("seed", "lr_g", "lr_d", "beta1", "beta2")
 # TrainConfig settings the batched step leaves out, with their "off" value: runs using them are not batchable
-UNBATCHED_REMEDIES = {"instance_noise": 0.0, "r2": 0.0, "pack": 1, "lecam": 0.0, "consensus": 0.0, "unroll": 0}
+UNBATCHED_REMEDIES = {"instance_noise": 0.0, "pack": 1, "lecam": 0.0, "consensus": 0.0, "unroll": 0}
 
 
 class NotBatchable(ValueError):
@@ -47,8 +47,8 @@ def check_batchable(configs: list[TrainConfig]) -> None:
         raise NotBatchable("only alternating updates (update = 'alt') are batched")
     if first.optimizer != "adam":
         raise NotBatchable(f"only Adam is batched, not {first.optimizer}")
-    if first.spectral_norm or first.r1 > 0:
-        raise NotBatchable("spectral norm and R1 are not batched")
+    if first.spectral_norm:
+        raise NotBatchable("spectral norm is not batched")
     # the remedies the batched step does not implement: a run with one on would be trained without it
     for name, off in UNBATCHED_REMEDIES.items():
         if getattr(first, name) != off:
@@ -165,6 +165,12 @@ class BatchedTrainer:
             x_hat = (alpha * real + (1.0 - alpha) * fake).detach().requires_grad_(True)
             (grad,) = torch.autograd.grad(self.D(x_hat).sum(), x_hat, create_graph=True)
             loss = loss + (c.gp_lambda * ((grad.norm(dim=2) - 1.0) ** 2).mean(dim=1)).sum()
+        # R1 on the reals, R2 on the fakes: (γ/2) E‖∇ₓD(x)‖² per run (objectives.r1_term), no random draw
+        for gamma, points in ((c.r1, real), (c.r2, fake)):
+            if gamma > 0:
+                x = points.detach().requires_grad_(True)
+                (grad,) = torch.autograd.grad(self.D(x).sum(), x, create_graph=True)
+                loss = loss + (0.5 * gamma * (grad**2).sum(dim=2).mean(dim=1)).sum()
         self.opt_d.zero_grad()
         loss.backward()
         self.opt_d.step()

@@ -50,7 +50,10 @@ def test_a_failed_batch_gives_each_of_its_runs_the_error_with_its_own_seed():
     seen = []
     batches = Batches(spec.jobs, report=lambda job, row, done, n: seen.append((job.index, row, done, n)))
     batches.report(unit, {"error": sweep.WORKER_DIED, "seed": 3}, 1, 1)
-    assert seen == [(0, {"error": sweep.WORKER_DIED, "seed": 3}, 1, 2), (1, {"error": sweep.WORKER_DIED, "seed": 4}, 2, 2)]
+    assert seen == [
+        (0, {"error": sweep.WORKER_DIED, "seed": 3}, 1, 2),
+        (1, {"error": sweep.WORKER_DIED, "seed": 4}, 2, 2),
+    ]
     assert [row for _, row in unit_rows(unit, {"rows": {0: {"a": 1}, 1: {"a": 2}}})] == [{"a": 1}, {"a": 2}]
 
 
@@ -112,7 +115,9 @@ def _cli(argv: list[str]) -> tuple[int, str]:
 
 def test_a_batched_sweep_resumes_and_trains_only_the_missing_runs_as_a_batch(tmp_path):
     path = tmp_path / "spec.toml"
-    path.write_text('[base]\ndataset = "ring8"\nhidden = 8\nlayers = 2\nbatch = 32\nsteps = 3\n[grid]\nseed = [0, 1, 2]\n')
+    path.write_text(
+        '[base]\ndataset = "ring8"\nhidden = 8\nlayers = 2\nbatch = 32\nsteps = 3\n[grid]\nseed = [0, 1, 2]\n'
+    )
     spec = sweep.load_spec(path)
     out = tmp_path / "out"
     ResultsFile(out, spec).add(0, {"modes": 8, "modes_robust": 8, "hq": 0.9, "steps": 3, "wall_s": 123.0, "seed": 0})
