@@ -3,7 +3,7 @@
 A 64-wide MLP step is mostly Python and dispatch overhead, so a sweep that trains one run per worker process
 pays it once per run; a BatchedTrainer pays it about once per batch. `plan` groups the jobs that differ only in
 PER_RUN settings (seed, learning rates, betas) and have the same length, splits each group into batches of at
-most MAX_BATCH runs (and further while there are fewer units of work than workers, so that no core idles), and
+most MAX_BATCH runs (and further while a core would idle or one batch holds more than a worker's share), and
 leaves every job that cannot be batched (check_batchable says why) as the one-run job it was. The units go to
 the same pools as one-run jobs (run_local, run_dask): `run_unit` trains one, and `Batches.report` turns a
 batch's result back into one row per run, so results.csv, resume by config hash and progress are per run.
@@ -68,8 +68,14 @@ def _split(jobs: list[Job], parts: int) -> list[list[Job]]:
     return out
 
 
+def _cost(piece: list[Job]) -> int:
+    """A piece's work, roughly: runs × steps × updates per step (n_critic D steps and one G step)."""
+    n_critic = TrainConfig(**piece[0].config).resolved().n_critic
+    return len(piece) * piece[0].steps * (n_critic + 1)
+
+
 def plan(jobs: list[Job], workers: int = 1, max_batch: int = MAX_BATCH) -> list[Unit]:
-    """The jobs as units of work: batches of batchable runs, one-run jobs for the rest; in grid order."""
+    """The jobs as units of work: batches of batchable runs, one-run jobs for the rest; the costliest first."""
     from ganviz.core.batched import NotBatchable, check_batchable
 
     groups: dict[str, list[Job]] = {}
@@ -83,14 +89,17 @@ def plan(jobs: list[Job], workers: int = 1, max_batch: int = MAX_BATCH) -> list[
             pieces += [[job] for job in group]
             continue
         pieces += _split(group, math.ceil(len(group) / max_batch))
-    # fewer units than workers would leave cores idle: halve the largest batch while that helps
-    while len(pieces) < workers:
-        largest = max(pieces, key=len)
-        if len(largest) < 2:
+    # halve the costliest batch while there are fewer units than workers (a core would idle), or while it holds
+    # more than a worker's share of the work and its halves are still batches (so one slow group, e.g. WGAN-GP's
+    # 5 critic steps, does not keep one core busy long after the others are done)
+    share = sum(map(_cost, pieces)) / max(workers, 1)
+    while True:
+        costliest = max(pieces, key=_cost)
+        if not (len(pieces) < workers and len(costliest) >= 2 or _cost(costliest) > share and len(costliest) >= 4):
             break
-        at = pieces.index(largest)
-        pieces[at : at + 1] = _split(largest, 2)
-    pieces.sort(key=lambda piece: piece[0].index)
+        at = pieces.index(costliest)
+        pieces[at : at + 1] = _split(costliest, 2)
+    pieces.sort(key=lambda piece: (-_cost(piece), piece[0].index))  # longest first: the last to finish is short
     return [piece[0] if len(piece) == 1 else BatchJob(tuple(piece)) for piece in pieces]
 
 
