@@ -75,7 +75,7 @@ def _cost(piece: list[Job]) -> int:
 
 
 def plan(jobs: list[Job], workers: int = 1, max_batch: int = MAX_BATCH) -> list[Unit]:
-    """The jobs as units of work: batches of batchable runs, one-run jobs for the rest; the costliest first."""
+    """The jobs as units of work: batches of batchable runs, one-run jobs for the rest; in grid order."""
     from ganviz.core.batched import NotBatchable, check_batchable
 
     groups: dict[str, list[Job]] = {}
@@ -99,7 +99,7 @@ def plan(jobs: list[Job], workers: int = 1, max_batch: int = MAX_BATCH) -> list[
             break
         at = pieces.index(costliest)
         pieces[at : at + 1] = _split(costliest, 2)
-    pieces.sort(key=lambda piece: (-_cost(piece), piece[0].index))  # longest first: the last to finish is short
+    pieces.sort(key=lambda piece: piece[0].index)  # grid order, as without batching (first rows come early)
     return [piece[0] if len(piece) == 1 else BatchJob(tuple(piece)) for piece in pieces]
 
 
