@@ -56,6 +56,12 @@ def sweep_parser() -> OneLineParser:
     )
     p.add_argument("--yes", action="store_true", help=f"start more than {ASK_ABOVE} runs without asking")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    p.add_argument(
+        "--no-batch",
+        action="store_true",
+        help="train each run alone in its worker; by default runs that differ only in seed, learning rates and "
+        "betas are trained together as one batch of models (equal to their single runs to float rounding)",
+    )
     return p
 
 
@@ -116,12 +122,18 @@ def sweep_main(argv: list[str]) -> int:
             return fail(prog, str(e))
     workers = min(args.workers or os.cpu_count() or 1, max(len(todo), 1))
     where = f"the Dask cluster at {args.scheduler}" if client else f"{workers} worker process{'es' * (workers > 1)}"
+    batches = None
+    if not args.no_batch and todo:
+        from ganviz.core.sweep_batched import Batches
+
+        slots = len(client.scheduler_info()["workers"]) if client is not None else workers
+        batches = Batches(todo, max(slots, 1))
     t0 = time.perf_counter()
     if not args.quiet and not todo:
         print(f"{prog}: nothing to run: all {total} runs are in {record.path}", file=sys.stderr, flush=True)
     elif not args.quiet:
         resumed = f" (resuming: {len(record.results)} of {total} done in {record.path})" if record.results else ""
-        print(f"{prog}: {len(todo)} runs on {where}{resumed}", file=sys.stderr, flush=True)
+        print(f"{prog}: {len(todo)} runs on {where}{_batched(batches)}{resumed}", file=sys.stderr, flush=True)
 
     def report(job, result, done, n):
         record.add(job.index, result)  # on disk before anything else can stop the sweep
@@ -136,7 +148,15 @@ def sweep_main(argv: list[str]) -> int:
 
     try:
         with _stop_on_signals():
-            if client is not None:
+            if batches is not None:  # units of work: batches of runs and single runs; one report per run
+                from ganviz.core.sweep_batched import run_unit
+
+                batches.report_to(report)
+                if client is not None:
+                    sweep_dask.run_dask(batches.units, client, batches.report, note, fn=run_unit)
+                else:
+                    sweep.run_local(batches.units, args.workers, batches.report, fn=run_unit)
+            elif client is not None:
                 sweep_dask.run_dask(todo, client, report, note)
             elif todo:
                 sweep.run_local(todo, args.workers, report)
@@ -159,6 +179,19 @@ def sweep_main(argv: list[str]) -> int:
             f"{prog}: wrote {csv_path} and {png_path} ({time.perf_counter() - t0:.0f} s)", file=sys.stderr, flush=True
         )
     return 1 if any(row["error"] for row in table) else 0
+
+
+def _batched(batches) -> str:
+    """The progress line's note on batching, e.g. ", 12 of them as 2 batches of models"; "" when none is."""
+    from ganviz.core.sweep_batched import BatchJob
+
+    if batches is None:
+        return ""
+    units = [u for u in batches.units if isinstance(u, BatchJob)]
+    if not units:
+        return ""
+    runs = sum(len(u.jobs) for u in units)
+    return f", {runs} of them as {len(units)} batch{'es' * (len(units) > 1)} of models"
 
 
 def _duration(seconds: float) -> str:

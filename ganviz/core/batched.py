@@ -12,8 +12,8 @@ Adam kernel. What differs is only the order of floating-point reductions inside 
 runs agree with their single runs to rounding (~1e-7 relative) at first and, as GAN training is chaotic,
 statistically later (tests/core/test_batched.py checks the first; docs/performance.md says which).
 
-Supported: alternating updates, Adam, no spectral norm, no R1 and no frozen player; runs may differ in seed,
-learning rates and betas and must agree on everything else (`check_batchable` says what differs).
+Supported: alternating updates, Adam, R1 and R2; no spectral norm, other remedy or frozen player. Runs may
+differ in seed, learning rates and betas and must agree on everything else (`check_batchable` says what differs).
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from ganviz.core.trainer import Trainer
 
 # settings that may differ between the runs of one batch; every other TrainConfig field must be equal
 PER_RUN = ("seed", "lr_g", "lr_d", "beta1", "beta2")
+# TrainConfig settings the batched step leaves out, with their "off" value: runs using them are not batchable
+UNBATCHED_REMEDIES = {"instance_noise": 0.0, "pack": 1, "lecam": 0.0, "consensus": 0.0, "unroll": 0}
 
 
 class NotBatchable(ValueError):
@@ -45,8 +47,12 @@ def check_batchable(configs: list[TrainConfig]) -> None:
         raise NotBatchable("only alternating updates (update = 'alt') are batched")
     if first.optimizer != "adam":
         raise NotBatchable(f"only Adam is batched, not {first.optimizer}")
-    if first.spectral_norm or first.r1 > 0:
-        raise NotBatchable("spectral norm and R1 are not batched")
+    if first.spectral_norm:
+        raise NotBatchable("spectral norm is not batched")
+    # the remedies the batched step does not implement: a run with one on would be trained without it
+    for name, off in UNBATCHED_REMEDIES.items():
+        if getattr(first, name) != off:
+            raise NotBatchable(f"{name} is not batched (it must be {off!r}, not {getattr(first, name)!r})")
 
 
 class StackedMLP:
@@ -118,6 +124,11 @@ class _StackedAdam:
         for p in self.params:
             p.grad = None
 
+    def stop(self, r: int) -> None:
+        """Run r's weights take no more updates (its gradient is still computed with the others', and dropped)."""
+        groups = [(key, [q for q in runs if q != r]) for key, runs in self.groups]
+        self.groups = [(key, runs) for key, runs in groups if runs]
+
 
 class BatchedTrainer:
     """R runs (configs differing only in PER_RUN settings) stepped together."""
@@ -154,6 +165,12 @@ class BatchedTrainer:
             x_hat = (alpha * real + (1.0 - alpha) * fake).detach().requires_grad_(True)
             (grad,) = torch.autograd.grad(self.D(x_hat).sum(), x_hat, create_graph=True)
             loss = loss + (c.gp_lambda * ((grad.norm(dim=2) - 1.0) ** 2).mean(dim=1)).sum()
+        # R1 on the reals, R2 on the fakes: (γ/2) E‖∇ₓD(x)‖² per run (objectives.r1_term), no random draw
+        for gamma, points in ((c.r1, real), (c.r2, fake)):
+            if gamma > 0:
+                x = points.detach().requires_grad_(True)
+                (grad,) = torch.autograd.grad(self.D(x).sum(), x, create_graph=True)
+                loss = loss + (0.5 * gamma * (grad**2).sum(dim=2).mean(dim=1)).sum()
         self.opt_d.zero_grad()
         loss.backward()
         self.opt_d.step()
@@ -192,6 +209,19 @@ class BatchedTrainer:
         t.D.load_state_dict(self.D.state_dict(r))
         t.step_count = self.step_count
         return t
+
+    def stop(self, r: int, g_state: dict[str, torch.Tensor], d_state: dict[str, torch.Tensor]) -> None:
+        """Run r is set to these weights (its checkpoint, after a divergence) and takes no more updates; the
+        other runs go on. Runs are independent in the batch (their losses are summed, so each gets only its own
+        gradient, and Adam is elementwise), so run r's slice cannot disturb them; finite weights keep its
+        (dropped) gradients finite too."""
+        with torch.no_grad():
+            for stacked, state in ((self.G, g_state), (self.D, d_state)):
+                for k, (w, b) in enumerate(zip(stacked.weights, stacked.biases)):
+                    w[r].copy_(state[f"{2 * k}.weight"])
+                    b[r, 0].copy_(state[f"{2 * k}.bias"])
+        self.opt_g.stop(r)
+        self.opt_d.stop(r)
 
     def finite(self) -> list[bool]:
         """Per run: are all its weights finite? (One host sync.)"""
