@@ -102,7 +102,9 @@ class RunModel:
             self.send(Pause())
 
     def step(self, n: int = 1) -> None:
-        """n single steps; pauses a running trainer first."""
+        """n single steps; pauses a running trainer first. Not for a paced run: its driver sends the steps."""
+        if self.paced:
+            raise RuntimeError("a paced run takes its steps from its driver (LockStep.step_once)")
         if self.running:
             self.pause()
         self.send(Step(n))

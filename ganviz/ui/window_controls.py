@@ -6,7 +6,6 @@ from __future__ import annotations
 import itertools
 import time
 
-from ganviz.core.commands import Freeze, Pause, Speed, Start, Step
 from ganviz.core.frames import Frame
 from ganviz.core.objectives import OBJECTIVES
 from ganviz.ui.stats import LAUNCHED_AT, frame_rate_stats, percentile
@@ -15,14 +14,15 @@ from ganviz.ui.stats import LAUNCHED_AT, frame_rate_stats, percentile
 class ControlsMixin:
     """Training controls and status readouts, mixed into MainWindow (methods use the window's state)."""
 
+    # start, pause and step are the run model's (ganviz.core.run_model); the window asks for a frame at once
     def start(self) -> None:
-        self.running = True
-        self.send(Start())
+        self.model.start()
+        self._frame_soon()
         self._sync_menus()
 
     def pause(self) -> None:
-        self.running = False
-        self.send(Pause())
+        self.model.pause()
+        self._frame_soon()
         self._sync_menus()
 
     def toggle_running(self) -> None:
@@ -31,10 +31,15 @@ class ControlsMixin:
     def step_once(self) -> None:
         if self.running:
             self.pause()
-        self.send(Step(1))
+        self.model.step(1)
+        self._frame_soon()
 
     def set_speed(self, rate: float) -> None:
-        self.send(Speed(rate))
+        self.model.speed(rate)
+
+    def _frame_soon(self) -> None:
+        if self.worker is not None:
+            self.worker.request_frame()
 
     def set_objective(self, name: str) -> None:
         """Switch the loss live, with that objective's optimiser defaults; the networks are kept."""
@@ -71,7 +76,7 @@ class ControlsMixin:
             self.worker.request_frame()
 
     def freeze(self, player: str, on: bool) -> None:
-        self.send(Freeze(player, on))
+        self.model.freeze(player, on)
         self.statusBar().showMessage(f"{player} {'frozen' if on else 'released'}")
 
     def set_surface_mode(self, mode: str) -> None:

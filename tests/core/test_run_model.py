@@ -78,3 +78,10 @@ def test_running_and_divergence_state(model):
     model.note("saved", ("x.gvz", 3))  # other notices change nothing
     assert model.divergence == (10, 5, "lower the learning rates")
     model.pause()
+
+
+def test_a_paced_run_refuses_steps_of_its_own():
+    """Compare mode's runs are paced by the lock-step driver: a step sent past it would put one run ahead."""
+    paced = RunModel(TrainConfig(hidden=16, layers=2, batch=32, seed=1), launch=False, paced=True)
+    with pytest.raises(RuntimeError, match="driver"):
+        paced.step(1)
