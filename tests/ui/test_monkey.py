@@ -69,9 +69,16 @@ def test_random_actions_clicks_and_edits_raise_nothing(qtbot, monkeypatch, files
     done = {"action": 0, "click": 0, "edit": 0}
 
     end = time.perf_counter() + MONKEY_SECONDS
+    # on a loaded machine 15 s held only 22 actions: go on until 25 (and each kind 3 times), at most 90 s more
+    hard_end = end + 90.0
+
+    def more() -> bool:
+        now = time.perf_counter()
+        return now < end or (now < hard_end and (min(done.values()) < 3 or sum(done.values()) < 25))
+
     try:
         with driver:
-            while time.perf_counter() < end:
+            while more():
                 kind = rng.choices(["action", "click", "edit"], weights=[5, 3, 3])[0]
                 if kind == "action":
                     act = rng.choice(actions)
@@ -94,7 +101,7 @@ def test_random_actions_clicks_and_edits_raise_nothing(qtbot, monkeypatch, files
                 qtbot.wait(rng.randint(0, 60))
     finally:
         app.setAttribute(Qt.AA_DontUseNativeDialogs, native)
-    # a loaded 2-core machine managed 30 in 15 s (dialogs, resets and new windows take their time)
+    # a loaded 2-core machine managed 22-30 in 15 s (dialogs, resets and new windows take their time)
     assert min(done.values()) >= 3 and sum(done.values()) >= 25, done
     answered = {kind for kind, _ in driver.answered}
     assert {"file", "box"} <= answered, driver.answered  # real file dialogs and message boxes were met
