@@ -189,6 +189,27 @@ def _surface(w, view: QMenu) -> None:
         act.setCheckable(True)
         act.setChecked(mode == "d")
         group.addAction(act)
+        if mode == "dstar":
+            w.dstar_action = act  # its text and state follow the objective (sync_dstar_action)
+
+
+def sync_dstar_action(act: QAction, objective: str) -> None:
+    """View → Surface shows → the objective's own D* (hinge sign(p − q), …), or disabled, with the reason, for
+    an objective without a pointwise optimal D (the WGAN family)."""
+    cls = OBJECTIVES.get(objective)
+    if cls.d_star is None:
+        act.setText("Optimal D* (none for this objective)")
+        tip = (
+            f"{cls.label} has no optimal D as a function of p and q (any 1-Lipschitz maximiser, defined up to a "
+            "constant): the surface shows the learned critic"
+        )
+        act.setEnabled(False)
+    else:
+        act.setText(f"Optimal {cls.d_star.formula} (estimate)")
+        tip = f"The best D for the current G under {cls.label}, from densities (KDE)"
+        act.setEnabled(True)
+    act.setToolTip(tip)
+    act.setStatusTip(tip)
 
 
 def _side_docks(w, view: QMenu) -> None:
@@ -382,6 +403,7 @@ class MenusMixin:
             act.setChecked(on)
             act.blockSignals(False)
         self.start_action.setText("&Pause" if self.running else "&Start")
+        sync_dstar_action(self.dstar_action, c.objective)
 
     def _reset_asked(self) -> None:
         """Run → Reset: after asking, when unsaved steps would be lost."""
