@@ -449,8 +449,16 @@ class MenusMixin:
         if self.compare_window is not None:
             self.compare_window.close()
         self.pause()  # the side-by-side runs need the cores
-        self.compare_window = open_compare(self.config, parent=self)
-        return self.compare_window
+        window = open_compare(self.config, parent=self)
+        # deleted when closed: as a child of this window a closed one stayed alive, ~30 MB each (defect B19)
+        window.setAttribute(Qt.WA_DeleteOnClose)
+        window.destroyed.connect(lambda *_: self._compare_deleted(window))
+        self.compare_window = window
+        return window
+
+    def _compare_deleted(self, window: QWidget) -> None:
+        if self.compare_window is window:  # not a newer one opened meanwhile
+            self.compare_window = None
 
     def _show_help(self, name: str) -> None:
         QMessageBox.information(self, "Objective", objective_page(name))
