@@ -92,6 +92,7 @@ def main() -> None:
     p.add_argument("--action-every", type=float, default=5.0, help="seconds between actions (with --actions)")
     args = p.parse_args()
 
+    from PySide6.QtCore import QEvent
     from PySide6.QtWidgets import QApplication
 
     from ganviz.core.config import TrainConfig
@@ -120,6 +121,8 @@ def main() -> None:
             before = rss_mb(os.getpid())
             name = next(actions)
             app.processEvents()
+            # no exec() here: deleteLater()'s deletes (a closed WA_DeleteOnClose window) wait for an explicit send
+            app.sendPostedEvents(None, QEvent.DeferredDelete)
             print(f"  {now - started:5.0f}s  {name:<28} {rss_mb(os.getpid()) - before:+7.1f} MB", flush=True)
         if now < next_sample:
             time.sleep(0.005)

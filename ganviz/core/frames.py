@@ -35,6 +35,7 @@ from ganviz.core.objectives import OBJECTIVES
 from ganviz.core.surface import colour_levels, contour_segments, critic_midpoint, evaluate_surface, grid_points
 from ganviz.core.theory import (
     argmax_on_grid,
+    d_star_scale,
     generator_gradients,
     gradient_norm_surface,
     optimal_d_surface,
@@ -55,6 +56,11 @@ SURFACE_LABELS = {
     "critic": ("critic D(x)", "critic midway between real and fake"),  # see critic_midpoint
 }
 GRADNORM_LABELS = ("‖∇ₓD(x)‖", "‖∇ₓD‖ = 1")  # also tells the data view to use a sequential colour map
+
+
+def dstar_labels(formula: str, level: float) -> tuple[str, str]:
+    """The colour bar's and the level line's text for an objective's estimated D*, e.g. "D* = sign(p − q)"."""
+    return f"{formula} (estimated)", f"D* = {'½' if level == 0.5 else f'{level:g}'}"
 
 
 def surface_resolution(hidden: int, layers: int) -> int:
@@ -208,7 +214,7 @@ class FrameBuilder:
         self._surface_at = -math.inf
         self._surface_cost = 0.0
         self._surface_cache: tuple = ()
-        self._levels: tuple | None = None  # (dataset, kind, mode) and the colour range last shown for them
+        self._levels: tuple | None = None  # (dataset, kind, mode, objective) and the colour range last shown for them
         # exact W1 (an optimal assignment: 20-90 ms, GIL released) runs beside the frame worker: inside a build
         # it held back one frame a second by that much. Its quality row joins the first frame built after it.
         self._metrics = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ganviz-metrics")
@@ -368,15 +374,18 @@ class FrameBuilder:
         reused between frames when it is costly to rebuild."""
         m = self.mirror
         ds, kind, mode = m.dataset, m.objective.surface, self.surface_mode
-        key = (ds.name, kind, mode, m.step_count)
+        # the objective too: hinge and WGAN share the "critic" kind, but only hinge has a D*
+        key = (ds.name, kind, mode, m.objective.name, m.step_count)
         now = time.perf_counter()
-        fresh = force or self._surface_key is None or self._surface_key[:3] != key[:3]
+        fresh = force or self._surface_key is None or self._surface_key[:4] != key[:4]
         due = now - self._surface_at >= self._surface_cost / SURFACE_SHARE or not self.running
         if not (fresh or (due and key != self._surface_key)):
             return self._surface_cache
-        if mode == "dstar":
-            surface = optimal_d_surface(fakes, self._real_points(), ds, SURFACE_DISPLAY)
-            level, labels = 0.5, ("D*(x) = p/(p+q), estimated", "D* = ½")
+        d_star = m.objective.d_star
+        if mode == "dstar" and d_star is not None:
+            surface = optimal_d_surface(fakes, self._real_points(), ds, SURFACE_DISPLAY, d_star.fn)
+            d_levels, level = d_star_scale(d_star)
+            labels = dstar_labels(d_star.formula, level)
         elif mode == "gradnorm":
             raw = gradient_norm_surface(m.D, ds.extent, self._resolution, m.device)
             surface = upsample(raw, SURFACE_DISPLAY)
@@ -386,15 +395,19 @@ class FrameBuilder:
             surface = upsample(raw, SURFACE_DISPLAY)
             level = 0.5 if kind in ("prob", "raw01") else critic_midpoint(m.D, self._real_points(), fakes, m.device)
             labels = SURFACE_LABELS[kind]
+            if mode == "dstar":  # no pointwise optimum (the WGAN family): the learned critic, and a note why
+                labels = (f"{labels[0]} (no D* for {m.objective.label})", labels[1])
         surface.setflags(write=False)
         xs, ys, _ = grid_points(ds.extent, SURFACE_DISPLAY)
         boundary = contour_segments(surface, level, xs, ys)
-        if kind == "prob" and mode == "d" or mode == "dstar":
+        if mode == "dstar" and d_star is not None:
+            levels = d_levels  # the objective's D* range: (0, 1), or hinge's (−1, 1) with its white at 0
+        elif kind == "prob" and mode in ("d", "dstar"):
             levels = (0.0, 1.0)
         else:  # a robust range, centred on the level line (the diverging map's white) or, for ‖∇ₓD‖, from 0
-            last = self._levels[1] if self._levels is not None and self._levels[0] == key[:3] else None
+            last = self._levels[1] if self._levels is not None and self._levels[0] == key[:4] else None
             levels = colour_levels(surface, None if mode == "gradnorm" else level, last)
-            self._levels = (key[:3], levels)
+            self._levels = (key[:4], levels)
         self._surface_cost = time.perf_counter() - now
         self._surface_at, self._surface_key = now, key
         self._surface_cache = (surface, levels, boundary, m.step_count, labels, argmax_on_grid(surface, ds.extent))

@@ -26,6 +26,8 @@ from ganviz.core.frames import Frame
 # the arrays of a frame that are new every frame (or every surface evaluation) and worth a ring
 RING_FIELDS = ("fakes", "fake_class", "surface", "pad_class")
 BOUNDARY = "boundary"  # (x, y) of the level line: varying length, stored in rings of the longest seen
+MAX_RING_ROWS = 8192  # longer arrays get their own copy: a ring of 400 such lines (x and y) is ~50 MB
+GROWTH = 1.5  # a ring outgrown by a longer array is replaced by one at least this many times longer
 
 
 class _Ring:
@@ -70,6 +72,7 @@ class SnapshotRing:
         self._order: list[int] = []  # slots, oldest frame first
         self._free = list(range(capacity - 1, -1, -1))
         self._rings: dict[str, _Ring] = {}
+        self._pinned: Frame | None = None  # the frame the timeline shows, during `append`
 
     def __len__(self) -> int:
         return len(self._order)
@@ -117,6 +120,7 @@ class SnapshotRing:
         and the detached frame is returned: the caller should use it instead. Otherwise returns None.
         """
         detached = None
+        self._pinned = pinned
         if not self._free:
             slot = self._order.pop(thinning_victim(self.steps(), frame.step))
             dropped = self._frames[slot]
@@ -125,7 +129,10 @@ class SnapshotRing:
             self._frames[slot] = None
             self._free.append(slot)
         slot = self._free.pop()
-        self._frames[slot] = self._store(slot, frame)
+        try:
+            self._frames[slot] = self._store(slot, frame)
+        finally:
+            self._pinned = None
         self._order.append(slot)
         return detached
 
@@ -143,7 +150,7 @@ class SnapshotRing:
         self.capacity = capacity
         self.clear()  # the old rings live on in `keep` until their frames are stored again
         for f in keep:
-            self.append(f)
+            self.append(f, pinned=now)  # once stored, `now` keeps its identity (see _move_to)
             if f is pinned:
                 now = self[-1]
         return now
@@ -153,12 +160,34 @@ class SnapshotRing:
         return _with_arrays(frame, lambda key, a: self._ring_store(key, slot, a))
 
     def _ring_store(self, key: str, slot: int, a: np.ndarray) -> np.ndarray:
+        if len(a) > MAX_RING_ROWS:  # a rare, very long level line (a noisy surface): its own copy, no huge ring
+            own = a.copy()
+            own.setflags(write=False)
+            return own
         ring = self._rings.get(key)
         if ring is None or not ring.fits(a):
-            # a new shape (new settings) or a longer array: a new ring; stored views keep the old one alive
-            rows = max(len(a), ring.data.shape[1] if ring is not None and ring.data.shape[2:] == a.shape[1:] else 0)
+            # a new shape (new settings) or a longer array (a longer level line): a new ring, with headroom so a
+            # line that grows a few points at a time does not make a ring each time
+            same = ring is not None and ring.data.shape[2:] == a.shape[1:] and ring.data.dtype == a.dtype
+            rows = min(max(len(a), int(GROWTH * ring.data.shape[1]) if same else 0), MAX_RING_ROWS)
             ring = self._rings[key] = _Ring(self.capacity, a, max(rows, 1))
+            self._move_to(key, ring)
         return ring.store(slot, a)
+
+    def _move_to(self, key: str, ring: _Ring) -> None:
+        """Copy the stored frames' `key` arrays that fit into the new `ring`. Left in the old ring, they kept it
+        alive as long as they were stored, and the first snapshot always is: a ring of 400 slots for every
+        longer level line ever seen (defect B19: the boundary rings grew by ~25 MB a minute of use). The frame
+        the timeline shows keeps its arrays (and identity): the old ring lives on until it is unpinned."""
+        for slot in self._order:
+            frame = self._frames[slot]
+            if frame is None or frame is self._pinned:
+                continue
+
+            def put(k: str, a: np.ndarray, slot=slot) -> np.ndarray:
+                return ring.store(slot, a) if k == key and ring.fits(a) else a
+
+            self._frames[slot] = _with_arrays(frame, put)
 
 
 def _with_arrays(frame: Frame, put: Callable[[str, np.ndarray], np.ndarray]) -> Frame:

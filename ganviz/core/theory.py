@@ -1,6 +1,7 @@
 """The seeds' mathematics, computed on the live networks (no Qt): D*, gradient fields, critic diagnostics.
 
-* D*(x) = p(x) / (p(x) + q(x)), the best discriminator for a fixed G (Goodfellow et al. 2014, Prop. 1);
+* D*(x) = p(x) / (p(x) + q(x)), the best discriminator for a fixed G (Goodfellow et al. 2014, Prop. 1), or
+  the objective's own D* (its `d_star`: hinge sign(p − q), LSGAN (b·p + a·q)/(p + q));
   p and q from Gaussian KDEs (one bandwidth for both) of real and fake samples, evaluated by binning.
 * V(D, G) = E log D(x) + E log(1 − D(G(z))) = −(the BCE discriminator loss); with D = D*,
   V = −2 ln 2 + 2 JS(p‖q), so JS ≈ (V + 2 ln 2) / 2 — an *estimate*, as good as D is close to D*.
@@ -18,6 +19,7 @@ import torch
 from scipy.ndimage import gaussian_filter
 
 from ganviz.core.models import linear_weights
+from ganviz.core.objectives import DStar, ratio_d_star
 from ganviz.core.surface import grid_points
 
 LN4 = 2.0 * math.log(2.0)
@@ -73,18 +75,30 @@ def dstar_bandwidth(fakes: np.ndarray, dataset) -> float:
     return min(scott_bandwidth(fakes), cap)
 
 
-def optimal_d_surface(fakes: np.ndarray, real: np.ndarray, dataset, n: int) -> np.ndarray:
-    """D* = p/(p+q) on the n×n grid of the dataset's extent, from KDEs of real and fake samples with one
-    bandwidth: smoothing both alike keeps D* = ½ wherever q = p (an exact p against a smoothed q would not)."""
+def optimal_d_surface(fakes: np.ndarray, real: np.ndarray, dataset, n: int, d_star=ratio_d_star) -> np.ndarray:
+    """The objective's D* = d_star(p, q) (default p/(p+q)) on the n×n grid of the dataset's extent, from KDEs of
+    real and fake samples with one bandwidth: smoothing both alike keeps D* at its p = q value wherever q = p
+    (an exact p against a smoothed q would not)."""
     h = dstar_bandwidth(fakes, dataset)
     p, q = binned_kde(real, dataset.extent, n, h), binned_kde(fakes, dataset.extent, n, h)
-    d_star = optimal_d(p, q).astype(np.float32)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        d_star = np.asarray(d_star(p, q), dtype=np.float32)
     # NaN (not drawn) where neither density reaches UNDEFINED_SHARE of the larger peak: D* is undefined there,
     # and drawn as ½ the edge of that region became a D* = ½ line around every mode the generator misses
     floor = UNDEFINED_SHARE * max(float(p.max()), float(q.max()))
     if floor > 0:
         d_star[p + q <= floor] = np.nan
     return d_star
+
+
+def d_star_scale(d_star: DStar) -> tuple[tuple[float, float], float]:
+    """The colour range of an objective's D* and its level line: D* where only real data lies (p > 0 = q),
+    where only fakes lie (q > 0 = p), and where p = q. Every shipped D* is monotone in p/(p+q), so these two
+    ends bound it: p/(p+q) and LSGAN's 0-1 coding give (0, 1) and ½, hinge's sign(p − q) (−1, 1) and 0."""
+    real_only, fake_only, equal = (
+        float(np.asarray(d_star.fn(np.array([p]), np.array([q])))[0]) for p, q in ((1.0, 0.0), (0.0, 1.0), (1.0, 1.0))
+    )
+    return (min(real_only, fake_only), max(real_only, fake_only)), equal
 
 
 def game_value(d_loss: np.ndarray) -> np.ndarray:

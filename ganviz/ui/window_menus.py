@@ -189,6 +189,27 @@ def _surface(w, view: QMenu) -> None:
         act.setCheckable(True)
         act.setChecked(mode == "d")
         group.addAction(act)
+        if mode == "dstar":
+            w.dstar_action = act  # its text and state follow the objective (sync_dstar_action)
+
+
+def sync_dstar_action(act: QAction, objective: str) -> None:
+    """View → Surface shows → the objective's own D* (hinge sign(p − q), …), or disabled, with the reason, for
+    an objective without a pointwise optimal D (the WGAN family)."""
+    cls = OBJECTIVES.get(objective)
+    if cls.d_star is None:
+        act.setText("Optimal D* (none for this objective)")
+        tip = (
+            f"{cls.label} has no optimal D as a function of p and q (any 1-Lipschitz maximiser, defined up to a "
+            "constant): the surface shows the learned critic"
+        )
+        act.setEnabled(False)
+    else:
+        act.setText(f"Optimal {cls.d_star.formula} (estimate)")
+        tip = f"The best D for the current G under {cls.label}, from densities (KDE)"
+        act.setEnabled(True)
+    act.setToolTip(tip)
+    act.setStatusTip(tip)
 
 
 def _side_docks(w, view: QMenu) -> None:
@@ -382,6 +403,7 @@ class MenusMixin:
             act.setChecked(on)
             act.blockSignals(False)
         self.start_action.setText("&Pause" if self.running else "&Start")
+        sync_dstar_action(self.dstar_action, c.objective)
 
     def _reset_asked(self) -> None:
         """Run → Reset: after asking, when unsaved steps would be lost."""
@@ -427,8 +449,16 @@ class MenusMixin:
         if self.compare_window is not None:
             self.compare_window.close()
         self.pause()  # the side-by-side runs need the cores
-        self.compare_window = open_compare(self.config, parent=self)
-        return self.compare_window
+        window = open_compare(self.config, parent=self)
+        # deleted when closed: as a child of this window a closed one stayed alive, ~30 MB each (defect B19)
+        window.setAttribute(Qt.WA_DeleteOnClose)
+        window.destroyed.connect(lambda *_: self._compare_deleted(window))
+        self.compare_window = window
+        return window
+
+    def _compare_deleted(self, window: QWidget) -> None:
+        if self.compare_window is window:  # not a newer one opened meanwhile
+            self.compare_window = None
 
     def _show_help(self, name: str) -> None:
         QMessageBox.information(self, "Objective", objective_page(name))

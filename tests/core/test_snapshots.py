@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from ganviz.core.frames import Frame
-from ganviz.core.snapshots import SnapshotRing, thinning_victim
+from ganviz.core.snapshots import MAX_RING_ROWS, SnapshotRing, thinning_victim
 from tests.frame_factory import make_frame
 
 
@@ -142,3 +142,33 @@ def test_position_is_by_identity():
         ring.append(make_frame(s))
     assert [ring.position(f) for f in ring] == [0, 1, 2] and ring.steps() == [0, 2, 3]
     assert ring.position(make_frame(2)) is None  # an equal-looking frame is not the stored one
+
+
+def test_a_longer_level_line_moves_the_stored_ones_into_its_ring_so_old_rings_go():
+    """Defect B19: each longer boundary made a new 400-slot ring and the stored frames (the first one is always
+    kept) held every old ring alive: ~60 MB of boundary rings after a few minutes of switching surfaces."""
+    ring = SnapshotRing(6)
+    shown = None
+    for s in range(40):
+        detached = ring.append(make_frame(s, boundary=7 + 5 * s), pinned=shown)  # each line longer than the last
+        shown = detached or shown
+        if s == 36:
+            shown = ring[-1]  # the timeline shows this one: it keeps its arrays and its identity
+    assert ring.position(shown) is not None
+    for i, name in enumerate(("boundary_x", "boundary_y")):
+        block = ring._rings[name].data  # the one ring each: every stored line but the shown one lives there
+        assert all(np.shares_memory(f.boundary[i], block) for f in ring if f is not shown)
+        assert block.shape[1] < 2 * (7 + 5 * 39)  # headroom, not unbounded
+    for stored in ring:
+        assert_same(stored, make_frame(stored.step, boundary=7 + 5 * stored.step))
+
+
+def test_a_very_long_level_line_gets_its_own_copy_not_a_ring_that_long():
+    ring = SnapshotRing(3)
+    ring.append(make_frame(0))
+    huge = make_frame(1, boundary=MAX_RING_ROWS + 1)
+    ring.append(huge)
+    ring.append(make_frame(2))
+    assert_same(ring[1], huge)
+    assert ring._rings["boundary_x"].data.shape[1] <= MAX_RING_ROWS
+    assert not np.shares_memory(ring[1].boundary[0], huge.boundary[0]) and not ring[1].boundary[0].flags.writeable
