@@ -266,7 +266,7 @@ class CompareWindow(RunLifecycleMixin, QMainWindow):
         self._arrange()
         # again once the new views are laid out: until then the main window's layout hands the room the old
         # views had to the Runs panel (seen on a real display: the panel at ~80 % of the width after a restart)
-        QTimer.singleShot(0, self._arrange)
+        QTimer.singleShot(0, self, self._arrange)  # with a context: cancelled if the window is deleted first
 
     def _inspect(self, run: int, index: int | None) -> None:
         """Run `run`'s builder computes sample `index` with each frame's weights, on the worker thread (the GUI
