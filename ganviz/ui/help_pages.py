@@ -92,6 +92,7 @@ def remedy_page(name: str) -> str:
 
 
 # Help → Getting started: each view, what it shows, and which idea of the lecture notes it makes visible
+PICTURE_WIDTH, PICTURE_HEIGHT = 220, 170  # px at most: a picture of each view, taken when the page opens
 VIEWS = [
     (
         "Data view (centre)",
@@ -132,14 +133,34 @@ VIEWS = [
         "to it: extragradient and optimistic steps (its update box); R2, instance noise, consensus, LeCam "
         "(its remedy boxes, and ganviz dirac).",
     ),
+    (
+        "Model overview (top)",
+        "z → G → x̃ and x → D → score as live thumbnails; click one to go to its view. In slow motion (M) the "
+        "path of the sub-step on screen lights up.",
+        "What a GAN is made of, and which part each step of training touches.",
+    ),
 ]
 
 
-def getting_started(shortcuts: list[tuple[str, str]]) -> str:
-    """The Getting started page; `shortcuts`: (what, key) read from the window's own actions."""
+def picture_url(name: str) -> str:
+    """The page's address for the picture of view `name` (the window adds the image under it)."""
+    return "view:" + "".join(c for c in name.lower() if c.isalnum())
+
+
+def getting_started(shortcuts: list[tuple[str, str]], pictures: dict[str, float] | None = None) -> str:
+    """The Getting started page; `shortcuts`: (what, key) read from the window's own actions; `pictures`: the
+    views (VIEWS names) the window has a picture of, with its width / height, shown beside their text."""
+    pictures = pictures or {}
+
+    def picture(name: str) -> str:
+        if name not in pictures:
+            return ""
+        width = round(min(PICTURE_WIDTH, PICTURE_HEIGHT * pictures[name]))  # tall views: no taller than this
+        return f"<img src='{picture_url(name)}' width='{width}'>"
+
     views = "".join(
-        f"<tr><td valign='top'><b>{html.escape(name)}</b></td><td>{html.escape(shows)}<br>"
-        f"<i>Teaches:</i> {html.escape(teaches)}</td></tr>"
+        f"<tr><td valign='top'>{picture(name)}</td><td valign='top'><b>{html.escape(name)}</b><br>"
+        f"{html.escape(shows)}<br><i>Teaches:</i> {html.escape(teaches)}</td></tr>"
         for name, shows, teaches in VIEWS
     )
     keys = "".join(

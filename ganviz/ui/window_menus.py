@@ -7,15 +7,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QAction, QActionGroup, QImage, QKeySequence, QTextDocument
 from PySide6.QtWidgets import QDialog, QMenu, QMessageBox, QTextBrowser, QVBoxLayout, QWidget
 
 from ganviz.core.datasets import DATASETS
 from ganviz.core.objectives import OBJECTIVES
 from ganviz.core.presets import list_presets, preset_tooltip
 from ganviz.core.remedies import REMEDIES
-from ganviz.ui.help_pages import ABOUT, getting_started, objective_page, remedy_page
+from ganviz.ui.help_pages import (
+    ABOUT,
+    PICTURE_WIDTH,
+    getting_started,
+    objective_page,
+    picture_url,
+    remedy_page,
+)
 from ganviz.ui.slow_motion import SlowMotion
 
 # the Theory menu's separate windows: key, menu label, shortcut, tooltip
@@ -463,6 +470,25 @@ class MenusMixin:
     def _show_help(self, name: str) -> None:
         QMessageBox.information(self, "Objective", objective_page(name))
 
+    def _view_pictures(self) -> dict[str, QImage]:
+        """A picture of each view the Getting started page describes, grabbed from this window."""
+        widgets = {
+            "Data view (centre)": self.run_view,
+            "Losses (right)": self.panels.get("loss"),
+            "Quality (right, or its tab)": self.panels.get("quality"),
+            "Latent space (left)": self.latent_panel,
+            "Timeline (bottom)": self.timeline,
+            "Theory (menu)": self.panels.get("theory"),
+            "Model overview (top)": self.panels.get("overview"),
+        }
+        pictures = {}
+        for name, widget in widgets.items():
+            # only views on screen: a closed dock or a tab behind another has no layout to draw (a strip)
+            if widget is not None and widget.isVisible() and widget.width() > 1 and widget.height() > 1:
+                image = widget.grab().toImage()
+                pictures[name] = image.scaledToWidth(2 * PICTURE_WIDTH, Qt.SmoothTransformation)
+        return pictures
+
     def show_getting_started(self) -> QDialog:
         """Help → Getting started (F1): a non-modal page, its key table read from this window's actions."""
         if self._getting_started is None:
@@ -474,10 +500,16 @@ class MenusMixin:
             dialog = QDialog(self)
             dialog.setWindowTitle("ganviz: getting started")
             page = QTextBrowser(dialog)
-            page.setHtml(getting_started(keys))
             QVBoxLayout(dialog).addWidget(page)
-            dialog.resize(720, 640)
+            dialog.resize(760, 680)
             self._getting_started = dialog
+            self._getting_started_keys = keys
+        page = self._getting_started.findChild(QTextBrowser)
+        pictures = self._view_pictures()  # taken now: the page shows this run's views as they are
+        for name, image in pictures.items():
+            page.document().addResource(QTextDocument.ImageResource, QUrl(picture_url(name)), image)
+        aspects = {name: image.width() / image.height() for name, image in pictures.items()}
+        page.setHtml(getting_started(self._getting_started_keys, aspects))
         self._getting_started.show()
         self._getting_started.raise_()
         return self._getting_started

@@ -96,6 +96,30 @@ def test_getting_started_names_every_view_and_the_windows_own_keys(qtbot, window
     assert window.show_getting_started() is dialog  # one page, raised again
 
 
+def test_getting_started_shows_a_picture_of_each_view_taken_from_the_window(qtbot, window):
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QTextDocument
+
+    from ganviz.ui.help_pages import picture_url
+
+    qtbot.waitUntil(lambda: window.frame is not None, timeout=60_000)
+    window.docks["quality"].hide()  # off screen: no picture (a hidden panel has no layout to draw)
+    page = window.show_getting_started().findChild(QTextBrowser)
+    html = page.toHtml()
+    on_screen = {"Data view (centre)", "Losses (right)", "Latent space (left)", "Timeline (bottom)"}
+    assert f'src="{picture_url("Quality (right, or its tab)")}"' not in html
+    for name, _, _ in VIEWS:  # each view on screen has its picture, drawn from the window
+        url = picture_url(name)
+        if name in on_screen:
+            assert f'src="{url}"' in html, name
+            image = page.document().resource(QTextDocument.ImageResource, QUrl(url))
+            assert image is not None and not image.isNull() and image.width() > 100, name
+    # the data view's picture is the data view: its colours include the real samples' orange and the surface
+    data = page.document().resource(QTextDocument.ImageResource, QUrl(picture_url(VIEWS[0][0])))
+    colours = {data.pixelColor(x, y).name() for x in range(0, data.width(), 7) for y in range(0, data.height(), 7)}
+    assert len(colours) > 50
+
+
 def test_the_start_hint_shows_until_training_starts(qtbot, window):
     qtbot.waitUntil(lambda: window.frame is not None, timeout=60_000)
     assert window.start_hint.isVisible() and "Space" in window.start_hint.text()
