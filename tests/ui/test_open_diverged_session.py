@@ -9,6 +9,8 @@ import torch
 
 pytest.importorskip("PySide6")
 
+from PySide6.QtWidgets import QMessageBox  # noqa: E402
+
 from ganviz.core.config import TrainConfig  # noqa: E402
 from ganviz.core.session import save_session  # noqa: E402
 from ganviz.core.trainer import Trainer  # noqa: E402
@@ -21,7 +23,7 @@ class NotAWindow:
 
 def test_open_shows_one_line_for_a_session_with_nan_weights(tmp_path, monkeypatch):
     shown = []
-    monkeypatch.setattr(main_window.QMessageBox, "warning", lambda _parent, _title, text: shown.append(text))
+    monkeypatch.setattr(QMessageBox, "warning", lambda _parent, _title, text: shown.append(text))
     t = Trainer(TrainConfig(hidden=16, layers=2, batch=32, n_fixed=100))
     t.step(3)
     with torch.no_grad():
