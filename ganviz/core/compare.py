@@ -40,7 +40,8 @@ from ganviz.core.trainer import Trainer
 
 MIN_RUNS, MAX_RUNS = 2, 4
 RUN_LETTERS = "ABCD"
-# what every run shares: the data, the seed and the networks' shape (so the initial weights can be equal)
+# what every run shares: the data, the seed and the networks' shape (so the initial weights can be equal); not `update`:
+# extragradient and consensus are a run's own remedies (ganviz.core.remedies)
 SHARED_FIELDS = (
     "dataset",
     "seed",

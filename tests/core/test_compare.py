@@ -129,6 +129,8 @@ def test_the_remedies_comparison_runs_gan_pacgan_unrolled_and_wgan_gp_on_grid25(
     ]
     assert "first layer takes 4 inputs" in run_details(runs[1]) and "inputs" not in run_details(runs[2])
     assert remedy_settings(runs[1]) == {"pack": 2} and remedy_settings(runs[3]) == {}
+    extra = check_runs(base, [runs[0], run_config(base, "hinge", remedies={"update": "extragradient"})])[1]
+    assert extra.update == "extragradient" and run_title(extra) == "Hinge + extragradient"  # its own, not shared
     assert parse_objectives("remedies") == ["remedies"]
     with pytest.raises(CompareError, match="unknown comparison 'nope'.*remedies"):
         named_comparison("nope", BASE)
