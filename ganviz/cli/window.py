@@ -78,7 +78,8 @@ def window_parser() -> OneLineParser:
         "--compare",
         metavar="OBJ1,OBJ2[,...]",
         help="open the compare window instead: 2 to 4 objectives side by side, same data, seed and initial weights "
-        "(--spectral-norm and --r1 apply to every run; each run takes its objective's optimiser defaults)",
+        "(--spectral-norm and --r1 apply to every run; each run takes its objective's optimiser defaults); "
+        "or the named comparison 'remedies': GAN, GAN + PacGAN2, GAN + unrolled 5 and WGAN-GP on grid25",
     )
     return p
 
@@ -106,7 +107,7 @@ def window_main(argv: list[str]) -> int:
     except ConfigError as e:
         return fail(parser.prog, str(e))
     if args.compare is not None:
-        from ganviz.core.compare import CompareError, parse_objectives, run_config
+        from ganviz.core.compare import COMPARISONS, CompareError, named_comparison, parse_objectives, run_config
 
         if args.load or args.record or args.slow_motion:
             return fail(parser.prog, "--compare cannot be combined with --load, --record or --slow-motion")
@@ -114,8 +115,11 @@ def window_main(argv: list[str]) -> int:
             names = parse_objectives(args.compare)
         except CompareError as e:
             return fail(parser.prog, f"argument --compare: {e}")
-        print_notes(unused_flag_notes(parser, explicit, names, compare=True))
-        runs = [run_config(config, n, spectral_norm=config.spectral_norm, r1=config.r1) for n in names]
+        if names[0] in COMPARISONS:  # a named comparison sets its own dataset, objectives and remedies
+            config, runs = named_comparison(names[0], config)
+        else:
+            print_notes(unused_flag_notes(parser, explicit, names, compare=True))
+            runs = [run_config(config, n, spectral_norm=config.spectral_norm, r1=config.r1) for n in names]
         from ganviz.ui.app import run_compare_app
 
         return run_compare_app(

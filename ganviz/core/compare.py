@@ -34,12 +34,14 @@ from ganviz.core.commands import Step, Stop
 from ganviz.core.config import TrainConfig
 from ganviz.core.frames import Frame, FrameBuilder
 from ganviz.core.objectives import OBJECTIVES, get_objective
+from ganviz.core.remedies import REMEDIES, active_remedies
 from ganviz.core.run_model import RunModel
 from ganviz.core.trainer import Trainer
 
 MIN_RUNS, MAX_RUNS = 2, 4
 RUN_LETTERS = "ABCD"
-# what every run shares: the data, the seed and the networks' shape (so the initial weights can be equal)
+# what every run shares: the data, the seed and the networks' shape (so the initial weights can be equal); not `update`:
+# extragradient and consensus are a run's own remedies (ganviz.core.remedies)
 SHARED_FIELDS = (
     "dataset",
     "seed",
@@ -49,7 +51,6 @@ SHARED_FIELDS = (
     "activation",
     "prior",
     "batch",
-    "update",
     "device",
     "threads",
     "n_fixed",
@@ -57,6 +58,21 @@ SHARED_FIELDS = (
     "custom_spread",
 )
 DEFAULT_OBJECTIVES = ("nonsaturating", "wgan-gp")
+# the settings a run may carry beyond its objective: every remedy's field (ganviz.core.remedies), and the
+# annealing of instance noise; `update` and `optimizer` are remedy fields too (extragradient, optimistic Adam)
+REMEDY_FIELDS = tuple(dict.fromkeys([*(REMEDIES.get(n).field for n in REMEDIES), "instance_noise_anneal"]))
+# named comparisons (`ganviz --compare NAME`): dataset, then per run (objective, remedy settings)
+COMPARISONS: dict[str, tuple[str, tuple[tuple[str, dict], ...]]] = {
+    "remedies": (
+        "grid25",
+        (
+            ("nonsaturating", {}),
+            ("nonsaturating", {"pack": 2}),
+            ("nonsaturating", {"unroll": 5}),
+            ("wgan-gp", {}),
+        ),
+    ),
+}
 DEFAULT_R1 = 1.0  # γ when R1 is switched on for a run whose base config has none
 _SN_STREAM = 17  # the RNG stream that draws spectral norm's u, v in compare mode (any fixed number)
 
@@ -76,10 +92,15 @@ def run_config(
     r1: float = 0.0,
     lr_g: float | None = None,
     lr_d: float | None = None,
+    remedies: dict | None = None,
 ) -> TrainConfig:
     """A run on base's data and networks with its own objective, regularisers and learning rates; the
-    optimiser, betas and critic steps are the objective's defaults (base's are for base's objective)."""
-    return base.replace(
+    optimiser, betas and critic steps are the objective's defaults (base's are for base's objective).
+    `remedies`: REMEDY_FIELDS values on top (e.g. {"pack": 2}); fields not given keep base's."""
+    unknown = set(remedies or {}) - set(REMEDY_FIELDS)
+    if unknown:
+        raise CompareError(f"not a remedy setting: {', '.join(sorted(unknown))}; allowed: {', '.join(REMEDY_FIELDS)}")
+    config = base.replace(
         objective=objective,
         optimizer=None,
         lr_g=lr_g,
@@ -89,7 +110,19 @@ def run_config(
         n_critic=None,
         spectral_norm=spectral_norm,
         r1=r1,
-    ).resolved()
+    )
+    try:
+        return config.replace(**(remedies or {})).resolved()
+    except ValueError as e:  # ConfigError: e.g. batch not divisible by pack
+        raise CompareError(str(e)) from None
+
+
+def remedy_settings(config: TrainConfig) -> dict:
+    """The settings of the remedies the run uses (what the Runs panel keeps when its objective changes)."""
+    settings = {r.field: getattr(config, r.field) for r in active_remedies(config)}
+    if "instance_noise" in settings:
+        settings["instance_noise_anneal"] = config.instance_noise_anneal
+    return settings
 
 
 def check_count(n: int) -> None:
@@ -101,6 +134,18 @@ def check_count(n: int) -> None:
 def default_runs(base: TrainConfig) -> list[TrainConfig]:
     """Non-saturating GAN vs WGAN-GP on base's dataset."""
     return [run_config(base, name) for name in DEFAULT_OBJECTIVES]
+
+
+def named_comparison(name: str, base: TrainConfig) -> tuple[TrainConfig, list[TrainConfig]]:
+    """(base on the comparison's dataset, its runs) for a name of COMPARISONS; remedies base carries are off
+    in every run unless the comparison sets them. CompareError names the allowed names."""
+    if name not in COMPARISONS:
+        raise CompareError(f"unknown comparison {name!r}; choose from: {', '.join(COMPARISONS)}")
+    dataset, runs = COMPARISONS[name]
+    off = TrainConfig()
+    base = base.replace(dataset=dataset, **{f: getattr(off, f) for f in REMEDY_FIELDS if f != "optimizer"})
+    base = base.resolved()
+    return base, [run_config(base, objective, remedies=remedies) for objective, remedies in runs]
 
 
 def align(base: TrainConfig, run: TrainConfig) -> TrainConfig:
@@ -124,8 +169,6 @@ def run_title(config: TrainConfig) -> str:
         parts.append("SN")
     if config.r1 > 0:
         parts.append(f"R1 γ={config.r1:g}")
-    from ganviz.core.remedies import active_remedies
-
     parts += [r.title(getattr(config, r.field)) for r in active_remedies(config)]
     return " + ".join(parts)
 
@@ -140,15 +183,25 @@ def run_details(config: TrainConfig) -> str:
         text += f" · clip {c.clip:g}"
     if get_objective(c.objective).uses_gradient_penalty:
         text += f" · λ {c.gp_lambda:g}"
+    if c.update != "alt" and c.update != "extragradient":  # extragradient is in the title already
+        text += f" · {c.update} updates"
+    if c.pack > 1:
+        text += f" · D's first layer takes {2 * c.pack} inputs: its own init from the seed, later layers shared"
     return text
 
 
 def parse_objectives(text: str) -> list[str]:
-    """ "nonsaturating,wgan-gp" → names; CompareError names the bad one (for a --compare flag)."""
+    """ "nonsaturating,wgan-gp" → names; CompareError names the bad one (for a --compare flag). A name of
+    COMPARISONS alone ("remedies") is returned as is: `named_comparison` makes its runs."""
+    if text.strip() in COMPARISONS:
+        return [text.strip()]
     names = [t.strip() for t in text.split(",") if t.strip()]
     for name in names:
         if name not in OBJECTIVES.names():
-            raise CompareError(f"unknown objective {name!r}; choose from: {', '.join(OBJECTIVES.names())}")
+            raise CompareError(
+                f"unknown objective {name!r}; choose from: {', '.join(OBJECTIVES.names())} "
+                f"(or one named comparison: {', '.join(COMPARISONS)})"
+            )
     check_count(len(names))
     return names
 
@@ -157,19 +210,24 @@ def parse_objectives(text: str) -> list[str]:
 
 
 def initial_state(config: TrainConfig) -> dict | None:
-    """None when a fresh `Trainer(config)` already starts from the shared initial weights (no spectral norm);
-    else a step-0 Trainer state whose G and D carry the plain run's weights, D's layers wrapped in spectral
-    norm afterwards (u, v from a stream of their own; optimisers, data and latent streams fresh)."""
+    """None when a fresh `Trainer(config)` already starts from the shared initial weights (no spectral norm,
+    no PacGAN); else a step-0 Trainer state whose G and D carry the plain run's weights, D's layers wrapped in
+    spectral norm afterwards (u, v from a stream of their own; optimisers, data and latent streams fresh).
+    A PacGAN D's first layer takes 2·pack inputs, so it cannot be the plain one: it keeps its own init from the
+    same seed, and its later layers are the plain D's (G is the same anyway: it is built first)."""
     config = config.resolved()
-    if not config.spectral_norm:
+    if not config.spectral_norm and config.pack == 1:
         return None
     trainer = Trainer(config)
-    plain = Trainer(config.replace(spectral_norm=False))
+    plain = Trainer(config.replace(spectral_norm=False, pack=1))
     d = copy.deepcopy(plain.D).cpu()
+    if config.pack > 1:  # (PackInput, Linear(2·pack, h)) of its own, then the plain D's layers after its first
+        packed = Trainer(config.replace(spectral_norm=False)).D.cpu()
+        d = nn.Sequential(packed[0], packed[1], *d[1:])
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(config.seed * 7919 + _SN_STREAM)
         for i, layer in enumerate(d):
-            if isinstance(layer, nn.Linear):
+            if config.spectral_norm and isinstance(layer, nn.Linear):
                 d[i] = spectral_norm(layer)
     trainer.D.load_state_dict(d.state_dict())  # in place: the optimiser keeps pointing at these tensors
     return trainer.state_dict()

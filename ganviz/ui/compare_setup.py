@@ -24,10 +24,12 @@ from ganviz.core.compare import (
     MIN_RUNS,
     RUN_LETTERS,
     CompareError,
+    remedy_settings,
     run_config,
 )
 from ganviz.core.config import TrainConfig
 from ganviz.core.objectives import OBJECTIVES, get_objective
+from ganviz.core.remedies import active_remedies
 from ganviz.ui.compare_views import colour_hex
 from ganviz.ui.params_dock import FloatEdit
 
@@ -82,6 +84,13 @@ class RunEditor(QGroupBox):
         form.addRow(regs)
         form.addRow("LR generator", self.lr_g)
         form.addRow("LR discriminator", self.lr_d)
+        if remedies := active_remedies(c):  # read-only: kept as they are when the run is edited
+            self.remedies = QLabel(" + ".join(r.title(getattr(c, r.field)) for r in remedies))
+            tip = [f"{r.label}: {r.formula} ({r.source})" for r in remedies]
+            if c.pack > 1:
+                tip.append("PacGAN's D takes 2·pack inputs: its first layer has its own init from the same seed")
+            self.remedies.setToolTip("\n".join(tip))
+            form.addRow("Remedy", self.remedies)
         form.addRow(self.remove)
         self.objective.currentIndexChanged.connect(self._objective_changed)
         for signal in (
@@ -133,7 +142,7 @@ class RunEditor(QGroupBox):
         )
         if name == self.origin.objective:
             return self.origin.replace(**changes)
-        return run_config(self.base, name, **changes)
+        return run_config(self.base, name, remedies=remedy_settings(self.origin), **changes)
 
 
 class RunSetup(QWidget):

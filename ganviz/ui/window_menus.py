@@ -324,6 +324,12 @@ MENUS: list[Item | Separator | Special] = [
         "Ctrl+Shift+C",
         tip="2 to 4 objectives on this dataset, seed and initial networks, stepped together",
     ),
+    Item(
+        "&Run",
+        "Compare the &remedies (grid25)…",
+        "show_remedies_compare",
+        tip="GAN, GAN + PacGAN2, GAN + unrolled 5 and WGAN-GP on the 5×5 grid, this seed and network size",
+    ),
     Special("&Run", _slow_motion_and_speed),
     Special("&View", _layers),
     Item(
@@ -466,6 +472,18 @@ class MenusMixin:
     def _compare_deleted(self, window: QWidget) -> None:
         if self.compare_window is window:  # not a newer one opened meanwhile
             self.compare_window = None
+
+    def show_remedies_compare(self) -> QWidget:
+        """The named comparison "remedies" (ganviz.core.compare.COMPARISONS) on this seed and network size."""
+        from ganviz.core.compare import named_comparison
+        from ganviz.ui.compare_window import open_compare
+
+        if self.compare_window is not None:
+            self.compare_window.close()
+        self.pause()
+        base, runs = named_comparison("remedies", self.config)
+        self.compare_window = open_compare(base, runs, parent=self)
+        return self.compare_window
 
     def _show_help(self, name: str) -> None:
         QMessageBox.information(self, "Objective", objective_page(name))

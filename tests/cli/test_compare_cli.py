@@ -39,3 +39,19 @@ def test_compare_window_runs_and_writes_a_screenshot(tmp_path, child_env):
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_compare_remedies_opens_the_named_comparison_on_grid25(monkeypatch):
+    import ganviz.ui.app
+
+    opened = {}
+    monkeypatch.setattr(ganviz.ui.app, "run_compare_app", lambda base, runs, **kw: opened.update(base=base, runs=runs))
+    assert main(["--compare", "remedies", "--hidden", "16", "--seed", "4"]) in (0, None)
+    base, runs = opened["base"], opened["runs"]
+    assert (base.dataset, base.hidden, base.seed) == ("grid25", 16, 4)
+    assert [(r.objective, r.pack, r.unroll) for r in runs] == [
+        ("nonsaturating", 1, 0),
+        ("nonsaturating", 2, 0),
+        ("nonsaturating", 1, 5),
+        ("wgan-gp", 1, 0),
+    ]

@@ -16,7 +16,9 @@ from ganviz.core.compare import (
     check_runs,
     default_runs,
     initial_state,
+    named_comparison,
     parse_objectives,
+    remedy_settings,
     run_config,
     run_details,
     run_title,
@@ -110,6 +112,49 @@ def test_titles_and_objective_lists():
         parse_objectives("nonsaturating,nope")
     with pytest.raises(CompareError, match="2 to 4"):
         parse_objectives("hinge")
+
+
+def test_the_remedies_comparison_runs_gan_pacgan_unrolled_and_wgan_gp_on_grid25():
+    base, runs = named_comparison("remedies", BASE.replace(dataset="ring8", pack=4, instance_noise=0.2))
+    assert base.dataset == "grid25" and (base.pack, base.instance_noise) == (1, 0.0)  # base's remedies are off
+    runs = check_runs(base, runs)  # aligning keeps each run's remedy settings
+    assert [r.objective for r in runs] == ["nonsaturating", "nonsaturating", "nonsaturating", "wgan-gp"]
+    assert [(r.pack, r.unroll) for r in runs] == [(1, 0), (2, 0), (1, 5), (1, 0)]
+    assert all(r.dataset == "grid25" and r.instance_noise == 0.0 and r.hidden == 16 for r in runs)
+    assert [run_title(r) for r in runs] == [
+        "Non-saturating",
+        "Non-saturating + PacGAN2",
+        "Non-saturating + unrolled 5",
+        "WGAN-GP",
+    ]
+    assert "first layer takes 4 inputs" in run_details(runs[1]) and "inputs" not in run_details(runs[2])
+    assert remedy_settings(runs[1]) == {"pack": 2} and remedy_settings(runs[3]) == {}
+    extra = check_runs(base, [runs[0], run_config(base, "hinge", remedies={"update": "extragradient"})])[1]
+    assert extra.update == "extragradient" and run_title(extra) == "Hinge + extragradient"  # its own, not shared
+    assert parse_objectives("remedies") == ["remedies"]
+    with pytest.raises(CompareError, match="unknown comparison 'nope'.*remedies"):
+        named_comparison("nope", BASE)
+    with pytest.raises(CompareError, match="not a remedy setting: hidden"):
+        run_config(BASE, "hinge", remedies={"hidden": 3})
+    with pytest.raises(CompareError, match="not divisible by pack"):
+        run_config(BASE.replace(batch=63), "hinge", remedies={"pack": 2})
+
+
+def test_remedy_runs_share_the_initial_weights_where_the_shapes_allow():
+    _, runs = named_comparison("remedies", BASE)
+    plain, packed, unrolled, wgan = (make_trainer(r) for r in runs)
+    for other in (packed, unrolled, wgan):
+        assert_same_tensors(underlying_weights(plain.G), underlying_weights(other.G))
+    for other in (unrolled, wgan):
+        assert_same_tensors(underlying_weights(plain.D), underlying_weights(other.D))
+    # PacGAN's D: (PackInput, Linear(4, h), …): its first layer is its own, every later layer is the plain D's
+    d, p = underlying_weights(plain.D), underlying_weights(packed.D)
+    assert p["1.weight"].shape == (16, 4) and not torch.equal(p["1.weight"][:, :2], d["0.weight"])
+    assert torch.equal(p["3.weight"], d["2.weight"]) and torch.equal(p["5.bias"], d["4.bias"])
+    assert not torch.equal(underlying_weights(Trainer(runs[1]).D)["3.weight"], d["2.weight"])  # why: own init
+    # with spectral norm too: the same plain weights underneath
+    sn = make_trainer(runs[1].replace(spectral_norm=True))
+    assert torch.equal(underlying_weights(sn.D)["3.weight"], d["2.weight"])
 
 
 def test_chunk_sizer_grows_and_shrinks_toward_the_target_time():

@@ -284,3 +284,40 @@ def test_each_run_is_a_run_view_with_its_own_inspection(qtbot, window):
     assert len(window.views[0].panel.selected.getData()[0]) == 0
     window.views[1].select(None)
     assert window.lock.builders[1].inspect_index is None
+
+
+def test_the_remedies_comparison_titles_its_runs_and_keeps_their_remedies_on_edit(qtbot, make_compare_window):
+    from ganviz.core.compare import named_comparison
+
+    window = make_compare_window(*named_comparison("remedies", BASE))
+    assert [v.title for v in window.views] == [
+        "A · Non-saturating",
+        "B · Non-saturating + PacGAN2",
+        "C · Non-saturating + unrolled 5",
+        "D · WGAN-GP",
+    ]
+    packed = window.setup.editors[1]
+    assert packed.remedies.text() == "PacGAN2" and "own init" in packed.remedies.toolTip()
+    packed.objective.setCurrentIndex(packed.objective.findData("hinge"))
+    assert (packed.config().objective, packed.config().pack) == ("hinge", 2)  # a new objective keeps the remedy
+    assert window.setup.editors[2].config().unroll == 5
+    qtbot.waitUntil(lambda: window.bundle is not None and len(window.bundle.frames) == 4, timeout=60_000)
+
+
+def test_the_run_menu_opens_the_remedies_comparison_on_this_seed(monkeypatch):
+    import types
+
+    import ganviz.ui.compare_window
+    from ganviz.ui.window_menus import MENUS, MenusMixin
+
+    assert any(getattr(e, "slot", None) == "show_remedies_compare" for e in MENUS)
+    opened = []
+    monkeypatch.setattr(ganviz.ui.compare_window, "open_compare", lambda base, runs, parent: opened.append(runs))
+    main = types.SimpleNamespace(config=BASE.replace(dataset="ring8"), compare_window=None, pause=lambda: None)
+    MenusMixin.show_remedies_compare(main)
+    assert [(r.dataset, r.seed, r.pack, r.unroll) for r in opened[0]] == [
+        ("grid25", 3, 1, 0),
+        ("grid25", 3, 2, 0),
+        ("grid25", 3, 1, 5),
+        ("grid25", 3, 1, 0),
+    ]
