@@ -272,6 +272,17 @@ def unused_flag_notes(
     return notes
 
 
+def comparison_notes(
+    parser: argparse.ArgumentParser, explicit: set[str], name: str, sets: tuple[str, ...]
+) -> list[str]:
+    """One line per explicitly given flag that a named comparison (`--compare NAME`) replaces with its own."""
+    return [
+        f"{_flag(parser, a.dest)} is ignored with --compare {name}: the comparison sets each run's own"
+        for a in parser._actions
+        if a.dest in explicit and a.dest in sets
+    ]
+
+
 def print_notes(notes: list[str]) -> None:
     for note in notes:
         print(f"ganviz: note: {note}", file=sys.stderr)

@@ -6,9 +6,11 @@ import argparse
 
 from ganviz import __version__
 from ganviz.cli.args import (
+    COMPARE_IGNORES,
     OneLineParser,
     add_run_arguments,
     bounded,
+    comparison_notes,
     config_from_args,
     fail,
     load_conflict,
@@ -107,7 +109,14 @@ def window_main(argv: list[str]) -> int:
     except ConfigError as e:
         return fail(parser.prog, str(e))
     if args.compare is not None:
-        from ganviz.core.compare import COMPARISONS, CompareError, named_comparison, parse_objectives, run_config
+        from ganviz.core.compare import (
+            COMPARISONS,
+            REMEDY_FIELDS,
+            CompareError,
+            named_comparison,
+            parse_objectives,
+            run_config,
+        )
 
         if args.load or args.record or args.slow_motion:
             return fail(parser.prog, "--compare cannot be combined with --load, --record or --slow-motion")
@@ -116,6 +125,8 @@ def window_main(argv: list[str]) -> int:
         except CompareError as e:
             return fail(parser.prog, f"argument --compare: {e}")
         if names[0] in COMPARISONS:  # a named comparison sets its own dataset, objectives and remedies
+            sets = ("dataset", "objective", "spectral_norm", "r1", *COMPARE_IGNORES, *REMEDY_FIELDS)
+            print_notes(comparison_notes(parser, explicit, names[0], sets))
             config, runs = named_comparison(names[0], config)
         else:
             print_notes(unused_flag_notes(parser, explicit, names, compare=True))

@@ -55,3 +55,14 @@ def test_compare_remedies_opens_the_named_comparison_on_grid25(monkeypatch):
         ("nonsaturating", 1, 5),
         ("wgan-gp", 1, 0),
     ]
+
+
+def test_compare_remedies_notes_the_flags_it_replaces(monkeypatch, capsys):
+    import ganviz.ui.app
+
+    monkeypatch.setattr(ganviz.ui.app, "run_compare_app", lambda base, runs, **kw: None)
+    main(["--compare", "remedies", "--hidden", "16", "--spectral-norm", "--r1", "2", "--dataset", "ring8"])
+    err = capsys.readouterr().err
+    for flag in ("--spectral-norm", "--r1", "--dataset"):
+        assert f"note: {flag} is ignored with --compare remedies" in err, err
+    assert "--hidden" not in err  # the networks are the comparison's base: kept
