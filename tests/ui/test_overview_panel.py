@@ -144,3 +144,17 @@ def test_labels_fit_their_node_on_a_narrow_strip(qtbot):
         assert fitted(p, LABELS["fake"], 40) == "x̃" and fitted(p, LABELS["score"], 40) == "D(x)"
     finally:
         p.end()
+
+
+def test_a_surface_with_undefined_cells_is_drawn(panel):
+    """D* is NaN where neither density reaches: the thumbnail raised IndexError on it (NaN cast to an index), and
+    the window reported a draw failure in the status bar, over whatever it said."""
+    from ganviz.ui.panels.overview_panel import UNDEFINED_RGBA
+
+    frame = _frame()
+    surface = frame.surface.copy()
+    surface[:, :30] = np.nan
+    panel.show_frame(dataclasses.replace(frame, surface=surface))
+    rgba = panel._surface_rgba
+    assert np.isfinite(rgba).all()
+    assert (rgba[:, 0] == UNDEFINED_RGBA).all() and not (rgba[:, -1] == UNDEFINED_RGBA).all()

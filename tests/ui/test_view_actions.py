@@ -183,10 +183,12 @@ def test_recording_starts_and_stops_from_the_file_menu(qtbot, window, tmp_path, 
     assert action.isChecked() and window.recorder is not None and window.recorder.recording
     start_step = window.frame.step
     qtbot.waitUntil(lambda: window.recorder.frames >= 6 and window.frame.step > start_step + 5, timeout=60_000)
+    said = []  # every status message from here: one shown for a moment and replaced still counts
+    window.statusBar().messageChanged.connect(said.append)
     action.trigger()  # stop
     assert not action.isChecked() and not window.recorder.recording
     # written on a thread of its own: the window says so when it is done
-    qtbot.waitUntil(lambda: f"Recording saved to {path}" in window.statusBar().currentMessage(), timeout=60_000)
+    qtbot.waitUntil(lambda: f"Recording saved to {path}" in said, timeout=60_000)
     frames = iio.imread(path, index=None)
     panel = window.data_panel
     assert frames.shape[0] >= 2 and frames.shape[1:3] == (panel.height(), panel.width())

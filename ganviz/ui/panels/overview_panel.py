@@ -27,6 +27,7 @@ NODES = ("z", "G", "fake", "real", "D", "score")
 EDGES = (("z", "G"), ("G", "fake"), ("fake", "D"), ("real", "D"), ("D", "score"))
 THUMBS = ("z", "fake", "real", "score")  # the others are boxes
 LABELS = {"z": "z ~ p(z)", "fake": "x̃ = G(z)", "real": "x ~ p_data", "score": "D(x) surface"}
+UNDEFINED_RGBA = (245, 245, 245, 255)  # a surface cell with no value (NaN)
 SHORT_LABELS = {"z ~ p(z)": "z", "z slice": "z", "x̃ = G(z)": "x̃", "x ~ p_data": "x", "D(x) surface": "D(x)"}
 TIPS = {
     "z": "The fixed latent batch (its first two coordinates), coloured by where G sends each z — click: latent view",
@@ -287,7 +288,10 @@ class OverviewPanel(PanelDefaults, QWidget):
         t = np.clip((cells - lo) / (hi - lo if hi > lo else 1.0), 0.0, 1.0)
         cmap = SEQUENTIAL if frame.surface_labels == GRADNORM_LABELS else DIVERGING
         table = cmap.getLookupTable(nPts=256, alpha=True)  # (256, 4) uint8
-        rgba = np.ascontiguousarray(table[(t * 255).astype(np.intp)][::-1])  # row 0 = top = largest y
+        defined = np.isfinite(t)  # D* is NaN where neither density reaches the data: drawn blank, as in the view
+        rgba = table[(np.where(defined, t, 0.0) * 255).astype(np.intp)]
+        rgba[~defined] = UNDEFINED_RGBA
+        rgba = np.ascontiguousarray(rgba[::-1])  # row 0 = top = largest y
         self._surface_rgba = rgba  # the QImage reads this buffer
         n, m = rgba.shape[:2]
         return QImage(rgba.data, m, n, 4 * m, QImage.Format_RGBA8888)
