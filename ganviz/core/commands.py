@@ -12,6 +12,7 @@ trainer match it, and names the fields that no command can change (they need new
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
@@ -30,11 +31,11 @@ class Control(Command):
     """Handled by the child's loop itself (running state, pacing, files)."""
 
 
-class Setting(Command):
+class Setting(Command, ABC):
     """Changes the trainer; the child answers with the config it then trains under."""
 
-    def apply(self, trainer: Trainer) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def apply(self, trainer: Trainer) -> None: ...
 
 
 # --- controls -----------------------------------------------------------------------------------

@@ -219,8 +219,7 @@ class MainWindow(
     def send(self, cmd: Command) -> None:
         if self.builder is not None:
             self.model.send(cmd)
-            if self.worker is not None:
-                self.worker.request_frame()
+            self._frame_soon()
 
     # --- actions ------------------------------------------------------------------------------
 

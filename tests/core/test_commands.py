@@ -3,10 +3,9 @@ its definition says; anything that is not a command is rejected in one line and 
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
+from waiting import wait_for
 
 from ganviz.core.commands import (
     Freeze,
@@ -28,16 +27,6 @@ from ganviz.core.trainer import Trainer
 
 TINY = TrainConfig(hidden=16, layers=2, batch=32, seed=3)
 POINTS = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 0.5]], np.float32)
-
-
-def wait_for(predicate, timeout: float = 60.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.01)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from waiting import wait_for
 
 from ganviz.core.commands import SetLearningRates, SetObjective, Step
 from ganviz.core.config import TrainConfig
@@ -22,17 +23,6 @@ from ganviz.core.session import load_session
 
 TINY = TrainConfig(hidden=16, layers=2, batch=32, seed=4)
 LINUX = sys.platform.startswith("linux")
-
-
-def wait_for(predicate, timeout: float = 60.0, what: str = "condition"):
-    """predicate()'s first truthy value, polling; fails after `timeout` seconds (generous: the CI box is slow)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.01)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
 @pytest.fixture

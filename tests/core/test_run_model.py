@@ -3,24 +3,13 @@ that need new networks are refused until a reset; a divergence notice pauses the
 
 from __future__ import annotations
 
-import time
-
 import pytest
+from waiting import wait_for
 
 from ganviz.core.config import ConfigError, TrainConfig
 from ganviz.core.run_model import NeedsReset, RunModel
 
 TINY = TrainConfig(hidden=16, layers=2, batch=32, seed=5)
-
-
-def wait_for(predicate, timeout: float = 60.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.01)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
 @pytest.fixture(scope="module")
