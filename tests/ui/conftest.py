@@ -99,3 +99,14 @@ def frame_where_fixture(qtbot):
     from ui_helpers import frame_where
 
     return lambda window, predicate, timeout=30_000: frame_where(qtbot, window, predicate, timeout)
+
+
+def pytest_collection_modifyitems(config, items):
+    """A UI test that fails gets one more try, reported as RERUN in the summary. These tests drive a real window
+    and a trainer child process with synthetic input and wall-clock waits; on a loaded CI machine one of ~300 has
+    now and then missed a wait (each such case was traced and fixed, see the tests' history). A real regression
+    fails both tries; a rerun that passes still shows up in `-ra` so it is seen and traced, never hidden."""
+    ui = config.rootpath / "tests" / "ui"
+    for item in items:
+        if item.path.is_relative_to(ui) and item.get_closest_marker("flaky") is None:
+            item.add_marker(pytest.mark.flaky(reruns=1, reruns_delay=2))

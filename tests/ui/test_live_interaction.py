@@ -162,3 +162,16 @@ def test_select_probe_segment_then_train_keeps_every_frame_consistent(qtbot, mai
     assert drawn[-1] > drawn[0], "training moved on while the frames came"
     assert not off, f"frame {len(drawn)} (step {off[0][0]}) ringed {off[0][1]}, not its fake {i} at {off[0][2]}"
     assert w.running and published(w).running
+
+
+def test_a_shift_click_on_the_pad_leaves_the_probe_where_it_was(qtbot, main_window):
+    """Shift starts a segment; a Shift+press released without a drag draws none and must not move the probe (it
+    did: the click handler ignored Shift, so a segment gesture too short to be a drag threw the probe away)."""
+    lp = main_window.latent_panel
+    view, vb = lp.view, lp.view.getViewBox()
+    pixel = max(vb.viewPixelSize())
+    qtbot.mouseClick(view.viewport(), Qt.LeftButton, Qt.NoModifier, viewport_pos(view, vb, (0.4, 0.3)))
+    np.testing.assert_allclose(lp.probe_ab, [0.4, 0.3], atol=2 * pixel)  # a plain click puts the probe there
+    qtbot.mouseClick(view.viewport(), Qt.LeftButton, Qt.ShiftModifier, viewport_pos(view, vb, (-0.7, 0.6)))
+    np.testing.assert_allclose(lp.probe_ab, [0.4, 0.3], atol=2 * pixel)
+    assert lp.segment_ab is None, "a click is not a segment"

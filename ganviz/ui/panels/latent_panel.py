@@ -24,7 +24,8 @@ from ganviz.ui.panels.scatter import ClassScatter
 
 
 class _PadViewBox(pg.ViewBox):
-    """Left drag moves the probe; Shift + left drag draws a latent segment; a click puts the probe there."""
+    """Left drag moves the probe; Shift + left drag draws a latent segment; a click puts the probe there (a Shift
+    click is a segment too short to draw, so it changes nothing)."""
 
     def __init__(self, pad: LatentPanel) -> None:
         super().__init__(lockAspect=True, enableMouse=False)
@@ -33,7 +34,8 @@ class _PadViewBox(pg.ViewBox):
     def mouseClickEvent(self, ev) -> None:
         if ev.button() == Qt.LeftButton:
             ev.accept()
-            self._pad.move_probe(self._ab(ev.scenePos()))
+            if not ev.modifiers() & Qt.ShiftModifier:
+                self._pad.move_probe(self._ab(ev.scenePos()))
         elif ev.button() == Qt.RightButton:  # right click: away with the probe, segment and selection
             ev.accept()
             self._pad.clear_requested.emit()
