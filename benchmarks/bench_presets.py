@@ -11,7 +11,13 @@ Metrics per run: modes (≥ 1 HQ sample, the published count), robust modes (≥
 prints per preset the per-seed table and whether its [expect] claim holds at the rate it states ("on at least
 80 % of seeds"); exit status 1 when a claim fails. --markdown prints README's preset table from the file.
 
-Run from the repository root (one run at a time by default: nice it on a shared machine):
+The seeds of one preset (and any presets of one network shape) train together as a batch of models, as
+`ganviz sweep` does (ganviz.core.sweep_batched): each run equals its single run to float rounding, and since GAN
+training is chaotic a long run agrees with `ganviz train --seed S` statistically, not bit for bit; wall_s is then
+the batch's time. Methods that cannot be batched (instance noise, PacGAN, LeCam, consensus, unrolling) run one by
+one. --no-batch runs every seed alone.
+
+Run from the repository root (one unit of work at a time by default: nice it on a shared machine):
 
     nice -n 19 python benchmarks/bench_presets.py --seeds 0-9             # every claiming preset, seeds 0..9
     python benchmarks/bench_presets.py --presets mode-collapse wgan-gp-vs-gan --seeds 0-9 --workers 2
@@ -103,7 +109,7 @@ def fmt(v, spec: str) -> str:
     return format(v, spec)
 
 
-def run(presets: list[Preset], seeds: list[int], workers: int, path: Path) -> int:
+def run(presets: list[Preset], seeds: list[int], workers: int, path: Path, batch: bool = True) -> int:
     """Every (preset, seed) run without a current row, each row appended as its run finishes; returns how many
     runs failed (an error is printed, no row is written, so the next call tries it again)."""
     rows = read_results(path) if path.exists() else []
@@ -139,7 +145,13 @@ def run(presets: list[Preset], seeds: list[int], workers: int, path: Path) -> in
             flush=True,
         )
 
-    run_local(jobs, workers, report)
+    if batch:
+        from ganviz.core.sweep_batched import Batches, run_unit
+
+        batches = Batches(jobs, workers, report)
+        run_local(batches.units, workers, batches.report, fn=run_unit)
+    else:
+        run_local(jobs, workers, report)
     return failures
 
 
@@ -195,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--presets", nargs="+", metavar="NAME", help="default: every preset with an [expect] table")
     p.add_argument("--seeds", nargs="+", default=["0-9"], metavar="S", help="integers or ranges (default 0-9)")
     p.add_argument("--workers", type=int, default=1, metavar="N", help="runs at a time (default 1)")
+    p.add_argument("--no-batch", action="store_true", help="train each seed alone (default: seeds as batches)")
     p.add_argument("--results", type=Path, default=RESULTS, metavar="CSV", help=f"default {RESULTS.relative_to(ROOT)}")
     p.add_argument("--report", action="store_true", help="check the claims against the results file, run nothing")
     p.add_argument("--markdown", action="store_true", help="print README's table from the results file")
@@ -225,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
             print(markdown(presets, args.results))
             return 0
         t0 = time.perf_counter()
-        failed_runs = 0 if args.report else run(presets, seeds, args.workers, args.results)
+        failed_runs = 0 if args.report else run(presets, seeds, args.workers, args.results, not args.no_batch)
         failures = report_claims([pr for pr in presets if pr.claims], args.results)
     except ClaimError as e:
         print(f"bench_presets: {e}", file=sys.stderr)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -49,6 +49,7 @@ class ParamsDock(QDockWidget):
         self.setObjectName("params_dock")
         body = QWidget()
         form = QFormLayout(body)
+        form.setRowWrapPolicy(QFormLayout.WrapLongRows)  # a field too wide beside its label goes under it
         c = config.resolved()
         self.optimizer = _combo(OPTIMIZERS, c.optimizer, "Optimiser for both networks; a new type starts fresh state")
         self.lr_g = FloatEdit(c.lr_g, 0.0, 10.0, "Generator learning rate (applies live)")
@@ -96,6 +97,10 @@ class ParamsDock(QDockWidget):
         scroll.setWidget(body)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.NoFrame)
+        # down only: a horizontal scroll bar hid the fields' right ends at 1280×720; the dock is as wide as its
+        # widest row instead (labels and fields at their minimum), plus room for the vertical bar
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(body.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width())
         self.setWidget(scroll)
         self.r1_enabled = c.r1 > 0
         self._connect()

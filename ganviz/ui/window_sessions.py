@@ -13,7 +13,6 @@ from ganviz.core.session import SessionError, load_session
 SESSION_FILTER = "ganviz sessions (*.gvz);;All files (*)"
 
 
-
 def recent_files(settings) -> list[str]:
     """The recent session files, latest first. QSettings writes a one-path list as a plain string, which a new
     run of the app reads back as a str (not a list of its characters); anything else stored there is ignored."""
@@ -21,6 +20,7 @@ def recent_files(settings) -> list[str]:
     if isinstance(value, str):
         value = [value]
     return [p for p in value if isinstance(p, str)] if isinstance(value, list) else []
+
 
 class SessionsMixin:
     """Session files and discard confirmation, mixed into MainWindow (methods use the window's state)."""

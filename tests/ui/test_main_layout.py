@@ -72,3 +72,17 @@ def test_the_theory_panel_does_not_take_the_data_views_room(qtbot, window):
     data_after = next(p["rect"] for p in visible_plots(window) if p["name"] == "Samples and decision surface")
     assert data_after == data_before
     assert window.theory_dock.isFloating() and window.theory_dock.height() >= 700  # room for its plots
+
+
+@pytest.mark.parametrize("size", [(1024, 700), (1280, 720)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_hyper_parameter_fields_fit_without_a_horizontal_scroll_bar(qtbot, window, size):
+    """At 1280×720 the dock showed a horizontal scroll bar and cut the fields off at the right (the optimiser
+    read "adam" with its arrow hidden): the dock is as wide as its widest row instead, and scrolls only down."""
+    shown_at(qtbot, window, *size)
+    scroll = window.params.widget()
+    assert not scroll.horizontalScrollBar().isVisible()
+    body = scroll.widget()
+    assert body.width() >= body.minimumSizeHint().width()
+    for field in (window.params.optimizer, window.params.lr_g, window.params.seed):
+        right = field.mapTo(scroll.viewport(), field.rect().topRight()).x()
+        assert right < scroll.viewport().width(), f"{field} is cut off at the right"
