@@ -29,6 +29,11 @@ class PanelDocksMixin:
         self.docks: dict[str, QDockWidget] = {}
         for cls in self.panel_classes:
             self._panel_dock(cls)
+        if any(cls.area == Qt.TopDockWidgetArea and not cls.floating for cls in self.panel_classes):
+            # a strip docked at the top spans the central view only: the top corners go to the side areas, which
+            # keep their full height (spanning the whole width, it squeezed the loss plots on a 700-px window)
+            self.setCorner(Qt.TopLeftCorner, Qt.LeftDockWidgetArea)
+            self.setCorner(Qt.TopRightCorner, Qt.RightDockWidgetArea)
         self._metrics_split: bool | None = None
 
     def _panel_dock(self, cls: type) -> QDockWidget:
@@ -49,6 +54,8 @@ class PanelDocksMixin:
         dock.visibilityChanged.connect(lambda shown: shown and self._redraw_side_panels())
         if "critic" in cls.fields:  # the critic's weight statistics are computed only while a panel shows them
             dock.visibilityChanged.connect(self._theory_visibility)
+        if hasattr(panel, "connect_window"):  # a panel whose clicks bring this window's views forward
+            panel.connect_window(self)
         self.panels[cls.name], self.docks[cls.name] = panel, dock
         setattr(self, f"{cls.name}_panel", panel)
         setattr(self, f"{cls.name}_dock", dock)

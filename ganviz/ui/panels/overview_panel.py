@@ -15,7 +15,7 @@ import math
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen, QPolygonF
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QSizePolicy, QToolTip, QWidget
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from ganviz.core.config import TrainConfig
 from ganviz.core.frames import GRADNORM_LABELS, Frame
@@ -117,19 +117,6 @@ class OverviewPanel(PanelDefaults, QWidget):
         self._frame: Frame | None = None
         self._real_key: tuple | None = None
         self._window = None
-
-    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        """Docked at the top of a main window, the strip spans the central view only: the top corners go to the
-        side dock areas, which keep their full height (spanning the whole width, it squeezed the loss plots
-        below a readable height on a 700-pixel window)."""
-        super().showEvent(event)
-        dock, window = self.parentWidget(), self.window()
-        if isinstance(dock, QDockWidget) and isinstance(window, QMainWindow) and not dock.isFloating():
-            if window.dockWidgetArea(dock) == Qt.TopDockWidgetArea:
-                window.setCorner(Qt.TopLeftCorner, Qt.LeftDockWidgetArea)
-                window.setCorner(Qt.TopRightCorner, Qt.RightDockWidgetArea)
-            if self._window is None:  # docked in a main window: its clicks bring that window's views forward
-                self.connect_window(window)
 
     def sizeHint(self):  # noqa: N802 (Qt's name)
         size = super().sizeHint()
