@@ -13,6 +13,13 @@ Lin et al. 2018, Table 1: ahead of the GAN by several modes on the grid) and the
 Metz et al. 2017; VEEGAN Table 1: ahead of the GAN), each on the GAN's optimiser; `--remedies` is the issue's
 comparison, GAN / PacGAN2 / unrolled-5 on grid25 and ring8.
 
+`--schedule` swaps the GAN's optimiser for a paper's (science.md §2.2-2.3), on every method alike, on the same
+MLPs (no BatchNorm or maxout as in PacGAN's code, no orthogonal init as in the notebook):
+  pacgan: PacGAN's code (protocol P1): Adam lr 1e-4 for both, β = (0.8, 0.999), simultaneous updates, z ~ N(0, I)
+  metz:   the unrolled-GAN notebook (protocol P2): Adam D lr 1e-4, G lr 1e-3, β = (0.5, 0.999), simultaneous
+          updates, tanh hidden units, z ~ N(0, I) of 256 dimensions, batch 512 (unless --batch is given)
+Both papers train for 25k-400k iterations; --steps sets how many here.
+
 Run from the repository root (about 5-8 minutes on 2 cores with the defaults):
 
     python benchmarks/bench_reproduction.py
@@ -42,6 +49,15 @@ METHODS = {
     "pacgan2": {"objective": "nonsaturating", "pack": 2},
     "unrolled5": {"objective": "nonsaturating", "unroll": 5},
 }
+# --schedule NAME -> the optimiser and input settings of that paper's code, applied to every method
+SCHEDULES: dict[str, dict] = {
+    "default": {},
+    "pacgan": {"lr_g": 1e-4, "lr_d": 1e-4, "beta1": 0.8, "beta2": 0.999, "update": "sim", "prior": "normal"},
+    "metz": {
+        "lr_g": 1e-3, "lr_d": 1e-4, "beta1": 0.5, "beta2": 0.999, "update": "sim", "activation": "tanh",
+        "prior": "normal", "zdim": 256, "batch": 512,
+    },  # fmt: skip
+}
 PUBLISHED = {  # science.md §2.7, grid: (modes / 25, HQ)
     "GAN, VEEGAN Table 1": (3.3, 0.005),
     "GAN, PacGAN Table 1 (other protocol)": (17.3, 0.948),
@@ -55,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     p.add_argument("--hidden", type=int, default=128)
     p.add_argument("--layers", type=int, default=3)
-    p.add_argument("--batch", type=int, default=256)
+    p.add_argument("--batch", type=int, default=None, help="256, or the schedule's")
+    p.add_argument("--schedule", choices=list(SCHEDULES), default="default", help="optimiser settings (see above)")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     p.add_argument("--methods", nargs="+", choices=list(METHODS), default=["gan", "wgan-gp"])
     p.add_argument("--datasets", nargs="+", choices=["grid25", "ring8"], default=["grid25"])
@@ -68,21 +85,27 @@ def main(argv: list[str] | None = None) -> int:
     for dataset in args.datasets:
         for method in args.methods:
             for seed in args.seeds:
+                schedule = dict(SCHEDULES[args.schedule])
+                batch = args.batch or schedule.pop("batch", 256)
+                schedule.pop("batch", None)
                 config = TrainConfig(
                     dataset=dataset,
                     seed=seed,
                     hidden=args.hidden,
                     layers=args.layers,
-                    batch=args.batch,
+                    batch=batch,
                     threads=1,
-                    **METHODS[method],
+                    **{**schedule, **METHODS[method]},
                 )
+                config.validate()
                 values = {"dataset": dataset, "method": method, "seed": seed}
                 jobs.append(Job(len(jobs), values, dict(config.__dict__), args.steps))
     # the slow runs first (critic steps, unrolling), so that the pool ends with short ones
     order = sorted(jobs, key=lambda j: j.values["method"] not in ("wgan-gp", "unrolled5"))
     print(
-        f"{', '.join(args.datasets)}; {args.hidden}×{args.layers} ReLU G and D, batch {args.batch}, {args.steps} "
+        f"{', '.join(args.datasets)}; {args.hidden}×{args.layers} {config.activation} G and D, batch {config.batch}, "
+        f"schedule {args.schedule} (lr D {config.lr_d:g}, G {config.lr_g:g}, β1 {config.beta1:g}, {config.update}), "
+        f"{args.steps} "
         f"generator updates, seeds {args.seeds}, {min(args.workers, len(jobs))} worker processes",
         flush=True,
     )
