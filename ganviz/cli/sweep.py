@@ -13,6 +13,7 @@ from pathlib import Path
 from ganviz.cli.args import OneLineParser, fail, positive_float, positive_int
 
 ASK_ABOVE = 200  # more runs than this are confirmed first (--yes, or a y on the terminal)
+PROGRESS_EVERY_S = 30.0  # a line on a batch in flight at most this often (its runs all finish at its end)
 
 
 def _scheduler(text: str) -> str:
@@ -135,13 +136,32 @@ def sweep_main(argv: list[str]) -> int:
         resumed = f" (resuming: {len(record.results)} of {total} done in {record.path})" if record.results else ""
         print(f"{prog}: {len(todo)} runs on {where}{_batched(batches)}{resumed}", file=sys.stderr, flush=True)
 
+    def eta(done: int, n: int) -> str:
+        """Time left: by steps trained (batches report their steps as they go), else by runs done."""
+        if batches is not None:
+            done, n = batches.work()
+        return f"; ETA {_duration((time.perf_counter() - t0) / done * (n - done))}" if 0 < done < n else ""
+
     def report(job, result, done, n):
         record.add(job.index, result)  # on disk before anything else can stop the sweep
         if not args.quiet:
             line = f"[{len(record.results)}/{total}] {sweep.format_values(job.values)}: {sweep.describe_result(result)}"
             if done < n:
-                line += f"; ETA {_duration((time.perf_counter() - t0) / done * (n - done))}"
+                line += eta(done, n)
             print(line, file=sys.stderr, flush=True)
+
+    last_line = [time.perf_counter()]
+
+    def progress(index, done, steps):
+        batches.progress(index, done, steps)
+        now = time.perf_counter()
+        if args.quiet or now - last_line[0] < PROGRESS_EVERY_S:
+            return
+        last_line[0] = now
+        runs = batches.runs_in(index)
+        what = f"a batch of {runs} runs" if runs > 1 else "a run"
+        line = f"[{len(record.results)}/{total}] {what} at step {done:,} of {steps:,}{eta(*batches.work())}"
+        print(line, file=sys.stderr, flush=True)
 
     def note(text):
         print(f"{prog}: {text}", file=sys.stderr, flush=True)
@@ -155,7 +175,7 @@ def sweep_main(argv: list[str]) -> int:
                 if client is not None:
                     sweep_dask.run_dask(batches.units, client, batches.report, note, fn=run_unit)
                 else:
-                    sweep.run_local(batches.units, args.workers, batches.report, fn=run_unit)
+                    sweep.run_local(batches.units, args.workers, batches.report, fn=run_unit, progress=progress)
             elif client is not None:
                 sweep_dask.run_dask(todo, client, report, note)
             elif todo:

@@ -201,6 +201,8 @@ def _init_worker() -> None:
 # --- running many --------------------------------------------------------------------------------
 
 Report = Callable[[Job, dict, int, int], None]  # job, its row, number done, total
+Progress = Callable[[int, int, int], None]  # a unit's index, its steps done, its steps in all
+PROGRESS_POLL_S = 1.0  # how often run_local looks for progress while every job runs on
 WORKER_DIED = "its worker process died twice while running it (killed, or out of memory?)"
 
 _starts = None  # in a local worker process: where it says which job it starts (run_local's pool)
@@ -217,6 +219,14 @@ def _init_pool_worker(starts) -> None:
     _init_worker()
 
 
+def report_progress(index: int, done: int, total: int) -> None:
+    """In a local pool worker: tell the parent that the job (or batch) `index` has trained `done` of its
+    `total` steps, for run_local's `progress` (a batch's runs finish together: without this, its hours would
+    show no progress). Elsewhere (a single process, a Dask worker) it does nothing."""
+    if _starts is not None:
+        _starts.put(("progress", index, done, total))
+
+
 def _call(fn: Callable[[Job], dict], job: Job) -> dict:
     """fn(job) in a pool worker, after telling the parent this process runs it: when a worker dies, the
     parent charges the death to that job only, not to the others running beside it."""
@@ -225,9 +235,15 @@ def _call(fn: Callable[[Job], dict], job: Job) -> dict:
 
 
 def run_local(
-    jobs: list[Job], workers: int | None = None, report: Report | None = None, fn: Callable[[Job], dict] = run_job
+    jobs: list[Job],
+    workers: int | None = None,
+    report: Report | None = None,
+    fn: Callable[[Job], dict] = run_job,
+    progress: Progress | None = None,
 ) -> dict[int, dict]:
     """Every job, `fn(job)`, in a pool of `workers` spawned processes (default: all cores); results by index.
+    `progress(index, done, total)` is called (about once a second at most) with what a job in a worker said
+    through report_progress.
 
     When a worker process dies (killed, out of memory) the pool breaks and every job in it fails: the pool
     is rebuilt and those jobs run again. The job that was on the dead worker (each worker reports which job
@@ -260,8 +276,9 @@ def run_local(
                 while queue and len(running) < workers:
                     job = queue.pop()
                     running[pool.submit(_call, fn, job)] = job
-                done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
-                _drain(starts, on)  # often: a full pipe would block the workers
+                poll = PROGRESS_POLL_S if progress else None
+                done, _ = cf.wait(running, timeout=poll, return_when=cf.FIRST_COMPLETED)
+                _drain(starts, on, progress)  # often: a full pipe would block the workers
                 broken = any(isinstance(f.exception(), BrokenProcessPool) for f in done)
             except BrokenProcessPool:  # from submit(): the pool broke since the last wait
                 broken = True
@@ -309,10 +326,15 @@ def _new_pool(workers: int):
     return pool, starts
 
 
-def _drain(starts, on: dict[int, int]) -> None:
+def _drain(starts, on: dict[int, int], progress: Progress | None = None) -> None:
+    """Read what the workers said: (pid, job index) when a job starts, ("progress", index, done, total)."""
     while not starts.empty():
-        pid, index = starts.get()
-        on[pid] = index
+        first, *rest = starts.get()
+        if first == "progress":
+            if progress:
+                progress(*rest)
+        else:
+            on[first] = rest[0]
 
 
 def _terminate(pool) -> None:

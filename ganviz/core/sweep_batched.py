@@ -25,10 +25,11 @@ import json
 import math
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ganviz.core.config import TrainConfig
-from ganviz.core.sweep import METRICS, Job, Report, run_job
+from ganviz.core.sweep import METRICS, Job, Report, report_progress, run_job
 
 MAX_BATCH = 16  # runs per batch: beyond ~16 the batched step's speed-up per run levels off and memory grows
 
@@ -128,11 +129,30 @@ class Batches:
         self.total = len(jobs)
         self.results: dict[int, dict] = {}
         self._report = report
+        self._units = {unit.index: unit for unit in self.units}
+        self._steps = {job.index: job.steps for job in jobs}
+        self._in_flight: dict[int, int] = {}  # unit index -> steps its runs have done (report_progress)
 
     def report_to(self, report: Report | None) -> None:
         self._report = report
 
+    def progress(self, index: int, done: int, total: int) -> None:
+        """A pool's progress callback: the unit `index` has trained `done` of its `total` steps."""
+        self._in_flight[index] = done
+
+    def runs_in(self, index: int) -> int:
+        unit = self._units.get(index)
+        return len(unit.jobs) if isinstance(unit, BatchJob) else 1
+
+    def work(self) -> tuple[int, int]:
+        """(steps done, steps in all) over every run: finished runs count whole, runs in flight as far as their
+        unit said. A finer measure of progress than runs done when runs finish a batch at a time."""
+        done = sum(self._steps[i] for i in self.results if i in self._steps)
+        done += sum(steps * self.runs_in(i) for i, steps in self._in_flight.items())
+        return done, sum(self._steps.values())
+
     def report(self, unit: Unit, result: dict, done: int, n: int) -> None:
+        self._in_flight.pop(unit.index, None)
         for job, row in unit_rows(unit, result):
             self.results[job.index] = row
             if self._report:
@@ -142,8 +162,11 @@ class Batches:
 # --- training one batch, with the divergence guard per run -----------------------------------------------
 
 
-def train_batch_guarded(batched, steps: int, chunk: int = 100, every: int | None = None) -> dict:
-    """`steps` generator steps of every run of a BatchedTrainer, checked every `chunk` steps. Returns
+def train_batch_guarded(
+    batched, steps: int, chunk: int = 100, every: int | None = None, progress: Callable[[int], None] | None = None
+) -> dict:
+    """`steps` generator steps of every run of a BatchedTrainer, checked every `chunk` steps (after each chunk
+    but the last, `progress(steps done)`). Returns
     {run: Divergence} for the runs that hit NaN/Inf: each is rolled back to its older kept checkpoint and stopped
     (ganviz.core.guard's rule), the others trained to the end."""
     from ganviz.core.guard import CHECKPOINT_EVERY, Divergence, suggestion
@@ -179,6 +202,8 @@ def train_batch_guarded(batched, steps: int, chunk: int = 100, every: int | None
             step, g_state, d_state = kept[r][0]
             batched.stop(r, g_state, d_state)
             stopped[r] = Divergence(batched.step_count, last_finite, step, True, suggestion(batched.runs[r]))
+        if progress is not None and done < steps:
+            progress(done)
     return stopped
 
 
@@ -197,7 +222,9 @@ def run_batch(jobs: list[Job], chunk: int = 100, every: int | None = None) -> di
     batched = BatchedTrainer(configs)
     steps = jobs[0].steps
     t0 = time.perf_counter()
-    diverged = train_batch_guarded(batched, steps, chunk, every)
+    diverged = train_batch_guarded(
+        batched, steps, chunk, every, lambda done: report_progress(jobs[0].index, done, steps)
+    )
     wall = time.perf_counter() - t0
     out = {}
     for r, job in enumerate(jobs):

@@ -295,12 +295,16 @@ def test_the_benchmark_appends_a_row_per_run_and_skips_finished_ones(tmp_path, m
     preset = demo(tmp_path)
     ran = []
 
-    def fake_run_local(jobs, workers, report):  # no training: each "run" returns made-up metrics at once
-        for n, job in enumerate(jobs, 1):
+    def fake_run_local(units, workers, report, fn=None):  # no training: each "run" returns made-up metrics at once
+        def row(job):
             ran.append(job.values["seed"])
             failed = job.values["seed"] == 2
             metrics = {"error": "boom"} if failed else {"modes": 8, "modes_robust": job.values["seed"], "hq": 0.4}
-            report(job, {**metrics, "wall_s": 1.0}, n, len(jobs))
+            return {**metrics, "wall_s": 1.0}
+
+        for n, unit in enumerate(units, 1):  # the seeds of one preset come as one batch (BatchJob)
+            jobs = getattr(unit, "jobs", None)
+            report(unit, {"rows": {j.index: row(j) for j in jobs}} if jobs else row(unit), n, len(units))
         return {}
 
     monkeypatch.setattr(bench, "run_local", fake_run_local)

@@ -146,7 +146,7 @@ def test_no_batch_gives_the_pool_one_run_per_job(tmp_path, monkeypatch):
     path.write_text('[base]\ndataset = "ring8"\nhidden = 8\nlayers = 2\nbatch = 32\nsteps = 3\n[grid]\nseed = [0, 1]\n')
     seen = []
 
-    def pool(jobs, workers, report, fn=sweep.run_job):
+    def pool(jobs, workers, report, fn=sweep.run_job, progress=None):
         seen.append([type(j).__name__ for j in jobs])
         for i, job in enumerate(jobs):
             report(job, fn(job), i + 1, len(jobs))
@@ -165,3 +165,39 @@ def test_jobs_of_a_batch_keep_their_config_hash():
     unit = plan(spec.jobs)[0]
     assert isinstance(unit, BatchJob) and [j.key for j in unit.jobs] == [j.key for j in spec.jobs]
     assert unit.index == 0 and unit.config["seed"] == 0 and isinstance(unit.jobs[0], Job)
+
+
+def test_a_batch_in_a_worker_reports_its_steps_as_it_trains_and_the_work_left_counts_them():
+    """A batch's runs all finish at its end: without progress from inside it, a sweep of one batch of 16 runs
+    showed nothing for its whole length and its ETA came only with the last row."""
+    spec = spec_of({"seed": [0, 1]}, steps=250, hidden=8)
+    batches = Batches(spec.jobs, workers=1)
+    assert shape(batches.units) == [[0, 1]] and batches.work() == (0, 500)
+    seen = []
+
+    def progress(index, done, total):
+        seen.append((index, done, total))
+        batches.progress(index, done, total)
+        work.append(batches.work())
+
+    work: list[tuple[int, int]] = []
+    from ganviz.core.sweep_batched import run_unit
+
+    sweep.run_local(batches.units, 1, batches.report, fn=run_unit, progress=progress)
+    assert seen == [(0, 100, 250), (0, 200, 250)]  # after each guarded chunk but the last (the rows say that)
+    assert work == [(200, 500), (400, 500)]  # two runs at step 100, then 200
+    assert batches.work() == (500, 500) and sorted(batches.results) == [0, 1]
+
+
+def test_the_sweep_prints_a_batch_in_flight_with_its_step_and_eta(tmp_path, monkeypatch):
+    monkeypatch.setattr("ganviz.cli.sweep.PROGRESS_EVERY_S", 0.0)  # every report (the default: twice a minute)
+    path = tmp_path / "spec.toml"
+    path.write_text(
+        '[base]\ndataset = "ring8"\nhidden = 8\nlayers = 2\nbatch = 32\nsteps = 250\n[grid]\nseed = [0, 1]\n'
+    )
+    code, err = _cli([str(path), "--workers", "1", "--out", str(tmp_path / "out")])
+    lines = err.splitlines()
+    assert code == 0 and lines[0].endswith("2 of them as 1 batch of models")
+    assert lines[1].startswith("[0/2] a batch of 2 runs at step 100 of 250; ETA ")
+    assert lines[2].startswith("[0/2] a batch of 2 runs at step 200 of 250; ETA ")
+    assert lines[3].startswith("[1/2] seed=0: ") and "ETA" not in lines[4]
