@@ -208,15 +208,37 @@ WORKER_DIED = "its worker process died twice while running it (killed, or out of
 _starts = None  # in a local worker process: where it says which job it starts (run_local's pool)
 
 
-def _init_pool_worker(starts) -> None:
+def _init_pool_worker(starts, parent_pid: int | None = None) -> None:
     import signal
 
     global _starts
     _starts = starts
+    if parent_pid is not None:  # killed (kill -9, a closed terminal), the sweep took its workers with it
+        _end_with_parent(parent_pid)
     # Ctrl+C on a terminal reaches the whole process group: the parent stops the workers (run_local), so a
     # worker must not die of it on its own in the middle of returning a result
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _init_worker()
+
+
+def _end_with_parent(parent_pid: int) -> None:
+    """This pool worker ends when the process that made the pool does: Linux's parent-death signal (the pool
+    starts its workers from the thread that submits, run_local's caller), and, anywhere, a daemon thread that
+    looks once a second. Without them a killed sweep's workers ran on, reparented to init, for a whole run."""
+    import threading
+
+    from ganviz.core.engine import PARENT_CHECK_S, _die_with_parent
+
+    # the signal comes when the parent's thread that started this worker ends: run_local's caller, which
+    # outlives the pool (run_local shuts it down before it returns)
+    _die_with_parent(parent_pid, pdeathsig=True)
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(PARENT_CHECK_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def report_progress(index: int, done: int, total: int) -> None:
@@ -321,7 +343,7 @@ def _new_pool(workers: int):
     ctx = multiprocessing.get_context("spawn")
     starts = ctx.SimpleQueue()
     pool = cf.ProcessPoolExecutor(
-        max_workers=workers, mp_context=ctx, initializer=_init_pool_worker, initargs=(starts,)
+        max_workers=workers, mp_context=ctx, initializer=_init_pool_worker, initargs=(starts, os.getpid())
     )
     return pool, starts
 

@@ -7,6 +7,7 @@ import functools
 import io
 import math
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -368,3 +369,37 @@ def test_a_cluster_without_workers_is_reported_as_waiting_at_most_every_interval
     assert sorted(results) == [0, 1] and results[1]["modes"] == 1
     assert len(notes) >= 3 and notes[0][1] == "waiting: the Dask scheduler has no worker (2 runs to go)"
     assert all(b[0] - a[0] >= 0.3 for a, b in zip(notes, notes[1:]))
+
+
+def test_the_workers_of_a_killed_sweep_end_with_it(tmp_path):
+    """kill -9 of a sweep (or of bench_presets, or a closed terminal's SIGKILL) left its pool workers running
+    their jobs, reparented to init, for as long as a run takes (minutes to hours of a core each)."""
+    import signal
+    import subprocess
+    import sys
+
+    psutil = pytest.importorskip("psutil")
+    script = (
+        "import functools, pathlib, sys\n"
+        "sys.path.insert(0, sys.argv[2])\n"
+        "import sweep_jobs\n"
+        "from ganviz.core import sweep\n"
+        "if __name__ == '__main__':\n"
+        "    spec = sweep.parse_spec({'base': {'steps': 1}, 'grid': {'seed': [0, 1]}})\n"
+        "    run = functools.partial(sweep_jobs.sleep_unless_first, pathlib.Path(sys.argv[1]))\n"
+        "    sweep.run_local(spec.jobs, 1, fn=run)\n"
+    )
+    here = str(Path(__file__).resolve().parent)
+    parent = subprocess.Popen([sys.executable, "-c", script, str(tmp_path), here])
+    try:
+        _wait_for(tmp_path / "started-1")
+        worker = int((tmp_path / "started-1").read_text())
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(10)
+        end = time.monotonic() + 10
+        while psutil.pid_exists(worker) and psutil.Process(worker).status() != psutil.STATUS_ZOMBIE:
+            assert time.monotonic() < end, "the sweep's worker outlived it by 10 s"
+            time.sleep(0.05)
+    finally:
+        parent.kill()
+    assert not (tmp_path / "finished-1").exists()
