@@ -154,6 +154,8 @@ class Frame:
     # the generator step where the current objective and dataset began: the history before it belongs to other
     # settings (losses of another objective, modes of another dataset), so the panels draw only what follows
     segment_start: int = 0
+    # the fixed latent batch (2500, zdim) that `fakes` are G of: one read-only array shared by every frame
+    z_fixed: np.ndarray | None = None
 
     def column(self, name: str) -> np.ndarray:
         return self.history[:, HISTORY_COLUMNS.index(name)]
@@ -344,6 +346,7 @@ class FrameBuilder:
             palette=palette,
             pad_points=pad_points,
             pad_class=pad_class,
+            z_fixed=self._z_fixed_np,
             latent=latent,
             latent_lim=lim,
             manifold=manifold,

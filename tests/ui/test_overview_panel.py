@@ -158,3 +158,29 @@ def test_a_surface_with_undefined_cells_is_drawn(panel):
     rgba = panel._surface_rgba
     assert np.isfinite(rgba).all()
     assert (rgba[:, 0] == UNDEFINED_RGBA).all() and not (rgba[:, -1] == UNDEFINED_RGBA).all()
+
+
+def test_the_z_node_shows_the_fixed_batch_for_any_latent_size(panel):
+    """For a latent of more than 2 dimensions the z node drew the latent pad's slice grid ("z slice"), not the
+    batch G maps: it now draws the fixed batch's first two coordinates in the colours of their fakes."""
+    rng = np.random.default_rng(1)
+    z = rng.uniform(-1, 1, (2500, 4)).astype(np.float32)
+    frame = dataclasses.replace(_frame(), z_fixed=z, fake_class=np.arange(2500, dtype=np.int16) % 3)
+    panel.show_frame(frame)
+    stride = int(np.ceil(2500 / THUMB_POINTS))
+    np.testing.assert_array_equal(panel.thumb_points["z"], z[::stride, :2])
+
+
+def test_a_built_frame_carries_the_trainers_fixed_latent_batch_read_only():
+    from ganviz.core.frames import FrameBuilder
+    from ganviz.core.trainer import Trainer
+
+    config = TrainConfig(hidden=8, layers=2, batch=16, zdim=5)
+    builder = FrameBuilder(config)
+    try:
+        frame = builder.build(force=True)
+    finally:
+        builder.close()
+    assert frame is not None
+    np.testing.assert_array_equal(frame.z_fixed, Trainer(config).z_fixed.numpy())
+    assert frame.z_fixed.shape == (len(frame.fakes), 5) and not frame.z_fixed.flags.writeable

@@ -28,7 +28,7 @@ EDGES = (("z", "G"), ("G", "fake"), ("fake", "D"), ("real", "D"), ("D", "score")
 THUMBS = ("z", "fake", "real", "score")  # the others are boxes
 LABELS = {"z": "z ~ p(z)", "fake": "x̃ = G(z)", "real": "x ~ p_data", "score": "D(x) surface"}
 UNDEFINED_RGBA = (245, 245, 245, 255)  # a surface cell with no value (NaN)
-SHORT_LABELS = {"z ~ p(z)": "z", "z slice": "z", "x̃ = G(z)": "x̃", "x ~ p_data": "x", "D(x) surface": "D(x)"}
+SHORT_LABELS = {"z ~ p(z)": "z", "x̃ = G(z)": "x̃", "x ~ p_data": "x", "D(x) surface": "D(x)"}
 TIPS = {
     "z": "The fixed latent batch (its first two coordinates), coloured by where G sends each z — click: latent view",
     "G": "The generator network — click: its hyper-parameters",
@@ -107,7 +107,6 @@ class OverviewPanel(PanelDefaults, QWidget):
         self.thumb_points: dict[str, np.ndarray] = {}  # the dots each scatter thumbnail shows, in data units
         self.means: tuple[float, float] = (math.nan, math.nan)  # mean D(real), mean D(fake) at the last step
         self.g_text = self.d_text = ""
-        self.z_label = LABELS["z"]
         self.rects: dict[str, QRectF] = {}
         self._size = 0
         self._buffers: dict[str, np.ndarray] = {}
@@ -258,14 +257,17 @@ class OverviewPanel(PanelDefaults, QWidget):
             self._real_key = real_key
             self.thumb_points["real"] = subsample(frame.real)
             raster_points(self._buffers["real"], self.thumb_points["real"], real_colour, frame.extent)
-        step = max(1, math.ceil(len(frame.pad_points) / THUMB_POINTS))
-        z = frame.pad_points[::step]
+        if frame.z_fixed is not None and len(frame.z_fixed) == len(frame.fake_class):
+            # the fixed batch itself (its first two coordinates for a latent of more), each z in its G(z)'s colour
+            points, classes = frame.z_fixed[:, :2], frame.fake_class
+        else:  # a frame without it (older snapshots, test frames): the latent pad's points
+            points, classes = frame.pad_points, frame.pad_class
+        step = max(1, math.ceil(len(points) / THUMB_POINTS))
+        z = points[::step]
         self.thumb_points["z"] = z
-        colours = frame.palette[np.clip(frame.pad_class[::step], 0, len(frame.palette) - 1)]
+        colours = frame.palette[np.clip(classes[::step], 0, len(frame.palette) - 1)]
         lim = frame.latent_lim
         raster_points(self._buffers["z"], z, colours, (-lim, lim, -lim, lim))
-        # the pad shows the fixed batch itself when zdim = 2 (as many points as fakes), else a grid of a slice
-        self.z_label = LABELS["z"] if len(frame.pad_points) == len(frame.fakes) else "z slice"
 
     def _surface_thumb(self, frame: Frame) -> QImage:
         values = frame.surface
@@ -310,7 +312,7 @@ class OverviewPanel(PanelDefaults, QWidget):
                 p.setBrush(Qt.NoBrush)
                 p.drawRect(rect)
                 p.setPen(TEXT)
-                label = fitted(p, self.z_label if name == "z" else LABELS[name], rect.width() + GAP - 2)
+                label = fitted(p, LABELS[name], rect.width() + GAP - 2)
                 p.drawText(QRectF(rect.x() - GAP / 2, rect.bottom() + 1, rect.width() + GAP, 14), Qt.AlignCenter, label)
             else:
                 self._box(p, name, rect, lit)
