@@ -54,8 +54,15 @@ SCHEDULES: dict[str, dict] = {
     "default": {},
     "pacgan": {"lr_g": 1e-4, "lr_d": 1e-4, "beta1": 0.8, "beta2": 0.999, "update": "sim", "prior": "normal"},
     "metz": {
-        "lr_g": 1e-3, "lr_d": 1e-4, "beta1": 0.5, "beta2": 0.999, "update": "sim", "activation": "tanh",
-        "prior": "normal", "zdim": 256, "batch": 512,
+        "lr_g": 1e-3,
+        "lr_d": 1e-4,
+        "beta1": 0.5,
+        "beta2": 0.999,
+        "update": "sim",
+        "activation": "tanh",
+        "prior": "normal",
+        "zdim": 256,
+        "batch": 512,
     },  # fmt: skip
 }
 PUBLISHED = {  # science.md §2.7, grid: (modes / 25, HQ)
@@ -98,13 +105,14 @@ def main(argv: list[str] | None = None) -> int:
                     **{**schedule, **METHODS[method]},
                 )
                 config.validate()
+                shown = config.resolved()  # the objective's default learning rates filled in
                 values = {"dataset": dataset, "method": method, "seed": seed}
                 jobs.append(Job(len(jobs), values, dict(config.__dict__), args.steps))
     # the slow runs first (critic steps, unrolling), so that the pool ends with short ones
     order = sorted(jobs, key=lambda j: j.values["method"] not in ("wgan-gp", "unrolled5"))
     print(
-        f"{', '.join(args.datasets)}; {args.hidden}×{args.layers} {config.activation} G and D, batch {config.batch}, "
-        f"schedule {args.schedule} (lr D {config.lr_d:g}, G {config.lr_g:g}, β1 {config.beta1:g}, {config.update}), "
+        f"{', '.join(args.datasets)}; {args.hidden}×{args.layers} {shown.activation} G and D, batch {shown.batch}, "
+        f"schedule {args.schedule} (lr D {shown.lr_d:g}, G {shown.lr_g:g}, β1 {shown.beta1:g}, {shown.update}), "
         f"{args.steps} "
         f"generator updates, seeds {args.seeds}, {min(args.workers, len(jobs))} worker processes",
         flush=True,
@@ -113,7 +121,15 @@ def main(argv: list[str] | None = None) -> int:
 
     def report(job, row, done, total):
         v = job.values
-        print(f"  [{done}/{total}] {v['dataset']} {v['method']} seed {v['seed']} done", file=sys.stderr)
+        got = (
+            "failed: " + row["error"]
+            if row.get("error")
+            else (
+                f"modes {row.get('modes')} robust {row.get('modes_robust')} HQ {row.get('hq', math.nan):.3f} "
+                f"W1 {row.get('w1', math.nan):.3f} ({row.get('wall_s', math.nan):.0f} s)"
+            )
+        )  # each run as it ends: a long benchmark stopped early keeps what it measured
+        print(f"  [{done}/{total}] {v['dataset']} {v['method']} seed {v['seed']}: {got}", file=sys.stderr, flush=True)
 
     results = run_local(order, args.workers, report)
     wall = time.perf_counter() - t0
