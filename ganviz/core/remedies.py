@@ -254,9 +254,13 @@ class OptimisticAdam(torch.optim.Optimizer):
 
     @torch.no_grad()
     def step(self, closure=None):  # noqa: ARG002 (the Optimizer signature)
+        # torch._foreach ops over each group's tensors: the same per-tensor arithmetic, bit for bit, with one
+        # Python call per operation instead of one per operation and tensor (a 64×3 step ran at 0.7× a plain
+        # loop's per-tensor-free version; benchmarks/plain_methods.py)
         for group in self.param_groups:
             b1, b2 = group["betas"]
             lr, eps = group["lr"], group["eps"]
+            by_step: dict[int, tuple[list, ...]] = {}  # tensors step together unless one lacked a gradient
             for p in group["params"]:
                 if p.grad is None:
                     continue
@@ -266,11 +270,20 @@ class OptimisticAdam(torch.optim.Optimizer):
                     st["exp_avg"], st["exp_avg_sq"] = torch.zeros_like(p), torch.zeros_like(p)
                     st["prev_update"] = torch.zeros_like(p)
                 st["step"] += 1
-                t, g = st["step"], p.grad
-                st["exp_avg"].lerp_(g, 1 - b1)
-                st["exp_avg_sq"].mul_(b2).addcmul_(g, g, value=1 - b2)
-                denom = (st["exp_avg_sq"] / (1 - b2**t)).sqrt_().add_(eps)
-                update = (st["exp_avg"] / (1 - b1**t)).div_(denom).mul_(lr)
-                p.add_(update, alpha=-2.0).add_(st["prev_update"])
-                st["prev_update"].copy_(update)
+                lists = by_step.setdefault(st["step"], ([], [], [], [], []))
+                for xs, x in zip(lists, (p, p.grad, st["exp_avg"], st["exp_avg_sq"], st["prev_update"])):
+                    xs.append(x)
+            for t, (ps, gs, m, v, prev) in by_step.items():
+                torch._foreach_lerp_(m, gs, 1 - b1)
+                torch._foreach_mul_(v, b2)
+                torch._foreach_addcmul_(v, gs, gs, value=1 - b2)
+                denom = torch._foreach_div(v, 1 - b2**t)
+                torch._foreach_sqrt_(denom)
+                torch._foreach_add_(denom, eps)
+                update = torch._foreach_div(m, 1 - b1**t)
+                torch._foreach_div_(update, denom)
+                torch._foreach_mul_(update, lr)
+                torch._foreach_add_(ps, update, alpha=-2.0)
+                torch._foreach_add_(ps, prev)
+                torch._foreach_copy_(prev, update)
         return None
