@@ -378,11 +378,16 @@ class Trainer:
         g + γ∇(½‖g‖²) over the joint gradient g (D's loss then sees the fakes undetached: ∂g_D/∂θ counts)."""
         gamma = self.config.consensus
         fake = self.G(z)
-        d_real, d_fake_d, penalty = self._d_forward(real, fake if gamma > 0 else fake.detach())
+        # G's loss reads D(fake) from D's own forward where G's critic would compute the same values (no
+        # look-ahead, no fresh noise): one D forward fewer, as a hand-written simultaneous step does. The fakes
+        # then keep their graph; D's gradient, taken for D's parameters alone, is unchanged bit for bit. Not
+        # with consensus: its double backward would sum the two paths in another order (rounding differs).
+        shared = gamma == 0 and self.config.unroll == 0 and self.noise_sigma() == 0
+        d_real, d_fake_d, penalty = self._d_forward(real, fake if gamma > 0 or shared else fake.detach())
         loss_d = self.objective.d_loss(d_real, d_fake_d)
         total_d = loss_d if penalty is None else loss_d + penalty
-        grads_d = torch.autograd.grad(total_d, self._d_params, create_graph=gamma > 0)
-        loss_g = self.objective.g_loss(self._g_critic(fake))
+        grads_d = torch.autograd.grad(total_d, self._d_params, retain_graph=shared or gamma > 0, create_graph=gamma > 0)
+        loss_g = self.objective.g_loss(d_fake_d if shared else self._g_critic(fake))
         grads_g = torch.autograd.grad(loss_g, self._g_params, create_graph=gamma > 0)
         if gamma > 0:
             joint = consensus_grads([*grads_d, *grads_g], self._d_params + self._g_params, gamma)
