@@ -229,11 +229,10 @@ class MethodLoop:
             out = functional_call(self.D, dict(zip(names, params)), (x,))
             grads = torch.autograd.grad(bce_d(out[:b], out[b:]), params, create_graph=True)
             t = t + 1
+            bc1, bc2 = 1 - b1**t, 1 - b2**t
             m = [b1 * mi + (1 - b1) * g for mi, g in zip(m, grads)]
             v = [(b2 * vi + (1 - b2) * g * g).detach() for vi, g in zip(v, grads)]
-            params = [
-                p - LR * (mi / (1 - b1**t)) / ((vi / (1 - b2**t)).sqrt() + eps) for p, mi, vi in zip(params, m, v)
-            ]
+            params = [p - LR * (mi / bc1) / ((vi / bc2).sqrt() + eps) for p, mi, vi in zip(params, m, v)]
             m = [mi.detach() for mi in m]  # the moments carry values only, as in ganviz's look-ahead
         return functional_call(self.D, dict(zip(names, params)), (fake,))
 

@@ -206,8 +206,10 @@ def lookahead_state(optimizer: torch.optim.Optimizer | None, params: Sequence[to
     first, second, steps = [], [], []
     for p in params:
         st = optimizer.state.get(p, {}) if optimizer is not None else {}
-        first.append(st.get("exp_avg", torch.zeros_like(p)).detach().clone())
-        second.append(st.get("exp_avg_sq", st.get("square_avg", torch.zeros_like(p))).detach().clone())
+        sq = "exp_avg_sq" if "exp_avg_sq" in st else "square_avg"  # Adam's, RMSprop's
+        # zeros only where the optimiser has no moment yet (a .get default would build them every time)
+        first.append(st["exp_avg"].detach().clone() if "exp_avg" in st else torch.zeros_like(p))
+        second.append(st[sq].detach().clone() if sq in st else torch.zeros_like(p))
         steps.append(st.get("step", 0))
     out["m"], out["v"] = first, second
     out["t"] = steps[0] if steps else 0  # one count for the whole set: they step together
@@ -225,12 +227,13 @@ def lookahead_step(
     if kind in ("Adam", "OptimisticAdam"):
         b1, b2 = state["betas"]
         t = state["t"] = state["t"] + 1  # torch's Adam keeps a tensor: b ** t stays a tensor, no host sync
+        bc1, bc2 = 1 - b1**t, 1 - b2**t  # once per step, not per tensor: 4 tensor ops instead of 4 per tensor
         out = []
         for i, (p, g) in enumerate(zip(params, grads)):
             m = b1 * state["m"][i] + (1 - b1) * g
             v = (b2 * state["v"][i] + (1 - b2) * g * g).detach()
             state["m"][i], state["v"][i] = m.detach(), v
-            out.append(p - lr * (m / (1 - b1**t)) / ((v / (1 - b2**t)).sqrt() + state["eps"]))
+            out.append(p - lr * (m / bc1) / ((v / bc2).sqrt() + state["eps"]))
         return out
     if kind == "RMSprop":
         a = state["alpha"]
