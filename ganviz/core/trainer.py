@@ -395,9 +395,9 @@ class Trainer:
         fake = self.G(z)
         # G's loss reads D(fake) from D's own forward where G's critic would compute the same values (no
         # look-ahead, no fresh noise): one D forward fewer, as a hand-written simultaneous step does. The fakes
-        # then keep their graph; D's gradient, taken for D's parameters alone, is unchanged bit for bit. Not
-        # with consensus: its double backward would sum the two paths in another order (rounding differs).
-        shared = gamma == 0 and self.config.unroll == 0 and self.noise_sigma() == 0
+        # then keep their graph; D's gradient, taken for D's parameters alone, is unchanged bit for bit (with
+        # consensus, whose double backward then sums the two paths in another order, to float rounding).
+        shared = self.config.unroll == 0 and self.noise_sigma() == 0
         d_real, d_fake_d, penalty = self._d_forward(real, fake if gamma > 0 or shared else fake.detach())
         loss_d = self.objective.d_loss(d_real, d_fake_d)
         total_d = loss_d if penalty is None else loss_d + penalty
