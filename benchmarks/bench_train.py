@@ -8,6 +8,11 @@ step draws a **fresh** z, so both run the same algorithm; `--reuse` adds, for n_
 the DCGAN tutorial's variant (the G step reuses the last D step's G(z): one G forward fewer per step, a
 different algorithm, shown for reference only).
 
+The method cases (`--cases methods64`, `methods128`, or one such as `r164`) time ganviz's stabilising methods
+(instance noise, R1, R2, consensus, LeCam, PacGAN, unrolled, extragradient, optimistic Adam, simultaneous) on the
+non-saturating GAN against a plain loop of each (benchmarks/plain_methods.py, which says how each is written;
+tests/core/test_plain_methods.py checks each is the Trainer's method), steady state only.
+
 Two comparisons:
 * steady state (default): in one process, after a warm-up that also sizes the blocks, timed blocks of a
   fixed number of generator steps alternate trainer / plain (the order flips every round); the table gives the
@@ -28,6 +33,7 @@ Run from the repository root:
     python benchmarks/bench_train.py --whole --cases ns64 gp64 --rounds 3
     python benchmarks/bench_train.py --startup --rounds 5
     python benchmarks/bench_train.py --quick --cases ns64 --batch 1024   # how the step grows with the batch
+    python benchmarks/bench_train.py --cases methods64                   # every method, 64x3 (~5 minutes)
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 
 from ganviz.core.config import ConfigError, TrainConfig
 from ganviz.core.objectives import get_objective
-from ganviz.core.remedies import REMEDIES, LeCamAnchors, OptimisticAdam, noise_sigma, pack
+from ganviz.core.remedies import REMEDIES, LeCamAnchors, OptimisticAdam, lookahead_state, noise_sigma, pack
 from ganviz.core.trainer import Trainer
 
 TINY = dict(hidden=16, layers=2, batch=32)
@@ -213,6 +213,20 @@ def test_consensus_is_a_simultaneous_update_whatever_update_says():
 
 
 # --- unrolled GAN ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("optimizer, second", [("adam", "exp_avg_sq"), ("rmsprop", "square_avg")])
+def test_lookahead_starts_from_copies_of_the_optimisers_moments(optimizer, second):
+    t = tiny(optimizer=optimizer)
+    ps = list(t.D.parameters())
+    fresh = lookahead_state(t.opt_d, ps)  # before D's first step: zeros
+    assert all(not m.any() and not v.any() for m, v in zip(fresh["m"], fresh["v"]))
+    t.step(2)
+    state = lookahead_state(t.opt_d, ps)
+    for p, v in zip(ps, state["v"]):
+        assert torch.equal(v, t.opt_d.state[p][second]) and v.data_ptr() != t.opt_d.state[p][second].data_ptr()
+    if optimizer == "adam":
+        assert all(torch.equal(m, t.opt_d.state[p]["exp_avg"]) for p, m in zip(ps, state["m"]))
 
 
 @pytest.mark.parametrize("update", ["alt", "sim"])
