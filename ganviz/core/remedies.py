@@ -23,6 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ganviz.core.optim import _NoDynamo
 from ganviz.core.registry import Registry
 
 LECAM_DECAY = 0.99  # google/lecam-gan's ema_losses default; science.md gives no other value
@@ -248,15 +249,15 @@ def lookahead_step(
 # --- optimistic Adam -------------------------------------------------------------------------------
 
 
-class OptimisticAdam(torch.optim.Optimizer):
+class OptimisticAdam(_NoDynamo, torch.optim.Optimizer):
     """Optimistic Adam (Daskalakis et al. 2018, Algorithm 1): with u_t = lr·m̂_t/(√v̂_t + ε) the Adam step,
-    w_t = w_{t−1} − 2u_t + u_{t−1} (u_0 = 0). The step count is a Python int: no host sync."""
+    w_t = w_{t−1} − 2u_t + u_{t−1} (u_0 = 0). The step count is a Python int: no host sync. Stepped and zeroed
+    like ganviz.core.optim's optimisers (_NoDynamo: no profiler hook or torch._dynamo wrapper per call)."""
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.5, 0.999), eps: float = 1e-8):
         super().__init__(params, {"lr": lr, "betas": betas, "eps": eps})
 
-    @torch.no_grad()
-    def step(self, closure=None):  # noqa: ARG002 (the Optimizer signature)
+    def _raw_step(self, closure=None):  # noqa: ARG002 (the Optimizer signature); _NoDynamo.step: under no_grad
         # torch._foreach ops over each group's tensors: the same per-tensor arithmetic, bit for bit, with one
         # Python call per operation instead of one per operation and tensor (a 64×3 step ran at 0.7× a plain
         # loop's per-tensor-free version; benchmarks/plain_methods.py)
