@@ -266,18 +266,26 @@ class OptimisticAdam(_NoDynamo, torch.optim.Optimizer):
             lr, eps = group["lr"], group["eps"]
             by_step: dict[int, tuple[list, ...]] = {}  # tensors step together unless one lacked a gradient
             for p in group["params"]:
-                if p.grad is None:
+                g = p.grad
+                if g is None:
                     continue
                 st = self.state[p]
                 if not st:
                     st["step"] = 0
                     st["exp_avg"], st["exp_avg_sq"] = torch.zeros_like(p), torch.zeros_like(p)
                     st["prev_update"] = torch.zeros_like(p)
-                st["step"] += 1
-                lists = by_step.setdefault(st["step"], ([], [], [], [], []))
-                for xs, x in zip(lists, (p, p.grad, st["exp_avg"], st["exp_avg_sq"], st["prev_update"])):
-                    xs.append(x)
-            for t, (ps, gs, m, v, prev) in by_step.items():
+                t = st["step"] = st["step"] + 1
+                lists = by_step.get(t)
+                if lists is None:
+                    lists = by_step[t] = ([], [], [], [], [], [])
+                ps, gs, m, v, prev, states = lists
+                ps.append(p)
+                gs.append(g)
+                m.append(st["exp_avg"])
+                v.append(st["exp_avg_sq"])
+                prev.append(st["prev_update"])
+                states.append(st)
+            for t, (ps, gs, m, v, prev, states) in by_step.items():
                 torch._foreach_lerp_(m, gs, 1 - b1)
                 torch._foreach_mul_(v, b2)
                 torch._foreach_addcmul_(v, gs, gs, value=1 - b2)
@@ -289,5 +297,6 @@ class OptimisticAdam(_NoDynamo, torch.optim.Optimizer):
                 torch._foreach_mul_(update, lr)
                 torch._foreach_add_(ps, update, alpha=-2.0)
                 torch._foreach_add_(ps, prev)
-                torch._foreach_copy_(prev, update)
+                for st, u in zip(states, update):  # this step's update is the next one's u_{t-1} (no copy)
+                    st["prev_update"] = u
         return None
