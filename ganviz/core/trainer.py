@@ -235,7 +235,9 @@ class Trainer:
         `parts`: receives each penalty term by name (slow motion)."""
         c = self.config
         real, fake = self._d_input(real), self._d_input(fake)
-        split = (c.r1 > 0 or c.r2 > 0) and not fake.requires_grad  # joint updates keep G's path in the fakes
+        # not where the fakes carry G's graph (joint updates), nor with spectral norm: every D forward advances
+        # its power iteration, so the number of forwards is part of the method as trained so far
+        split = (c.r1 > 0 or c.r2 > 0) and not fake.requires_grad and not c.spectral_norm
         if split:
             x_real = real.detach().requires_grad_(True) if c.r1 > 0 else real
             x_fake = fake.detach().requires_grad_(True) if c.r2 > 0 else fake
@@ -396,8 +398,9 @@ class Trainer:
         # G's loss reads D(fake) from D's own forward where G's critic would compute the same values (no
         # look-ahead, no fresh noise): one D forward fewer, as a hand-written simultaneous step does. The fakes
         # then keep their graph; D's gradient, taken for D's parameters alone, is unchanged bit for bit (with
-        # consensus, whose double backward then sums the two paths in another order, to float rounding).
-        shared = self.config.unroll == 0 and self.noise_sigma() == 0
+        # consensus, whose double backward then sums the two paths in another order, to float rounding). Not
+        # with spectral norm, where G's critic forward advances the power iteration once more.
+        shared = self.config.unroll == 0 and self.noise_sigma() == 0 and not self.config.spectral_norm
         d_real, d_fake_d, penalty = self._d_forward(real, fake if gamma > 0 or shared else fake.detach())
         loss_d = self.objective.d_loss(d_real, d_fake_d)
         total_d = loss_d if penalty is None else loss_d + penalty

@@ -386,3 +386,26 @@ def test_settings_that_are_not_live_are_refused_in_one_line():
         t.set_regularisers(pack=2)
     with pytest.raises(ConfigError, match="r2"):
         t.set_regularisers(r2=-1.0)
+
+
+@pytest.mark.parametrize(
+    "changes, plain, with_sn",
+    [
+        # per generator step: D forwards of the D step (loss, penalties) + G's; the sim step: D's + G's critic
+        ({"r1": 1.0}, 2 + 1, 2 + 1),  # R1 on the loss's own forward; with SN a joint forward + one for R1
+        ({"r1": 1.0, "r2": 1.0}, 2 + 1, 3 + 1),
+        ({"update": "sim"}, 1, 2),  # G's loss from D's own forward; with SN its own forward, as before
+        ({"update": "sim", "instance_noise": 0.1}, 2, 2),  # fresh noise for G's critic: its own forward
+    ],
+)
+def test_d_forwards_per_step_keep_spectral_norms_power_iterations(changes, plain, with_sn):
+    """The faster layouts (R1/R2 on split forwards, the simultaneous step's shared D forward) apply without
+    spectral norm only: each SN forward advances the power iteration, so there the forward count is kept."""
+    for sn, expected in ((False, plain), (True, with_sn)):
+        t = tiny(spectral_norm=sn, **changes)
+        t.step(1)  # optimisers built, first-step paths taken
+        calls = []
+        handle = t.D.register_forward_hook(lambda *_, calls=calls: calls.append(1))
+        t.step(1)
+        handle.remove()
+        assert len(calls) == expected, (changes, sn)
