@@ -8,6 +8,11 @@ step draws a **fresh** z, so both run the same algorithm; `--reuse` adds, for n_
 the DCGAN tutorial's variant (the G step reuses the last D step's G(z): one G forward fewer per step, a
 different algorithm, shown for reference only).
 
+The method cases (`--cases methods64`, `methods128`, or one such as `r164`) time ganviz's stabilising methods
+(instance noise, R1, R2, consensus, LeCam, PacGAN, unrolled, extragradient, optimistic Adam, simultaneous) on the
+non-saturating GAN against a plain loop of each (benchmarks/plain_methods.py, which says how each is written;
+tests/core/test_plain_methods.py checks each is the Trainer's method), steady state only.
+
 Two comparisons:
 * steady state (default): in one process, after a warm-up that also sizes the blocks, timed blocks of a
   fixed number of generator steps alternate trainer / plain (the order flips every round); the table gives the
@@ -28,6 +33,7 @@ Run from the repository root:
     python benchmarks/bench_train.py --whole --cases ns64 gp64 --rounds 3
     python benchmarks/bench_train.py --startup --rounds 5
     python benchmarks/bench_train.py --quick --cases ns64 --batch 1024   # how the step grows with the batch
+    python benchmarks/bench_train.py --cases methods64                   # every method, 64x3 (~5 minutes)
 """
 
 from __future__ import annotations
@@ -51,11 +57,14 @@ sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from plain_gan import CASES, Case, PlainLoop  # noqa: E402
+from plain_methods import METHOD_CASES, MethodCase, MethodLoop, config_fields  # noqa: E402
 
 from ganviz.core.config import TrainConfig, default_threads  # noqa: E402
 from ganviz.core.objectives import get_objective  # noqa: E402
 from ganviz.core.trainer import Trainer  # noqa: E402
 
+# every method case of one width (--cases methods64)
+GROUPS = {f"methods{h}": [k for k, c in METHOD_CASES.items() if c.hidden == h] for h in (64, 128)}
 BATCH = 256  # TrainConfig's default batch, used by both sides
 DEVICE = "cpu"  # --device: both sides train there
 ZDIM = 2
@@ -64,7 +73,9 @@ ZDIM = 2
 # --- ganviz side ----------------------------------------------------------------------------------
 
 
-def make_trainer(case: Case, threads: int) -> Trainer:
+def make_trainer(case: Case | MethodCase, threads: int) -> Trainer:
+    if isinstance(case, MethodCase):  # a stabilising method on the non-saturating GAN (plain_methods.py)
+        return Trainer(TrainConfig(**config_fields(case, BATCH), device=DEVICE, threads=threads))
     config = TrainConfig(
         dataset="ring8",
         objective=case.objective,
@@ -140,10 +151,13 @@ class Result:
 
 
 def bench_case(
-    case: Case, threads: int, rounds: int, block_s: float, warm_s: float, optim: str, reuse: bool = False
+    case: Case | MethodCase, threads: int, rounds: int, block_s: float, warm_s: float, optim: str, reuse: bool = False
 ) -> Result:
     trainer = make_trainer(case, threads)
-    plain = PlainLoop(case, BATCH, optim=optim, reuse=reuse, device=DEVICE)
+    if isinstance(case, MethodCase):
+        plain = MethodLoop(case, BATCH, device=DEVICE)
+    else:
+        plain = PlainLoop(case, BATCH, optim=optim, reuse=reuse, device=DEVICE)
     assert trainer.config.threads == threads
     assert n_params(trainer.G) == n_params(plain.G) and n_params(trainer.D) == n_params(plain.D)
     run_t, run_p = trainer_runner(trainer), plain.run
@@ -325,10 +339,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--cases",
         nargs="+",
-        choices=list(CASES),
+        choices=[*CASES, *METHOD_CASES, *GROUPS],
         default=list(CASES),
         metavar="CASE",
-        help=f"subset of: {', '.join(CASES)} (default: all)",
+        help=f"subset of: {', '.join(CASES)} (default: these); the stabilising methods against their plain loops "
+        f"(plain_methods.py, steady state only): {', '.join(METHOD_CASES)}, or all of one width: "
+        f"{', '.join(GROUPS)}",
     )
     parser.add_argument(
         "--threads",
@@ -360,6 +376,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.batch < 1:
         parser.error(f"--batch must be ≥ 1, got {args.batch}")
     BATCH, DEVICE = args.batch, args.device
+    args.cases = [k for key in args.cases for k in GROUPS.get(key, [key])]
+    if args.whole and any(k in METHOD_CASES for k in args.cases):
+        parser.error("--whole times ganviz train against plain_gan.py, which has no method cases; drop --whole")
     rounds = args.rounds or (3 if args.quick else 5)
     block_s = args.block_seconds or (0.7 if args.quick else 2.0)
     warm_s = 1.0 if args.quick else 3.0
@@ -391,9 +410,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{rounds} rounds x ~{block_s:g} s blocks per side, order alternating")
     results = []
     for key in args.cases:
-        case = CASES[key]
+        case = CASES.get(key) or METHOD_CASES[key]
         threads = args.threads or default_threads(case.hidden)
-        variants = [False] + ([True] if args.reuse and case.n_critic == 1 else [])
+        variants = [False] + ([True] if args.reuse and getattr(case, "n_critic", 0) == 1 else [])
         for reuse in variants:
             print(f"  {case.label}{' (reuse)' if reuse else ''}: torch threads {threads} ...", end=" ", flush=True)
             res = bench_case(case, threads, rounds, block_s, warm_s, args.plain_optim, reuse)

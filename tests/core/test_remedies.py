@@ -10,7 +10,7 @@ import torch.nn.functional as F
 
 from ganviz.core.config import ConfigError, TrainConfig
 from ganviz.core.objectives import get_objective
-from ganviz.core.remedies import REMEDIES, LeCamAnchors, OptimisticAdam, noise_sigma, pack
+from ganviz.core.remedies import REMEDIES, LeCamAnchors, OptimisticAdam, lookahead_state, noise_sigma, pack
 from ganviz.core.trainer import Trainer
 
 TINY = dict(hidden=16, layers=2, batch=32)
@@ -215,6 +215,20 @@ def test_consensus_is_a_simultaneous_update_whatever_update_says():
 # --- unrolled GAN ---------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("optimizer, second", [("adam", "exp_avg_sq"), ("rmsprop", "square_avg")])
+def test_lookahead_starts_from_copies_of_the_optimisers_moments(optimizer, second):
+    t = tiny(optimizer=optimizer)
+    ps = list(t.D.parameters())
+    fresh = lookahead_state(t.opt_d, ps)  # before D's first step: zeros
+    assert all(not m.any() and not v.any() for m, v in zip(fresh["m"], fresh["v"]))
+    t.step(2)
+    state = lookahead_state(t.opt_d, ps)
+    for p, v in zip(ps, state["v"]):
+        assert torch.equal(v, t.opt_d.state[p][second]) and v.data_ptr() != t.opt_d.state[p][second].data_ptr()
+    if optimizer == "adam":
+        assert all(torch.equal(m, t.opt_d.state[p]["exp_avg"]) for p, m in zip(ps, state["m"]))
+
+
 @pytest.mark.parametrize("update", ["alt", "sim"])
 def test_unroll_zero_is_the_plain_step_bit_for_bit(update):
     a, b = tiny(update=update), tiny(update=update, unroll=0)
@@ -372,3 +386,26 @@ def test_settings_that_are_not_live_are_refused_in_one_line():
         t.set_regularisers(pack=2)
     with pytest.raises(ConfigError, match="r2"):
         t.set_regularisers(r2=-1.0)
+
+
+@pytest.mark.parametrize(
+    "changes, plain, with_sn",
+    [
+        # per generator step: D forwards of the D step (loss, penalties) + G's; the sim step: D's + G's critic
+        ({"r1": 1.0}, 2 + 1, 2 + 1),  # R1 on the loss's own forward; with SN a joint forward + one for R1
+        ({"r1": 1.0, "r2": 1.0}, 2 + 1, 3 + 1),
+        ({"update": "sim"}, 1, 2),  # G's loss from D's own forward; with SN its own forward, as before
+        ({"update": "sim", "instance_noise": 0.1}, 2, 2),  # fresh noise for G's critic: its own forward
+    ],
+)
+def test_d_forwards_per_step_keep_spectral_norms_power_iterations(changes, plain, with_sn):
+    """The faster layouts (R1/R2 on split forwards, the simultaneous step's shared D forward) apply without
+    spectral norm only: each SN forward advances the power iteration, so there the forward count is kept."""
+    for sn, expected in ((False, plain), (True, with_sn)):
+        t = tiny(spectral_norm=sn, **changes)
+        t.step(1)  # optimisers built, first-step paths taken
+        calls = []
+        handle = t.D.register_forward_hook(lambda *_, calls=calls: calls.append(1))
+        t.step(1)
+        handle.remove()
+        assert len(calls) == expected, (changes, sn)
