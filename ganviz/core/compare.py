@@ -1,6 +1,8 @@
 """Compare mode: 2 to 4 runs on the same data, seed and initial weights, stepped in lock-step (no Qt here).
 
-Each run is its own trainer process (ganviz.core.engine) behind its own FrameBuilder. They stay paused in
+Each run is its own trainer process (ganviz.core.engine) behind its own FrameBuilder, or, when the runs are
+batchable (one net shape, Adam, equal critic steps: ganviz.core.batched), all are trained as one batch in one
+process (ganviz.core.batched_engine) that publishes each run as its own process would. They stay paused in
 their children and are driven in chunks: every run is sent ("step", k), the driver waits until every run
 has published exactly that step, then builds one frame per run. Every bundle of frames therefore shows the
 same generator step on every run; `ChunkSizer` grows or shrinks k so a chunk of training takes ~1/20 s.
@@ -30,6 +32,8 @@ import torch
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
+from ganviz.core.batched import NotBatchable, check_batchable
+from ganviz.core.batched_engine import BatchedProcess
 from ganviz.core.commands import Step, Stop
 from ganviz.core.config import TrainConfig
 from ganviz.core.frames import Frame, FrameBuilder
@@ -284,14 +288,34 @@ class LockStep:
     are started, only the single steps asked for while paused."""
 
     def __init__(
-        self, runs: Sequence[TrainConfig], model: Callable[..., RunModel] = RunModel, sizer: ChunkSizer | None = None
+        self,
+        runs: Sequence[TrainConfig],
+        model: Callable[..., RunModel] = RunModel,
+        sizer: ChunkSizer | None = None,
+        batched: bool | None = None,
     ) -> None:
+        """`batched`: None trains the runs as one batch in one process when they are batchable (else one
+        process each; `not_batched` says why), True insists (CompareError when they are not), False never."""
         check_count(len(runs))
         self.configs = [r.resolved() for r in runs]
         self.models: list[RunModel] = []
+        self.group: BatchedProcess | None = None
+        self.not_batched: str | None = "separate processes asked for" if batched is False else None
+        if batched is not False:
+            try:
+                check_batchable(self.configs)
+            except NotBatchable as e:
+                if batched:
+                    raise CompareError(f"these runs cannot train as one batch: {e}") from None
+                self.not_batched = str(e)
         try:
-            for c in self.configs:
-                self.models.append(model(c, initial_state(c), paced=True))
+            if self.not_batched is None:  # batchable runs need no initial_state: no spectral norm, no PacGAN
+                self.group = BatchedProcess(self.configs)
+                for c, engine in zip(self.configs, self.group.engines):
+                    self.models.append(model(c, None, paced=True, engine=engine))
+            else:
+                for c in self.configs:
+                    self.models.append(model(c, initial_state(c), paced=True))
         except BaseException:
             self.close()
             raise
@@ -312,6 +336,11 @@ class LockStep:
         self._chunk = (0, False)  # the chunk in flight (steps, whether it came from running)
         self._frames_s = 0.0  # how long building the last bundle took
         self._ready = False  # every trainer process has published once (next_frame says so with a bundle)
+
+    @property
+    def batched(self) -> bool:
+        """Whether the runs train as one batch in one process (else one process each; see `not_batched`)."""
+        return self.group is not None
 
     @property
     def builders(self) -> list[FrameBuilder]:
@@ -487,6 +516,8 @@ class LockStep:
             m.send(Stop())
         for m in self.models:
             m.close()
+        if self.group is not None:  # every run released closes it; this covers a failed start too
+            self.group.close()
 
 
 def fmt_metric(value: float | None, spec: str, missing: str = "—") -> str:
