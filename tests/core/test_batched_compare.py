@@ -3,11 +3,16 @@ publishes each run as its own trainer process would."""
 
 from __future__ import annotations
 
+import gc
 import os
+import subprocess
+import sys
+import textwrap
 
 import numpy as np
 import pytest
 import torch
+from test_engine import gone, shm_files
 from waiting import wait_for
 
 from ganviz.core.commands import SetObjective, Stop
@@ -20,12 +25,6 @@ BASE = TrainConfig(dataset="grid25", hidden=16, layers=2, batch=64, seed=5, n_fi
 RUNS = [run_config(BASE, o) for o in ("nonsaturating", "minimax", "lsgan", "hinge")]
 
 
-def _shm() -> set[str]:
-    """Shared-memory segments (torch's, multiprocessing's heaps); not the named semaphores, which other
-    processes on the machine (and this one's unrelated queues) create and drop at any time."""
-    return {n for n in os.listdir("/dev/shm") if not n.startswith("sem.")} if os.path.isdir("/dev/shm") else set()
-
-
 def _max_difference(mine: list[torch.Tensor], theirs: list[torch.Tensor]) -> float:
     return max(float((a - b).abs().max()) for a, b in zip(mine, theirs, strict=True))
 
@@ -34,12 +33,12 @@ def test_batched_runs_publish_what_their_own_processes_publish():
     """After the same lock-step chunks (pipelined ones included) each run's published weights, fakes and loss
     history are its single Trainer's to rounding: what the process-per-run path publishes bit for bit
     (test_compare.test_lock_step_equals_independent_training_bit_for_bit)."""
-    before = _shm()
     lock = LockStep(RUNS)
     group = lock.group
     try:
         assert lock.batched and lock.not_batched is None
         wait_for(lock.ready, what="the batched trainer to publish")
+        held = shm_files(group.process.pid)  # its queues' semaphores (torch's segments are unlinked at once)
         assert lock.frames().step == 0
         for n in (1, 7):
             assert lock.advance(n)
@@ -59,8 +58,10 @@ def test_batched_runs_publish_what_their_own_processes_publish():
         assert not np.allclose(bundle.frames[0].fakes, bundle.frames[2].fakes)  # four different runs
     finally:
         lock.close()
-    assert not group.alive and group.process.exitcode == 0  # it ended by itself once every run was released
-    assert _shm() <= before  # nothing left behind in shared memory
+    assert not group.alive  # every run released: it ends
+    del lock, group, model
+    gc.collect()  # the queues' semaphores are unlinked with the last owner-side reference
+    assert held and not any(os.path.exists(p) for p in held)
 
 
 def test_a_diverging_batched_run_stops_alone_and_the_others_go_on():
@@ -128,3 +129,52 @@ def test_a_run_that_leaves_the_batch_gets_a_process_of_its_own():
     finally:
         lock.close()
     assert not lock.group.alive
+
+
+WINDOW = textwrap.dedent(
+    """
+    import time
+    from ganviz.core.batched_engine import BatchedProcess
+    from ganviz.core.commands import Step
+    from ganviz.core.config import TrainConfig
+
+    if __name__ == "__main__":
+        configs = [TrainConfig(hidden=16, layers=2, batch=32, seed=1, objective=o) for o in ("minimax", "hinge")]
+        group = BatchedProcess(configs)
+        for e in group.engines:
+            e.send(Step(100000))  # training until killed
+        while True:  # training, both runs published
+            for e in group.engines:
+                e.poll()
+            if all(e.last_seq >= 0 and e.mirror.step_count >= 5 for e in group.engines):
+                break
+            time.sleep(0.01)
+        print(group.process.pid, flush=True)
+        time.sleep(300)
+    """
+)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_the_batched_child_exits_soon_after_its_window_is_killed(tmp_path, child_env):
+    """As a single trainer child does (engine._die_with_parent, _ParentWatch): kill -9 of the window ends it,
+    and the semaphores it held in /dev/shm are unlinked."""
+    script = tmp_path / "window.py"
+    script.write_text(WINDOW)
+    window = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, env=child_env, text=True)
+    child = None
+    try:
+        line = window.stdout.readline()
+        assert line.strip().isdigit(), f"the window script failed (exit {window.wait()})"
+        child = int(line)
+        held = shm_files(child)
+        window.kill()
+        window.wait()
+        wait_for(lambda: gone(child), timeout=10, what="the orphaned batched trainer to exit")
+        wait_for(lambda: not any(os.path.exists(p) for p in held), timeout=10, what="its /dev/shm files to go")
+    finally:
+        if window.poll() is None:
+            window.kill()
+            window.wait()
+        if child is not None and not gone(child):
+            os.kill(child, 9)
