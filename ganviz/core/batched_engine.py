@@ -13,12 +13,16 @@ window and its panels see no difference.
 
 Lock-step: the child steps the runs still training together, and only as far as every one of them has been
 asked (Step(n) per run, as LockStep sends them); it publishes each run when it has reached what was asked,
-and at most PUBLISH_HZ times a second while it trains. A run that diverges (NaN/Inf in its losses or weights,
-checked at each publish) is set back to its older checkpoint and stopped in the batch (BatchedTrainer.stop);
-the others go on, and the run's owner hears ("diverged", (detected, restored, suggestion)) as from a single
-child. Commands the batch cannot follow for one run (settings, freeze, slow motion) are answered "rejected";
-such a run is reset into a process of its own (RunModel.reset), which leaves the batch. A Save is written from
-the published weights (the child's optimiser state is the batch's).
+and at most PUBLISH_HZ times a second while it trains. As one process cannot build frames while it trains,
+LockStep asks for the next chunk before it builds the frames of the last one, with every run's `hold` set so
+that the frames show the step it read (ganviz.core.compare.LockStep.frames); the child reports its training
+speed (STEPS_PER_S, idle time excluded) so the chunks are sized to train about as long as the frames take.
+
+A run that diverges (NaN/Inf in its losses or weights, checked at each publish) is set back to its older checkpoint
+and stopped in the batch (BatchedTrainer.stop); the others go on, and the run's owner hears ("diverged", (detected,
+restored, suggestion)) as from a single child. Commands the batch cannot follow for one run (settings, freeze, slow
+motion) are answered "rejected"; such a run is reset into a process of its own (RunModel.reset), which leaves the
+batch. A Save is written from the published weights (the child's optimiser state is the batch's).
 """
 
 from __future__ import annotations
@@ -99,6 +103,10 @@ class _BatchedLoop:
         self.history: list[torch.Tensor] = []  # per step, (len(HISTORY_FIELDS) - 1, R) on the device
         self.history_steps: list[int] = []
         self.checkpoints: list[deque] = [deque(maxlen=2) for _ in range(n)]  # (step, G state, D state)
+        # training speed over the last chunk, steps per second of training (idle time excluded): LockStep
+        # sizes its chunks by it, as it trains while the frames are built
+        self.rate = 0.0
+        self._busy = (0, 0.0)  # steps and seconds of training in the chunk so far
         for r in range(n):
             self._checkpoint(r)
 
@@ -162,7 +170,7 @@ class _BatchedLoop:
         last = {k: v.tolist() for k, v in self.batched.last.items()}
         for r in runs:
             c = self.batched.runs[r].config
-            scalars = {STEP: self.steps[r], RUNNING: 0.0, STEPS_PER_S: 0.0}  # paced, as a single paced child
+            scalars = {STEP: self.steps[r], RUNNING: 0.0, STEPS_PER_S: self.rate}  # paced: never running
             scalars |= {i: float(last[k][r]) if k in last else math.nan for k, i in _SCALARS.items()}
             scalars |= {
                 OBJECTIVE: OBJECTIVES.names().index(c.objective),
@@ -194,7 +202,12 @@ class _BatchedLoop:
                 continue
             now = time.perf_counter()
             self.step(now - last_publish >= 1.0 / PUBLISH_HZ)
+            steps, seconds = self._busy
+            self._busy = (steps + 1, seconds + time.perf_counter() - now)
             done = not self.can_step()  # a run reached what it was asked for: LockStep waits on it
+            if done:
+                steps, seconds = self._busy
+                self.rate, self._busy = (steps / seconds if seconds > 0 else 0.0), (0, 0.0)
             if done or time.perf_counter() - last_publish >= 1.0 / PUBLISH_HZ:
                 trained = sorted(self.active)
                 diverged = self.check()
@@ -308,6 +321,7 @@ class RunEngine(TrainerProcess):
         self._pending_saves: dict[str, dict | None] = {}
         self.settings_sent = self.settings_echoed = 0
         self._closed = False
+        self.hold = False  # True: poll reads nothing new (see LockStep.frames)
 
     @property
     def process(self):  # RunModel.failure reads its exit code
@@ -342,6 +356,8 @@ class RunEngine(TrainerProcess):
             self.notices.append((kind, payload))
 
     def poll(self):
+        if self.hold:  # LockStep builds this run's frame from what it read, while the batch trains on
+            return None
         self.group.drain()
         pub = self.shared.read(self.tensors, self.last_seq)
         if pub is not None:

@@ -336,6 +336,7 @@ class LockStep:
         self._chunk = (0, False)  # the chunk in flight (steps, whether it came from running)
         self._frames_s = 0.0  # how long building the last bundle took
         self._ready = False  # every trainer process has published once (next_frame says so with a bundle)
+        self._child_rate = 0.0  # batched: the child's training speed over its last chunk
 
     @property
     def batched(self) -> bool:
@@ -466,6 +467,8 @@ class LockStep:
                 time.sleep(poll_s)
         if self.in_flight:
             self.chunk_s = max((self._slowness[i] for i in self.active), default=0.0)
+            if self.batched and self._child_rate > 0:  # it trained while the frames were built: its own time
+                self.chunk_s = (self.target - self.step) / self._child_rate
         self.step = self.target
         return True
 
@@ -476,6 +479,7 @@ class LockStep:
         if pub is not None:
             self.steps[i] = pub.step
             self._started[i] = True
+            self._child_rate = pub.steps_per_s if self.batched else 0.0
         if engine.error or not engine.alive:
             raise RuntimeError(engine.error or f"run {RUN_LETTERS[i]}: the trainer process exited")
         for kind, payload in list(engine.notices):
@@ -485,19 +489,31 @@ class LockStep:
 
     def frames(self, chunk: int = 0, then: int = 0) -> CompareFrames:
         """One frame per run at the common step (a diverged run's last one reused); with `then` > 0, each
-        active run starts its next chunk of `then` steps as soon as its frame is built. `chunk`: the chunk
+        active run starts its next chunk of `then` steps as soon as its frame is built (batched: every run
+        starts it before the frames are built, which show what `wait` read). `chunk`: the chunk
         size just used, for the window's status line."""
         if self.in_flight:
             raise RuntimeError("frames are built between chunks only: wait() first")
         frames: list[Frame | None] = [None] * len(self.models)
         active = set(self.active)
         order = sorted(range(len(self.models)), key=lambda i: (i not in active, -self._slowness[i]))
-        for i in order:
-            frames[i] = self._still.get(i) or self.builders[i].build(force=True)
-            if i not in active:
-                self._still[i] = frames[i]
-            elif then > 0:
-                self.issue(then, runs=[i])
+        # batched: one child trains every run, so the next chunk starts now, while the frames are built from
+        # what wait() read (the engines hold: no newer state nor history is read meanwhile)
+        ahead = self.batched and then > 0 and bool(active)
+        if ahead:
+            self.issue(then)
+        for m in self.models if ahead else ():
+            m.engine.hold = True
+        try:
+            for i in order:
+                frames[i] = self._still.get(i) or self.builders[i].build(force=True)
+                if i not in active:
+                    self._still[i] = frames[i]
+                elif then > 0 and not ahead:
+                    self.issue(then, runs=[i])
+        finally:
+            for m in self.models if ahead else ():
+                m.engine.hold = False
         rate = self._measure_rate()
         return CompareFrames(tuple(frames), self.step, tuple(self.diverged), chunk, rate, all(self._started))
 

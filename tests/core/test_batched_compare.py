@@ -43,7 +43,10 @@ def test_batched_runs_publish_what_their_own_processes_publish():
         for n in (1, 7):
             assert lock.advance(n)
             lock.frames(chunk=n)
-        lock.frames(chunk=7, then=12)  # each run asks for its next chunk after its frame: the child waits for all
+        # the next chunk starts before the frames are built; they still show step 8, history up to step 8
+        bundle = lock.frames(chunk=7, then=12)
+        assert [f.step for f in bundle.frames] == [8] * 4 and lock.in_flight
+        assert all(f.column("step")[-1] == 8 for f in bundle.frames)
         assert lock.wait()
         bundle = lock.frames(chunk=12)
         assert bundle.step == 20 and [f.step for f in bundle.frames] == [20] * 4 and lock.steps == [20] * 4
