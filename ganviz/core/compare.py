@@ -33,7 +33,7 @@ from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
 from ganviz.core.batched import NotBatchable, check_batchable
-from ganviz.core.batched_engine import BatchedProcess
+from ganviz.core.batched_engine import BatchedProcess, RunEngine
 from ganviz.core.commands import Step, Stop
 from ganviz.core.config import TrainConfig
 from ganviz.core.frames import Frame, FrameBuilder
@@ -500,6 +500,7 @@ class LockStep:
         # batched: one child trains every run, so the next chunk starts now, while the frames are built from
         # what wait() read (the engines hold: no newer state nor history is read meanwhile)
         ahead = self.batched and then > 0 and bool(active)
+        ahead = ahead and all(isinstance(self.models[i].engine, RunEngine) for i in active)  # none reset out of it
         if ahead:
             self.issue(then)
         for m in self.models if ahead else ():
