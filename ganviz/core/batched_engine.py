@@ -269,7 +269,7 @@ class BatchedProcess:
             while True:
                 try:
                     r, kind, payload = self.results.get_nowait()
-                except (queue.Empty, EOFError, OSError):
+                except (queue.Empty, EOFError, OSError, ValueError):  # ValueError: closed (the last run released)
                     return
                 if kind == "error":
                     self.error = payload
