@@ -1,6 +1,8 @@
 """Compare mode: 2 to 4 runs on the same data, seed and initial weights, stepped in lock-step (no Qt here).
 
-Each run is its own trainer process (ganviz.core.engine) behind its own FrameBuilder. They stay paused in
+Each run is its own trainer process (ganviz.core.engine) behind its own FrameBuilder, or, when the runs are
+batchable (one net shape, Adam, equal critic steps: ganviz.core.batched), all are trained as one batch in one
+process (ganviz.core.batched_engine) that publishes each run as its own process would. They stay paused in
 their children and are driven in chunks: every run is sent ("step", k), the driver waits until every run
 has published exactly that step, then builds one frame per run. Every bundle of frames therefore shows the
 same generator step on every run; `ChunkSizer` grows or shrinks k so a chunk of training takes ~1/20 s.
@@ -30,6 +32,8 @@ import torch
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
+from ganviz.core.batched import NotBatchable, check_batchable
+from ganviz.core.batched_engine import BatchedProcess, RunEngine
 from ganviz.core.commands import Step, Stop
 from ganviz.core.config import TrainConfig
 from ganviz.core.frames import Frame, FrameBuilder
@@ -284,14 +288,34 @@ class LockStep:
     are started, only the single steps asked for while paused."""
 
     def __init__(
-        self, runs: Sequence[TrainConfig], model: Callable[..., RunModel] = RunModel, sizer: ChunkSizer | None = None
+        self,
+        runs: Sequence[TrainConfig],
+        model: Callable[..., RunModel] = RunModel,
+        sizer: ChunkSizer | None = None,
+        batched: bool | None = None,
     ) -> None:
+        """`batched`: None trains the runs as one batch in one process when they are batchable (else one
+        process each; `not_batched` says why), True insists (CompareError when they are not), False never."""
         check_count(len(runs))
         self.configs = [r.resolved() for r in runs]
         self.models: list[RunModel] = []
+        self.group: BatchedProcess | None = None
+        self.not_batched: str | None = "separate processes asked for" if batched is False else None
+        if batched is not False:
+            try:
+                check_batchable(self.configs)
+            except NotBatchable as e:
+                if batched:
+                    raise CompareError(f"these runs cannot train as one batch: {e}") from None
+                self.not_batched = str(e)
         try:
-            for c in self.configs:
-                self.models.append(model(c, initial_state(c), paced=True))
+            if self.not_batched is None:  # batchable runs need no initial_state: no spectral norm, no PacGAN
+                self.group = BatchedProcess(self.configs)
+                for c, engine in zip(self.configs, self.group.engines):
+                    self.models.append(model(c, None, paced=True, engine=engine))
+            else:
+                for c in self.configs:
+                    self.models.append(model(c, initial_state(c), paced=True))
         except BaseException:
             self.close()
             raise
@@ -312,6 +336,12 @@ class LockStep:
         self._chunk = (0, False)  # the chunk in flight (steps, whether it came from running)
         self._frames_s = 0.0  # how long building the last bundle took
         self._ready = False  # every trainer process has published once (next_frame says so with a bundle)
+        self._child_rate = 0.0  # batched: the child's training speed over its last chunk
+
+    @property
+    def batched(self) -> bool:
+        """Whether the runs train as one batch in one process (else one process each; see `not_batched`)."""
+        return self.group is not None
 
     @property
     def builders(self) -> list[FrameBuilder]:
@@ -437,6 +467,8 @@ class LockStep:
                 time.sleep(poll_s)
         if self.in_flight:
             self.chunk_s = max((self._slowness[i] for i in self.active), default=0.0)
+            if self.batched and self._child_rate > 0:  # it trained while the frames were built: its own time
+                self.chunk_s = (self.target - self.step) / self._child_rate
         self.step = self.target
         return True
 
@@ -447,6 +479,7 @@ class LockStep:
         if pub is not None:
             self.steps[i] = pub.step
             self._started[i] = True
+            self._child_rate = pub.steps_per_s if self.batched else 0.0
         if engine.error or not engine.alive:
             raise RuntimeError(engine.error or f"run {RUN_LETTERS[i]}: the trainer process exited")
         for kind, payload in list(engine.notices):
@@ -456,19 +489,32 @@ class LockStep:
 
     def frames(self, chunk: int = 0, then: int = 0) -> CompareFrames:
         """One frame per run at the common step (a diverged run's last one reused); with `then` > 0, each
-        active run starts its next chunk of `then` steps as soon as its frame is built. `chunk`: the chunk
+        active run starts its next chunk of `then` steps as soon as its frame is built (batched: every run
+        starts it before the frames are built, which show what `wait` read). `chunk`: the chunk
         size just used, for the window's status line."""
         if self.in_flight:
             raise RuntimeError("frames are built between chunks only: wait() first")
         frames: list[Frame | None] = [None] * len(self.models)
         active = set(self.active)
         order = sorted(range(len(self.models)), key=lambda i: (i not in active, -self._slowness[i]))
-        for i in order:
-            frames[i] = self._still.get(i) or self.builders[i].build(force=True)
-            if i not in active:
-                self._still[i] = frames[i]
-            elif then > 0:
-                self.issue(then, runs=[i])
+        # batched: one child trains every run, so the next chunk starts now, while the frames are built from
+        # what wait() read (the engines hold: no newer state nor history is read meanwhile)
+        ahead = self.batched and then > 0 and bool(active)
+        ahead = ahead and all(isinstance(self.models[i].engine, RunEngine) for i in active)  # none reset out of it
+        if ahead:
+            self.issue(then)
+        for m in self.models if ahead else ():
+            m.engine.hold = True
+        try:
+            for i in order:
+                frames[i] = self._still.get(i) or self.builders[i].build(force=True)
+                if i not in active:
+                    self._still[i] = frames[i]
+                elif then > 0 and not ahead:
+                    self.issue(then, runs=[i])
+        finally:
+            for m in self.models if ahead else ():
+                m.engine.hold = False
         rate = self._measure_rate()
         return CompareFrames(tuple(frames), self.step, tuple(self.diverged), chunk, rate, all(self._started))
 
@@ -487,6 +533,8 @@ class LockStep:
             m.send(Stop())
         for m in self.models:
             m.close()
+        if self.group is not None:  # every run released closes it; this covers a failed start too
+            self.group.close()
 
 
 def fmt_metric(value: float | None, spec: str, missing: str = "—") -> str:

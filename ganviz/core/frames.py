@@ -176,9 +176,16 @@ class Frame:
 class FrameBuilder:
     """Owns the child trainer; turns its published state into frames. Use from one thread only."""
 
-    def __init__(self, config: TrainConfig, state: dict | None = None, history: dict | None = None) -> None:
-        """`state` and `history` resume a saved session (history: "loss" and "quality" tables)."""
-        self.engine = TrainerProcess(config, state)
+    def __init__(
+        self,
+        config: TrainConfig,
+        state: dict | None = None,
+        history: dict | None = None,
+        engine: TrainerProcess | None = None,
+    ) -> None:
+        """`state` and `history` resume a saved session (history: "loss" and "quality" tables). `engine`: a
+        trainer already started for this run (compare mode's batched runs), instead of a process of its own."""
+        self.engine = engine if engine is not None else TrainerProcess(config, state)
         self.mirror = self.engine.mirror
         self.history = GrowBuffer(len(HISTORY_COLUMNS))
         self.quality = GrowBuffer(len(QUALITY_COLUMNS))

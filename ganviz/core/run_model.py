@@ -48,10 +48,13 @@ class RunModel:
         history: dict | None = None,
         launch: bool = True,
         paced: bool = False,
+        engine: TrainerProcess | None = None,
     ) -> None:
         """`launch` False: settings only; the trainer starts with `reset` (a window builds its views first).
         `paced`: a driver sends its steps (compare mode's lock-step), so start and pause only say whether it
-        should go on; its trainer itself stays paused between the driver's chunks."""
+        should go on; its trainer itself stays paused between the driver's chunks. `engine`: a trainer already
+        started for this run (a batched compare run, ganviz.core.batched_engine); a later `reset` makes one of
+        its own."""
         self.settings = Settings(config)
         self.builder: FrameBuilder | None = None
         self.paced = paced
@@ -59,7 +62,7 @@ class RunModel:
         self.divergence: tuple[int, int, str] | None = None  # the last (detected, restored, suggestion)
         self._echo: TrainConfig | None = None
         if launch:
-            self.reset(None, state, history)
+            self.reset(None, state, history, engine)
 
     @property
     def config(self) -> TrainConfig:
@@ -71,13 +74,19 @@ class RunModel:
 
     # --- lifecycle ------------------------------------------------------------------------------
 
-    def reset(self, config: TrainConfig | None = None, state: dict | None = None, history: dict | None = None) -> None:
+    def reset(
+        self,
+        config: TrainConfig | None = None,
+        state: dict | None = None,
+        history: dict | None = None,
+        engine: TrainerProcess | None = None,
+    ) -> None:
         """A new trainer process (new networks from the seed, or `state` resumed) under `config` (default: the
         current settings); paused. The caller stops anything reading the old frame source first."""
         self.close()
         if config is not None:
             self.settings.set(config)
-        self.builder = FrameBuilder(self.settings.config, state, history)
+        self.builder = FrameBuilder(self.settings.config, state, history, engine)
         self.running, self.divergence, self._echo = False, None, None
 
     def close(self) -> None:

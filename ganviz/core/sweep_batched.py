@@ -55,7 +55,10 @@ Unit = Job | BatchJob
 def _group_key(job: Job) -> str:
     from ganviz.core.batched import PER_RUN
 
-    return json.dumps({**{k: v for k, v in job.config.items() if k not in PER_RUN}, "steps": job.steps}, sort_keys=True)
+    # resolved: runs of different objectives batch when the settings their objectives imply (n_critic, optimiser) agree
+    config = TrainConfig(**job.config).resolved()
+    shared = {k: getattr(config, k) for k in config.__dataclass_fields__ if k not in PER_RUN}
+    return json.dumps({**shared, "steps": job.steps}, sort_keys=True, default=str)
 
 
 def _split(jobs: list[Job], parts: int) -> list[list[Job]]:

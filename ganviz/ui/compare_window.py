@@ -160,6 +160,7 @@ class CompareWindow(RunLifecycleMixin, QMainWindow):
             "objectives": [r.objective for r in self.runs],
             **frame_rate_stats(self.frame_times, self.frame_steps, started),
             "train_steps": bundle.step if bundle else 0,
+            "batched": self.lock.batched if self.lock is not None else None,  # one batched process, or one per run
         }
         if bundle is not None:
             out["runs"] = [

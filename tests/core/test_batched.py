@@ -72,7 +72,7 @@ def test_trainer_view_scores_a_batched_run():
     "change, why",
     [
         ({"hidden": 32}, "hidden"),
-        ({"objective": "wgan-gp"}, "objective"),
+        ({"objective": "wgan-gp"}, "n_critic"),  # another objective is fine, another number of critic steps not
         ({"batch": 64}, "batch"),
         ({"update": "sim"}, "update"),
     ],
@@ -99,3 +99,56 @@ def test_runs_that_differ_in_more_than_seed_and_rates_are_refused(change, why):
 def test_unsupported_settings_are_refused(change, why):
     with pytest.raises(NotBatchable, match=why):
         check_batchable([TrainConfig(hidden=8, layers=1, **change)])
+
+
+def _mixed(objectives: list[str], **kw) -> list[TrainConfig]:
+    """Compare mode's typical set: one seed, one net, an objective (and its defaults) per run."""
+    base = TrainConfig(hidden=16, layers=2, batch=32, threads=1, seed=3, **kw)
+    return [base.replace(objective=o).resolved() for o in objectives]
+
+
+def _assert_runs_are_their_single_runs(configs: list[TrainConfig], steps: int) -> BatchedTrainer:
+    batched = BatchedTrainer(configs)
+    batched.record = True
+    batched.step(steps)
+    for r, config in enumerate(configs):
+        single = Trainer(config)
+        single.step(steps)
+        assert _max_difference(batched, r, single) < 1e-5, (r, config.objective)
+        # the numbers the compare child publishes are the run's own, as its single Trainer records them
+        for key, value in single.last_values().items():
+            assert float(batched.last[key][r]) == pytest.approx(value, rel=1e-4, abs=1e-6), (config.objective, key)
+    return batched
+
+
+def test_runs_of_different_objectives_are_their_single_runs():
+    """Each group of runs takes its own objective's losses on its slice of the batched D output; their
+    sum keeps runs independent, so after 20 steps each is its single run to rounding."""
+    configs = _mixed(["nonsaturating", "minimax", "lsgan", "hinge"])
+    batched = _assert_runs_are_their_single_runs(configs, 20)
+    assert len(batched.groups) == 4
+    # and they are four different runs: same start, different objectives
+    assert _max_difference(batched, 0, Trainer(configs[2])) > 1e-3
+
+
+def test_a_gradient_penalty_run_in_a_mixed_batch_is_its_single_run():
+    """WGAN-GP's penalty (and its α draws) only for its runs: the others' gradients and streams stay theirs;
+    runs of one objective may differ in learning rate and λ."""
+    gp = _mixed(["wgan-gp", "wgan-gp"])
+    configs = [gp[0], gp[1].replace(lr_d=3e-4, gp_lambda=1.0).resolved(), *_mixed(["hinge"], n_critic=5)]
+    batched = _assert_runs_are_their_single_runs(configs, 4)
+    assert [float(v) > 0 for v in batched.last["penalty"]] == [True, True, False]
+
+
+def test_only_the_runs_that_clip_are_clipped():
+    configs = _mixed(["wgan", "minimax"], optimizer="adam", n_critic=2, clip=0.02)
+    _assert_runs_are_their_single_runs(configs, 3)
+    batched = BatchedTrainer(configs)
+    batched.step(3)
+    w = batched.D.weights[0].detach()
+    assert float(w[0].abs().max()) <= 0.02 < float(w[1].abs().max())
+
+
+def test_runs_with_different_critic_steps_are_refused_with_the_reason():
+    with pytest.raises(NotBatchable, match=r"runs differ in n_critic \(1 vs 5\)"):
+        check_batchable(_mixed(["nonsaturating", "wgan-gp"]))
