@@ -52,12 +52,16 @@ def run_view(index: int, config: TrainConfig) -> RunView:
     return view
 
 
-def status_line(bundle: CompareFrames, running: bool) -> str:
+def status_line(bundle: CompareFrames, running: bool, batched: bool | None = None) -> str:
+    """The compare window's status: step, speed, chunk, and (when known) whether the runs train as one batch in
+    one process or in a process each (the speed differs by that, and a person comparing speeds should know)."""
     if not bundle.ready:
-        return f"starting {len(bundle.frames)} trainer processes…"
+        return "starting the runs' trainer…" if batched else f"starting {len(bundle.frames)} trainer processes…"
     text = f"{'running' if running else 'paused'} · step {bundle.step} · {bundle.steps_per_s:.0f} steps/s per run"
     if running:
         text += f" · {bundle.chunk} step{'s' if bundle.chunk != 1 else ''} per frame"
+    if batched is not None:
+        text += " · trained as one batch" if batched else " · one process per run"
     return text
 
 

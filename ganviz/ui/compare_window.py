@@ -343,7 +343,7 @@ class CompareWindow(RunLifecycleMixin, QMainWindow):
             self._plot_at = now
             self.plot.show_frames(bundle.frames)
         self._report_divergences(bundle)
-        self.status.setText(status_line(bundle, self.running))
+        self.status.setText(status_line(bundle, self.running, self.lock.batched if self.lock is not None else None))
         self.frames_drawn.emit(bundle)
 
     def _report_divergences(self, bundle: CompareFrames) -> None:

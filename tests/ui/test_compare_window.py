@@ -321,3 +321,17 @@ def test_the_run_menu_opens_the_remedies_comparison_on_this_seed(monkeypatch):
         ("grid25", 3, 1, 5),
         ("grid25", 3, 1, 0),
     ]
+
+
+def test_the_status_line_says_whether_the_runs_train_as_one_batch():
+    from ganviz.core.compare import CompareFrames
+    from ganviz.ui.compare_views import status_line
+
+    bundle = CompareFrames(frames=(None, None), step=40, diverged=(None, None), chunk=4, steps_per_s=23.4)
+    assert status_line(bundle, True, batched=True) == (
+        "running · step 40 · 23 steps/s per run · 4 steps per frame · trained as one batch"
+    )
+    assert status_line(bundle, False, batched=False) == "paused · step 40 · 23 steps/s per run · one process per run"
+    assert status_line(bundle, False) == "paused · step 40 · 23 steps/s per run"
+    starting = CompareFrames(frames=(None, None), step=0, diverged=(None, None), chunk=1, steps_per_s=0.0, ready=False)
+    assert status_line(starting, False, batched=False) == "starting 2 trainer processes…"
