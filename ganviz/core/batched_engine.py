@@ -65,6 +65,7 @@ from ganviz.core.engine import (
     TrainerProcess,
     _die_with_parent,
     _ParentWatch,
+    end_child,
     reader_only,
     state_size,
     state_tensors,
@@ -287,19 +288,7 @@ class BatchedProcess:
         if self.process.is_alive():
             for r in range(len(self.engines)):
                 self.send(r, Stop())
-            deadline = time.perf_counter() + timeout
-            while self.process.is_alive() and time.perf_counter() < deadline:
-                self.drain()  # keep the result pipe flowing so the child can flush and exit
-                self.process.join(0.02)
-        if self.process.is_alive():
-            self.process.terminate()
-            self.process.join(0.5)
-        if self.process.is_alive():
-            self.process.kill()
-            self.process.join(0.5)
-        for q in (self.commands, self.results):
-            q.cancel_join_thread()
-            q.close()
+        end_child(self.process, (self.commands, self.results), timeout, self.drain)
 
 
 class RunEngine(TrainerProcess):

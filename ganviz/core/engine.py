@@ -385,6 +385,24 @@ def reader_only(q) -> None:
     q._writer.close()
 
 
+def end_child(process, queues, timeout: float, drain) -> None:
+    """After a child was asked to stop: wait up to `timeout` for it, calling `drain()` meanwhile (the result pipe
+    must keep flowing so the child can flush and exit), then terminate it, then kill it; close its queues."""
+    deadline = time.perf_counter() + timeout
+    while process.is_alive() and time.perf_counter() < deadline:
+        drain()
+        process.join(0.02)
+    if process.is_alive():
+        process.terminate()
+        process.join(0.5)
+    if process.is_alive():
+        process.kill()
+        process.join(0.5)
+    for q in queues:
+        q.cancel_join_thread()
+        q.close()
+
+
 class TrainerProcess:
     """Owner side of the child trainer. `mirror` is a local Trainer of the same config whose networks
     receive the published weights (it starts equal to the child's step-0 state: init is seeded)."""
@@ -539,16 +557,4 @@ class TrainerProcess:
                 self.commands.put(Stop())
             except (OSError, ValueError):
                 pass
-            deadline = time.perf_counter() + timeout
-            while self.process.is_alive() and time.perf_counter() < deadline:
-                self.poll()  # keep the result pipe flowing so the child can flush and exit
-                self.process.join(0.02)
-        if self.process.is_alive():
-            self.process.terminate()
-            self.process.join(0.5)
-        if self.process.is_alive():
-            self.process.kill()
-            self.process.join(0.5)
-        for q in (self.commands, self.results):
-            q.cancel_join_thread()
-            q.close()
+        end_child(self.process, (self.commands, self.results), timeout, self.poll)

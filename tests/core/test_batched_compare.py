@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import gc
 import os
-import subprocess
 import sys
 import textwrap
 
 import numpy as np
 import pytest
 import torch
-from test_engine import gone, shm_files
+from test_engine import child_ends_with_its_window, shm_files
 from waiting import wait_for
 
 from ganviz.core.commands import SetObjective, Stop
@@ -162,22 +161,4 @@ WINDOW = textwrap.dedent(
 def test_the_batched_child_exits_soon_after_its_window_is_killed(tmp_path, child_env):
     """As a single trainer child does (engine._die_with_parent, _ParentWatch): kill -9 of the window ends it,
     and the semaphores it held in /dev/shm are unlinked."""
-    script = tmp_path / "window.py"
-    script.write_text(WINDOW)
-    window = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, env=child_env, text=True)
-    child = None
-    try:
-        line = window.stdout.readline()
-        assert line.strip().isdigit(), f"the window script failed (exit {window.wait()})"
-        child = int(line)
-        held = shm_files(child)
-        window.kill()
-        window.wait()
-        wait_for(lambda: gone(child), timeout=10, what="the orphaned batched trainer to exit")
-        wait_for(lambda: not any(os.path.exists(p) for p in held), timeout=10, what="its /dev/shm files to go")
-    finally:
-        if window.poll() is None:
-            window.kill()
-            window.wait()
-        if child is not None and not gone(child):
-            os.kill(child, 9)
+    child_ends_with_its_window(tmp_path, WINDOW, [], child_env, "batched trainer")

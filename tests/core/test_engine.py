@@ -94,24 +94,33 @@ def shm_files(pid: int) -> set[str]:
 def test_trainer_exits_soon_after_its_window_is_killed(tmp_path, child_env, started_by):
     """kill -9 of the window: the child goes (Linux's parent-death signal; the parent watch when the
     child was started from another thread) and the semaphores it held are unlinked."""
+    seconds = child_ends_with_its_window(tmp_path, WINDOW, [started_by], child_env, "trainer", must_hold=True)
+    print(f"\ntrainer started by the {started_by} thread exited {seconds:.2f} s after its window")
+
+
+def child_ends_with_its_window(
+    tmp_path, script_text: str, args: list[str], env, what: str, must_hold: bool = False
+) -> float:
+    """Run `script_text` as a window process that prints its trainer child's pid, kill -9 the window, and wait
+    until the child has gone and the /dev/shm files it held are unlinked; the seconds the child outlived it."""
     script = tmp_path / "window.py"
-    script.write_text(WINDOW)
-    window = subprocess.Popen(
-        [sys.executable, str(script), started_by], stdout=subprocess.PIPE, env=child_env, text=True
-    )
+    script.write_text(script_text)
+    window = subprocess.Popen([sys.executable, str(script), *args], stdout=subprocess.PIPE, env=env, text=True)
     child = None
     try:
         line = window.stdout.readline()
         assert line.strip().isdigit(), f"the window script failed (exit {window.wait()})"
         child = int(line)
         held = shm_files(child)
-        assert held, "expected the trainer to hold multiprocessing semaphores in /dev/shm"
+        if must_hold:
+            assert held, f"expected the {what} to hold multiprocessing semaphores in /dev/shm"
         window.kill()
         window.wait()
         killed = time.monotonic()
-        wait_for(lambda: gone(child), timeout=10, what="the orphaned trainer to exit")
-        print(f"\ntrainer started by the {started_by} thread exited {time.monotonic() - killed:.2f} s after its window")
+        wait_for(lambda: gone(child), timeout=10, what=f"the orphaned {what} to exit")
+        seconds = time.monotonic() - killed
         wait_for(lambda: not any(os.path.exists(p) for p in held), timeout=10, what="its /dev/shm files to go")
+        return seconds
     finally:
         if window.poll() is None:
             window.kill()
