@@ -93,8 +93,8 @@ def main(argv: list[str] | None = None) -> int:
         for method in args.methods:
             for seed in args.seeds:
                 schedule = dict(SCHEDULES[args.schedule])
-                batch = args.batch or schedule.pop("batch", 256)
-                schedule.pop("batch", None)
+                batch = schedule.pop("batch", 256)
+                batch = args.batch or batch  # --batch over the schedule's
                 config = TrainConfig(
                     dataset=dataset,
                     seed=seed,

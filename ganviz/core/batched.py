@@ -186,7 +186,7 @@ class BatchedTrainer:
         gp = [r for r, t in enumerate(self.runs) if t.objective.uses_gradient_penalty]
         self._gp_runs = None if len(gp) == n else torch.tensor(gp, dtype=torch.long)
         self._gp_any = bool(gp)
-        self._gp_lambda = torch.tensor([cs[r].gp_lambda for r in gp], dtype=torch.float32).unsqueeze(1)
+        self._gp_lambda = torch.tensor([cs[r].gp_lambda for r in gp], dtype=torch.float32)
         self._gp_lambda_all = cs[0].gp_lambda if len(gp) == n and len({cs[r].gp_lambda for r in gp}) == 1 else None
         # weight clipping: ±clip for the runs that clip, ±inf (no change) for the others
         clips = [c.clip if t.objective.clips_weights else math.inf for t, c in zip(self.runs, cs)]
@@ -219,7 +219,7 @@ class BatchedTrainer:
             real, fake = real.index_select(0, idx), fake.index_select(0, idx)
         x_hat = (alpha * real + (1.0 - alpha) * fake).detach().requires_grad_(True)
         (grad,) = torch.autograd.grad(self.D(x_hat, idx).sum(), x_hat, create_graph=True)
-        lam = self._gp_lambda_all if self._gp_lambda_all is not None else self._gp_lambda.squeeze(1)
+        lam = self._gp_lambda_all if self._gp_lambda_all is not None else self._gp_lambda
         return lam * ((grad.norm(dim=2) - 1.0) ** 2).mean(dim=1)
 
     def _d_step(self, track: bool = False) -> None:
