@@ -36,7 +36,7 @@ from ganviz.core.batched import NotBatchable, check_batchable
 from ganviz.core.batched_engine import BatchedProcess, RunEngine
 from ganviz.core.commands import Step, Stop
 from ganviz.core.config import TrainConfig
-from ganviz.core.frames import Frame, FrameBuilder
+from ganviz.core.frames import W1_CORE_SHARE, Frame, FrameBuilder
 from ganviz.core.objectives import OBJECTIVES, get_objective
 from ganviz.core.remedies import REMEDIES, active_remedies
 from ganviz.core.run_model import RunModel
@@ -308,14 +308,15 @@ class LockStep:
                 if batched:
                     raise CompareError(f"these runs cannot train as one batch: {e}") from None
                 self.not_batched = str(e)
+        share = W1_CORE_SHARE / len(runs)  # exact W1 of every run shares one budget (it took a core from training)
         try:
             if self.not_batched is None:  # batchable runs need no initial_state: no spectral norm, no PacGAN
                 self.group = BatchedProcess(self.configs)
                 for c, engine in zip(self.configs, self.group.engines):
-                    self.models.append(model(c, None, paced=True, engine=engine))
+                    self.models.append(model(c, None, paced=True, engine=engine, w1_share=share))
             else:
                 for c in self.configs:
-                    self.models.append(model(c, initial_state(c), paced=True))
+                    self.models.append(model(c, initial_state(c), paced=True, w1_share=share))
         except BaseException:
             self.close()
             raise
@@ -335,6 +336,7 @@ class LockStep:
         self._pending = 0  # single steps asked for while paused
         self._chunk = (0, False)  # the chunk in flight (steps, whether it came from running)
         self._frames_s = 0.0  # how long building the last bundle took
+        self._waited_at: float | None = None  # when the last running chunk's wait ended
         self._ready = False  # every trainer process has published once (next_frame says so with a bundle)
         self._child_rate = 0.0  # batched: the child's training speed over its last chunk
 
@@ -423,12 +425,18 @@ class LockStep:
             if self._chunk[0] == 0 and not force:
                 return None
             self.issue(self._chunk[0])
+        waiting_from = time.perf_counter()
         if not self.wait(cancelled):
             return None
         done, running = self._chunk
         if running:
-            self.sizer.update(done, self.chunk_s, self._frames_s)
+            # the runs must train through all the worker does between two waits: building the bundle, then
+            # handing it over once the GUI has drawn the last one (four views), and the frame-rate cap. Sized by
+            # the build alone, a chunk ended while the GUI drew and the runs idled (4 runs at 0.28× of one alone)
+            between = self._frames_s if self._waited_at is None else waiting_from - self._waited_at
+            self.sizer.update(done, self.chunk_s, between)
         self._chunk = self._next_chunk()  # starts run by run while the frames are built
+        self._waited_at = time.perf_counter() if self._chunk[1] else None  # the next chunk also runs on
         started = time.perf_counter()
         bundle = self.frames(chunk=done, then=self._chunk[0])
         self._frames_s = time.perf_counter() - started

@@ -45,7 +45,10 @@ from ganviz.core.theory import (
 
 SURFACE_DISPLAY = 100  # the heatmap shown is always 100×100 ...
 SURFACE_SHARE = 0.35  # ... and re-evaluated only as often as keeps it under ~35 % of the frame worker's time
-QUALITY_PERIOD_S = 1.0  # quality curves (mode metrics, exact W1) once a second
+QUALITY_PERIOD_S = 1.0  # quality curves (mode metrics, exact W1) once a second, or less often (W1_CORE_SHARE)
+# Exact W1 may take at most this share of one core, all of a window's runs together: an assignment costs
+# 20-90 ms of CPU, and four compare runs each measuring once a second took a whole core from training
+W1_CORE_SHARE = 0.15
 N_REAL_SHOWN = 2500
 HISTORY_COLUMNS = HISTORY_FIELDS + ("critic_estimate",)
 QUALITY_COLUMNS = ("step", "modes", "modes_robust", "hq", "rkl", "w1")
@@ -173,6 +176,12 @@ class Frame:
         return self.quality_column(name)[steps >= self.segment_start]
 
 
+def _timed_w1(real: np.ndarray, fakes: np.ndarray) -> tuple[float, float]:
+    """Exact W1 and the CPU seconds it took on its thread (not wall time: a busy machine would inflate it)."""
+    started = time.thread_time()
+    return wasserstein1(real, fakes, W1_SAMPLES), time.thread_time() - started
+
+
 class FrameBuilder:
     """Owns the child trainer; turns its published state into frames. Use from one thread only."""
 
@@ -228,6 +237,8 @@ class FrameBuilder:
         # it held back one frame a second by that much. Its quality row joins the first frame built after it.
         self._metrics = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ganviz-metrics")
         self._quality_job: tuple[list[float], Future] | None = None
+        self.w1_share = W1_CORE_SHARE  # this run's share of a core for exact W1 (compare mode divides it)
+        self.quality_period_s = QUALITY_PERIOD_S  # grows when one W1 costs more than the share allows
         # scipy's optimiser takes a second to import; do it now, off this thread, so no frame waits for it
         self._metrics.submit(importlib.import_module, "scipy.optimize")
 
@@ -290,12 +301,12 @@ class FrameBuilder:
         fakes = m.fakes()
         ds, obj = m.dataset, m.objective
         stats = mode_stats(fakes, ds.centres, ds.sigma) if ds.is_mixture else None
-        due = t0 - self._last_quality >= QUALITY_PERIOD_S and m.step_count != self._last_quality_step
+        due = t0 - self._last_quality >= self.quality_period_s and m.step_count != self._last_quality_step
         if due and self._quality_job is None:
             self._last_quality, self._last_quality_step = t0, m.step_count
             s = stats.as_dict() if stats else {"modes": np.nan, "modes_robust": np.nan, "hq": np.nan, "rkl": np.nan}
             row = [m.step_count, s["modes"], s["modes_robust"], s["hq"], s["rkl"]]
-            self._quality_job = (row, self._metrics.submit(wasserstein1, self._real_points(), fakes, W1_SAMPLES))
+            self._quality_job = (row, self._metrics.submit(_timed_w1, self._real_points(), fakes))
         self.scan_events()
         surface, levels, boundary, surface_step, surface_labels, surface_max = self._surface(force, fakes)
         arrows = None
@@ -368,7 +379,9 @@ class FrameBuilder:
             return False
         row, job = self._quality_job
         self._quality_job = None
-        self.quality.append(np.array([[*row, job.result()]], dtype=np.float64))
+        w1, cpu_s = job.result()
+        self.quality_period_s = max(QUALITY_PERIOD_S, cpu_s / self.w1_share)
+        self.quality.append(np.array([[*row, w1]], dtype=np.float64))
         return True
 
     def _scaled_pad_grid(self, lim: float) -> np.ndarray:

@@ -15,7 +15,7 @@ from typing import Protocol
 from ganviz.core.commands import Command, Explain, Freeze, Pause, Speed, Start, Step, Together, setting_commands
 from ganviz.core.config import TrainConfig
 from ganviz.core.engine import TrainerProcess
-from ganviz.core.frames import Frame, FrameBuilder
+from ganviz.core.frames import W1_CORE_SHARE, Frame, FrameBuilder
 from ganviz.core.settings import Settings
 
 
@@ -49,13 +49,15 @@ class RunModel:
         launch: bool = True,
         paced: bool = False,
         engine: TrainerProcess | None = None,
+        w1_share: float = W1_CORE_SHARE,
     ) -> None:
         """`launch` False: settings only; the trainer starts with `reset` (a window builds its views first).
         `paced`: a driver sends its steps (compare mode's lock-step), so start and pause only say whether it
         should go on; its trainer itself stays paused between the driver's chunks. `engine`: a trainer already
         started for this run (a batched compare run, ganviz.core.batched_engine); a later `reset` makes one of
-        its own."""
+        its own. `w1_share`: the share of a core its exact W1 may take (compare mode's runs split one)."""
         self.settings = Settings(config)
+        self.w1_share = w1_share
         self.builder: FrameBuilder | None = None
         self.paced = paced
         self.running = False  # what the owner asked for (the trainer's own flag comes with each frame)
@@ -87,6 +89,7 @@ class RunModel:
         if config is not None:
             self.settings.set(config)
         self.builder = FrameBuilder(self.settings.config, state, history, engine)
+        self.builder.w1_share = self.w1_share
         self.running, self.divergence, self._echo = False, None, None
 
     def close(self) -> None:
