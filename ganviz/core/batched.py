@@ -12,11 +12,12 @@ Adam kernel. What differs is only the order of floating-point reductions inside 
 runs agree with their single runs to rounding (~1e-7 relative) at first and, as GAN training is chaotic,
 statistically later (tests/core/test_batched.py checks the first; docs/performance.md says which).
 
-Supported: alternating updates, Adam, R1 and R2; no spectral norm, other remedy or frozen player. Runs may
-differ in seed, learning rates, betas and objective (with its λ or clip) and must agree on everything else, the
-critic steps per G step included (`check_batchable` says what differs). Runs of different objectives are grouped:
-each group's loss is its objective's own, on its runs' slice of the batched output; the gradient penalty is
-computed on the slice of the runs that use it (their α draws only), clipping clamps only the runs that clip.
+Supported: alternating updates, Adam and RMSprop (WGAN's weight clipping), R1 and R2; no spectral norm, other
+remedy or frozen player. Runs may differ in seed, learning rates, betas and objective (with its λ or clip) and must
+agree on everything else, the critic steps per G step included (`check_batchable` says what differs). Runs of
+different objectives are grouped: each group's loss is its objective's own, on its runs' slice of the batched
+output; the gradient penalty is computed on the slice of the runs that use it (their α draws only), clipping
+clamps only the runs that clip.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from torch import nn
 from ganviz.core.config import TrainConfig
 from ganviz.core.trainer import Trainer
 
+BATCHED_OPTIMIZERS = ("adam", "rmsprop")  # the stacked updates written here (_StackedAdam, _StackedRMSprop)
 # settings that may differ between the runs of one batch; every other TrainConfig field (n_critic, optimizer,
 # update included) must be equal
 PER_RUN = ("seed", "lr_g", "lr_d", "beta1", "beta2", "objective", "gp_lambda", "clip")
@@ -51,8 +53,8 @@ def check_batchable(configs: list[TrainConfig]) -> None:
                 raise NotBatchable(f"runs differ in {field} ({getattr(first, field)!r} vs {getattr(c, field)!r})")
     if first.update != "alt":
         raise NotBatchable("only alternating updates (update = 'alt') are batched")
-    if first.optimizer != "adam":
-        raise NotBatchable(f"only Adam is batched, not {first.optimizer}")
+    if first.optimizer not in BATCHED_OPTIMIZERS:
+        raise NotBatchable(f"only {' and '.join(BATCHED_OPTIMIZERS)} are batched, not {first.optimizer}")
     if first.spectral_norm:
         raise NotBatchable("spectral norm is not batched")
     # the remedies the batched step does not implement: a run with one on would be trained without it
@@ -101,33 +103,23 @@ class StackedMLP:
         return out
 
 
-class _StackedAdam:
-    """torch's fused Adam kernel over the stacked parameters, one call per group of runs with equal settings."""
+class _Stacked:
+    """An elementwise optimiser over the stacked parameters, one call per group of runs with equal settings."""
 
-    def __init__(self, params: list[torch.Tensor], lrs: list[float], betas: list[tuple[float, float]]) -> None:
+    def __init__(self, params: list[torch.Tensor], settings: list[tuple]) -> None:
         self.params = params
-        self.exp_avgs = [torch.zeros_like(p) for p in params]
-        self.exp_avg_sqs = [torch.zeros_like(p) for p in params]
-        self.step_count = torch.zeros((), dtype=torch.float32)  # torch keeps the fused step as float32
-        groups: dict[tuple[float, float, float], list[int]] = {}
-        for r, (lr, (b1, b2)) in enumerate(zip(lrs, betas)):
-            groups.setdefault((lr, b1, b2), []).append(r)
+        groups: dict[tuple, list[int]] = {}
+        for r, key in enumerate(settings):
+            groups.setdefault(key, []).append(r)
         self.groups = list(groups.items())
 
-    @torch.no_grad()
-    def step(self) -> None:
-        self.step_count += 1
-        for (lr, b1, b2), runs in self.groups:
-            if len(runs) == len(self.params[0]):  # every run: the whole stacked tensors
-                views = [self.params, [p.grad for p in self.params], self.exp_avgs, self.exp_avg_sqs]
-            else:
-                views = [[t[r] for r in runs for t in ts] for ts in (self.params, self.exp_avgs, self.exp_avg_sqs)]
-                views.insert(1, [p.grad[r] for r in runs for p in self.params])
-            steps = [self.step_count] * len(views[0])
-            torch._fused_adam_(
-                *views, [], steps, lr=lr, beta1=b1, beta2=b2, weight_decay=0.0, eps=1e-8, amsgrad=False,
-                maximize=False, grad_scale=None, found_inf=None,
-            )  # fmt: skip
+    def views(self, runs: list[int], *stacked: list[torch.Tensor]) -> list[list[torch.Tensor]]:
+        """The parameters, their gradients and each of `stacked` (per-parameter state), whole when `runs` is
+        every run, else as per-run slices (elementwise updates give each slice what its own tensor would get)."""
+        tensors = [self.params, [p.grad for p in self.params], *stacked]
+        if len(runs) == len(self.params[0]):
+            return tensors
+        return [[t[r] for r in runs for t in ts] for ts in tensors]
 
     def zero_grad(self) -> None:
         for p in self.params:
@@ -137,6 +129,45 @@ class _StackedAdam:
         """Run r's weights take no more updates (its gradient is still computed with the others', and dropped)."""
         groups = [(key, [q for q in runs if q != r]) for key, runs in self.groups]
         self.groups = [(key, runs) for key, runs in groups if runs]
+
+
+class _StackedAdam(_Stacked):
+    """torch's fused Adam kernel over the stacked parameters (what a single run's fused Adam runs)."""
+
+    def __init__(self, params: list[torch.Tensor], lrs: list[float], betas: list[tuple[float, float]]) -> None:
+        super().__init__(params, [(lr, b1, b2) for lr, (b1, b2) in zip(lrs, betas)])
+        self.exp_avgs = [torch.zeros_like(p) for p in params]
+        self.exp_avg_sqs = [torch.zeros_like(p) for p in params]
+        self.step_count = torch.zeros((), dtype=torch.float32)  # torch keeps the fused step as float32
+
+    @torch.no_grad()
+    def step(self) -> None:
+        self.step_count += 1
+        for (lr, b1, b2), runs in self.groups:
+            views = self.views(runs, self.exp_avgs, self.exp_avg_sqs)
+            steps = [self.step_count] * len(views[0])
+            torch._fused_adam_(
+                *views, [], steps, lr=lr, beta1=b1, beta2=b2, weight_decay=0.0, eps=1e-8, amsgrad=False,
+                maximize=False, grad_scale=None, found_inf=None,
+            )  # fmt: skip
+
+
+class _StackedRMSprop(_Stacked):
+    """RMSprop as a single run's torch.optim.RMSprop steps it on CPU (its defaults: α 0.99, ε 1e-8, no momentum,
+    not centred; the per-tensor loop), the same elementwise operations in the same order."""
+
+    ALPHA, EPS = 0.99, 1e-8
+
+    def __init__(self, params: list[torch.Tensor], lrs: list[float]) -> None:
+        super().__init__(params, [(lr,) for lr in lrs])
+        self.square_avgs = [torch.zeros_like(p) for p in params]
+
+    @torch.no_grad()
+    def step(self) -> None:
+        for (lr,), runs in self.groups:
+            for param, grad, square_avg in zip(*self.views(runs, self.square_avgs)):
+                square_avg.mul_(self.ALPHA).addcmul_(grad, grad, value=1 - self.ALPHA)
+                param.addcdiv_(grad, square_avg.sqrt().add_(self.EPS), value=-lr)
 
 
 class _Group:
@@ -174,8 +205,12 @@ class BatchedTrainer:
         self.G = StackedMLP([t.G for t in self.runs])
         self.D = StackedMLP([t.D for t in self.runs])
         cs = [t.config for t in self.runs]
-        self.opt_g = _StackedAdam(self.G.params, [c.lr_g for c in cs], [(c.beta1, c.beta2) for c in cs])
-        self.opt_d = _StackedAdam(self.D.params, [c.lr_d for c in cs], [(c.beta1, c.beta2) for c in cs])
+        if self.config.optimizer == "rmsprop":  # WGAN with weight clipping, as in the paper
+            self.opt_g = _StackedRMSprop(self.G.params, [c.lr_g for c in cs])
+            self.opt_d = _StackedRMSprop(self.D.params, [c.lr_d for c in cs])
+        else:
+            self.opt_g = _StackedAdam(self.G.params, [c.lr_g for c in cs], [(c.beta1, c.beta2) for c in cs])
+            self.opt_d = _StackedAdam(self.D.params, [c.lr_d for c in cs], [(c.beta1, c.beta2) for c in cs])
         by_name: dict[str, list[int]] = {}
         for r, t in enumerate(self.runs):
             by_name.setdefault(t.objective.name, []).append(r)
