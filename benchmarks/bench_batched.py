@@ -1,4 +1,5 @@
-"""Many runs at once: R runs of one shape as one batch of models (ganviz.core.batched) against one run per process.
+"""Many runs at once: R runs of one shape as one batch of models (ganviz.core.training.batched) against one run per
+process.
 
 Today's `ganviz sweep` trains one run at a time in each of `cpu_count` worker processes (1 torch thread each), so
 its best throughput is cpu_count × one run's steps/s. This measures, in one process, alternating blocks:
@@ -23,9 +24,9 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ganviz.core.batched import BatchedTrainer  # noqa: E402
-from ganviz.core.config import TrainConfig  # noqa: E402
-from ganviz.core.trainer import Trainer  # noqa: E402
+from ganviz.core.training.batched import BatchedTrainer  # noqa: E402
+from ganviz.core.training.config import TrainConfig  # noqa: E402
+from ganviz.core.training.trainer import Trainer  # noqa: E402
 
 
 def rate(step, n: int) -> tuple[float, float]:

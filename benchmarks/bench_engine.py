@@ -1,4 +1,4 @@
-"""Speed of the window's trainer child process (ganviz.core.engine): generator steps per second.
+"""Speed of the window's trainer child process (ganviz.core.runs.engine): generator steps per second.
 
 Starts a `TrainerProcess` (the spawned child the window trains in), lets it warm up, then counts the
 steps it publishes over a few timed windows while this process polls it like the window's worker does
@@ -18,9 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
-from ganviz.core.commands import Start  # noqa: E402
-from ganviz.core.config import TrainConfig  # noqa: E402
-from ganviz.core.engine import TrainerProcess  # noqa: E402
+from ganviz.core.runs.commands import Start  # noqa: E402
+from ganviz.core.runs.engine import TrainerProcess  # noqa: E402
+from ganviz.core.training.config import TrainConfig  # noqa: E402
 
 
 def latest_step(engine: TrainerProcess, wait: float) -> int:

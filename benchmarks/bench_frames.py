@@ -27,17 +27,17 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
-from ganviz.core.config import TrainConfig  # noqa: E402
-from ganviz.core.frames import ARROW_SAMPLES, SURFACE_DISPLAY, surface_resolution, upsample  # noqa: E402
-from ganviz.core.latent import LatentSlice, colour_classes, latent_range, manifold_lines  # noqa: E402
-from ganviz.core.metrics import (  # noqa: E402
+from ganviz.core.analysis.frames import ARROW_SAMPLES, SURFACE_DISPLAY, surface_resolution, upsample  # noqa: E402
+from ganviz.core.analysis.latent import LatentSlice, colour_classes, latent_range, manifold_lines  # noqa: E402
+from ganviz.core.analysis.metrics import (  # noqa: E402
     W1_SAMPLES,  # noqa: E402
     mode_stats,
     wasserstein1,
 )
-from ganviz.core.surface import contour_segments, evaluate_surface, grid_points  # noqa: E402
-from ganviz.core.theory import generator_gradients  # noqa: E402
-from ganviz.core.trainer import Trainer  # noqa: E402
+from ganviz.core.analysis.surface import contour_segments, evaluate_surface, grid_points  # noqa: E402
+from ganviz.core.analysis.theory import generator_gradients  # noqa: E402
+from ganviz.core.training.config import TrainConfig  # noqa: E402
+from ganviz.core.training.trainer import Trainer  # noqa: E402
 
 
 def median_ms(fn: Callable[[], object], repeats: int) -> float:

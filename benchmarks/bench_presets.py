@@ -12,7 +12,7 @@ prints per preset the per-seed table and whether its [expect] claim holds at the
 80 % of seeds"); exit status 1 when a claim fails. --markdown prints README's preset table from the file.
 
 The seeds of one preset (and any presets of one network shape) train together as a batch of models, as
-`ganviz sweep` does (ganviz.core.sweep_batched): each run equals its single run to float rounding, and since GAN
+`ganviz sweep` does (ganviz.core.runs.sweep_batched): each run equals its single run to float rounding, and since GAN
 training is chaotic a long run agrees with `ganviz train --seed S` statistically, not bit for bit; wall_s is then
 the batch's time. Methods that cannot be batched (instance noise, PacGAN, LeCam, consensus, unrolling) run one by
 one. --no-batch runs every seed alone.
@@ -41,8 +41,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
-from ganviz.core.presets import ClaimError, Preset, list_presets, read_results, summarise  # noqa: E402
-from ganviz.core.sweep import Job, run_local  # noqa: E402
+from ganviz.core.files.presets import ClaimError, Preset, list_presets, read_results, summarise  # noqa: E402
+from ganviz.core.runs.sweep import Job, run_local  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "presets.csv"
 METRICS = ("modes", "modes_robust", "hq", "rkl", "w1")
@@ -146,7 +146,7 @@ def run(presets: list[Preset], seeds: list[int], workers: int, path: Path, batch
         )
 
     if batch:
-        from ganviz.core.sweep_batched import Batches, run_unit
+        from ganviz.core.runs.sweep_batched import Batches, run_unit
 
         batches = Batches(jobs, workers, report)
         run_local(batches.units, workers, batches.report, fn=run_unit)

@@ -27,7 +27,7 @@ def main() -> None:
     import pyqtgraph as pg
     from PySide6.QtWidgets import QApplication
 
-    from ganviz.core.config import TrainConfig
+    from ganviz.core.training.config import TrainConfig
     from ganviz.ui.main_window import MainWindow
 
     pg.setConfigOptions(background="w", foreground="k", imageAxisOrder="row-major", antialias=False)

@@ -39,8 +39,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
-from ganviz.core.config import TrainConfig  # noqa: E402
-from ganviz.core.sweep import Job, run_local  # noqa: E402
+from ganviz.core.runs.sweep import Job, run_local  # noqa: E402
+from ganviz.core.training.config import TrainConfig  # noqa: E402
 
 # method name -> the settings that make it (on top of the shared networks); the GAN's optimiser unless stated
 METHODS = {

@@ -43,7 +43,7 @@ def window_actions(window, folder: Path):
     """Endless: do one thing a person does in the window, yield its name, go on with the next."""
     from PySide6.QtWidgets import QMessageBox
 
-    from ganviz.core.export import history_csv
+    from ganviz.core.files.export import history_csv
     from ganviz.ui.export import export_panel
 
     QMessageBox.information = staticmethod(lambda *a, **k: QMessageBox.Ok)  # help pages: built, not shown modally
@@ -95,7 +95,7 @@ def main() -> None:
     from PySide6.QtCore import QEvent
     from PySide6.QtWidgets import QApplication
 
-    from ganviz.core.config import TrainConfig
+    from ganviz.core.training.config import TrainConfig
     from ganviz.ui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication([])

@@ -59,9 +59,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from plain_gan import CASES, Case, PlainLoop  # noqa: E402
 from plain_methods import METHOD_CASES, MethodCase, MethodLoop, config_fields  # noqa: E402
 
-from ganviz.core.config import TrainConfig, default_threads  # noqa: E402
-from ganviz.core.objectives import get_objective  # noqa: E402
-from ganviz.core.trainer import Trainer  # noqa: E402
+from ganviz.core.training.config import TrainConfig, default_threads  # noqa: E402
+from ganviz.core.training.objectives import get_objective  # noqa: E402
+from ganviz.core.training.trainer import Trainer  # noqa: E402
 
 # every method case of one width (--cases methods64)
 GROUPS = {f"methods{h}": [k for k, c in METHOD_CASES.items() if c.hidden == h] for h in (64, 128)}

@@ -5,7 +5,7 @@ is what a competent researcher would write by hand for one method on the toy GAN
 (non-saturating loss, Adam lr 1e-3, β = (0.5, 0.999), fused, one D step per G step, batch 256, ring8, latent
 U[-1,1]²). What every loop shares with plain_gan.PlainLoop: fakes for D made without a graph, D frozen
 (`requires_grad_(False)`) for G's backward, a fresh z for the G step, `zero_grad(set_to_none=True)`.
-Per method (the definitions: ganviz/core/remedies.py and science.md):
+Per method (the definitions: ganviz/core/training/remedies.py and science.md):
 
 * noise   D sees x + σε and G(z) + σε: one randn for cat(real, fake), one D forward; G's step adds fresh noise.
 * r1/r2   Mescheder et al.'s reference code: D(real) and D(fake) as two forwards, the penalised one on an input

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ganviz.core.frames import Frame
-from ganviz.core.latent import LatentSlice
+from ganviz.core.analysis.frames import Frame
+from ganviz.core.analysis.latent import LatentSlice
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:

@@ -10,7 +10,7 @@ import sys
 from typing import TYPE_CHECKING, NoReturn
 
 if TYPE_CHECKING:
-    from ganviz.core.config import Bound
+    from ganviz.core.training.config import Bound
 
 ALLOWED_DEVICES = ("auto", "cpu", "cuda")
 
@@ -62,7 +62,7 @@ def setting(field: str, low: float | None = None):
     """The argparse type of a TrainConfig setting: its range from config.BOUNDS (`low`: a higher floor)."""
     import dataclasses
 
-    from ganviz.core.config import BOUNDS
+    from ganviz.core.training.config import BOUNDS
 
     bound = BOUNDS[field]
     return bounded(bound if low is None else dataclasses.replace(bound, low=low))
@@ -79,13 +79,13 @@ def choice(names: list[str], what: str):
 
 def dataset_arg(names: list[str]):
     """A registered dataset name, or csv:PATH: the file is loaded now (errors in one line) and named by its
-    absolute path, which the trainer process resolves again (ganviz.core.custom_data)."""
+    absolute path, which the trainer process resolves again (ganviz.core.data.custom_data)."""
 
     def parse(text: str) -> str:
         if text in names:
             return text
         if text.startswith("csv:"):
-            from ganviz.core.custom_data import CustomDataError, register_csv
+            from ganviz.core.data.custom_data import CustomDataError, register_csv
 
             try:
                 name, note = register_csv(text[4:])
@@ -103,8 +103,8 @@ def dataset_arg(names: list[str]):
 
 def add_run_arguments(p: argparse.ArgumentParser, *, defaults_for_window: bool = False) -> None:
     """Flags shared by the window and `train`: what to train and how."""
-    from ganviz.core.datasets import DATASETS
-    from ganviz.core.objectives import OBJECTIVES
+    from ganviz.core.data.datasets import DATASETS
+    from ganviz.core.training.objectives import OBJECTIVES
 
     p.add_argument("--dataset", type=dataset_arg(DATASETS.names()), default="ring8", help="default: ring8")
     p.add_argument(
@@ -139,7 +139,7 @@ def add_run_arguments(p: argparse.ArgumentParser, *, defaults_for_window: bool =
     p.add_argument(
         "--threads", type=setting("threads", low=1), metavar="T", help="torch threads (chosen for the model size)"
     )
-    from ganviz.core.presets import preset_names
+    from ganviz.core.files.presets import preset_names
 
     p.add_argument(
         "--preset",
@@ -150,7 +150,7 @@ def add_run_arguments(p: argparse.ArgumentParser, *, defaults_for_window: bool =
 
 
 def add_remedy_arguments(p: argparse.ArgumentParser) -> None:
-    """The convergence and mode-collapse toolbox (ganviz.core.remedies); each is off by default."""
+    """The convergence and mode-collapse toolbox (ganviz.core.training.remedies); each is off by default."""
     g = p.add_argument_group("convergence and mode-collapse toolbox")
     g.add_argument(
         "--instance-noise", type=setting("instance_noise"), default=0.0, metavar="SIGMA",
@@ -192,7 +192,7 @@ def parse_run_args(parser: argparse.ArgumentParser, argv: list[str]) -> tuple[ar
 def config_from_args(args: argparse.Namespace, explicit: set[str] | None = None):
     """The config the flags describe; with --preset, the preset's config with the explicitly given flags on
     top (`explicit` from parse_run_args; None: the flags whose values differ from TrainConfig's defaults)."""
-    from ganviz.core.config import TrainConfig
+    from ganviz.core.training.config import TrainConfig
 
     config = TrainConfig(
         dataset=args.dataset,
@@ -225,7 +225,7 @@ def config_from_args(args: argparse.Namespace, explicit: set[str] | None = None)
     )
     if getattr(args, "preset", None) is None:
         return config
-    from ganviz.core.presets import preset_config
+    from ganviz.core.files.presets import preset_config
 
     base, default = preset_config(args.preset), TrainConfig()
     fields = config.__dataclass_fields__
@@ -257,7 +257,7 @@ def unused_flag_notes(
     parser: argparse.ArgumentParser, explicit: set[str], objectives: list[str], compare: bool = False
 ) -> list[str]:
     """One line per explicitly given flag that the run (or every compared run) does not use."""
-    from ganviz.core.config import unused_by
+    from ganviz.core.training.config import unused_by
 
     notes = []
     for action in parser._actions:
@@ -290,7 +290,7 @@ def print_notes(notes: list[str]) -> None:
 
 def load_conflict(parser: argparse.ArgumentParser, args: argparse.Namespace, explicit: set[str], config) -> str | None:
     """Why the flags given with --load do not fit the loaded session's config, or None (LOAD_APPLIES above)."""
-    from ganviz.core.config import TrainConfig
+    from ganviz.core.training.config import TrainConfig
 
     applies = LOAD_APPLIES[parser.prog]
     for action in parser._actions:

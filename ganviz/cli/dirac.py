@@ -1,4 +1,4 @@
-"""`ganviz dirac`: the Dirac-GAN of Mescheder et al. 2018 with ganviz's losses (see ganviz.core.dirac)."""
+"""`ganviz dirac`: the Dirac-GAN of Mescheder et al. 2018 with ganviz's losses (see ganviz.core.problems.dirac)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 import math
 
 from ganviz.cli.args import OneLineParser, bounded, choice, fail, setting
-from ganviz.core.config import Bound
+from ganviz.core.training.config import Bound
 
 # The simulation's own ranges (its penalties share the trainer's, config.BOUNDS): a million steps take
 # under a minute of CPU and 16 MB of trajectory; starts and step sizes far past these only overflow to inf.
@@ -20,8 +20,8 @@ def _json_safe(value: float) -> float | None:
 
 
 def dirac_parser() -> OneLineParser:
-    from ganviz.core.dirac import DIRAC_CLIP, DIRAC_GP_LAMBDA, NOISE_SAMPLES, REMEDY_BOUNDS, UPDATES
-    from ganviz.core.objectives import OBJECTIVES
+    from ganviz.core.problems.dirac import DIRAC_CLIP, DIRAC_GP_LAMBDA, NOISE_SAMPLES, REMEDY_BOUNDS, UPDATES
+    from ganviz.core.training.objectives import OBJECTIVES
 
     p = OneLineParser(
         prog="ganviz dirac",
@@ -134,8 +134,8 @@ def dirac_main(argv: list[str]) -> int:
     parser = dirac_parser()
     args = parser.parse_args(argv)
 
-    from ganviz.core.dirac import NOISE_SAMPLES, check_options, simulate
-    from ganviz.core.objectives import get_objective
+    from ganviz.core.problems.dirac import NOISE_SAMPLES, check_options, simulate
+    from ganviz.core.training.objectives import get_objective
 
     objective = get_objective(args.objective)
     try:

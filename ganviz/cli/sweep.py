@@ -17,7 +17,7 @@ PROGRESS_EVERY_S = 30.0  # a line on a batch in flight at most this often (its r
 
 
 def _scheduler(text: str) -> str:
-    from ganviz.core.sweep_dask import check_scheduler_address
+    from ganviz.core.runs.sweep_dask import check_scheduler_address
 
     try:
         return check_scheduler_address(text)
@@ -85,8 +85,8 @@ def sweep_main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     prog = parser.prog
 
-    from ganviz.core import sweep, sweep_dask
-    from ganviz.core.sweep_results import ResultsFile, load_previous
+    from ganviz.core.runs import sweep, sweep_dask
+    from ganviz.core.runs.sweep_results import ResultsFile, load_previous
 
     if args.scheduler is not None and args.workers is not None:
         return fail(prog, "--workers is for local runs; a Dask cluster (--scheduler) sets its own workers")
@@ -125,7 +125,7 @@ def sweep_main(argv: list[str]) -> int:
     where = f"the Dask cluster at {args.scheduler}" if client else f"{workers} worker process{'es' * (workers > 1)}"
     batches = None
     if not args.no_batch and todo:
-        from ganviz.core.sweep_batched import Batches
+        from ganviz.core.runs.sweep_batched import Batches
 
         slots = len(client.scheduler_info()["workers"]) if client is not None else workers
         batches = Batches(todo, max(slots, 1))
@@ -169,7 +169,7 @@ def sweep_main(argv: list[str]) -> int:
     try:
         with _stop_on_signals():
             if batches is not None:  # units of work: batches of runs and single runs; one report per run
-                from ganviz.core.sweep_batched import run_unit
+                from ganviz.core.runs.sweep_batched import run_unit
 
                 batches.report_to(report)
                 if client is not None:
@@ -203,7 +203,7 @@ def sweep_main(argv: list[str]) -> int:
 
 def _batched(batches) -> str:
     """The progress line's note on batching, e.g. ", 12 of them as 2 batches of models"; "" when none is."""
-    from ganviz.core.sweep_batched import BatchJob
+    from ganviz.core.runs.sweep_batched import BatchJob
 
     if batches is None:
         return ""

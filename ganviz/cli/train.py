@@ -35,7 +35,7 @@ def train_parser() -> OneLineParser:
     )
     add_run_arguments(p)
     p.set_defaults(dataset=None, objective=None)  # None = not given: with --load the session's own is kept
-    from ganviz.core.config import MAX_STEPS, Bound
+    from ganviz.core.training.config import MAX_STEPS, Bound
 
     steps = bounded(Bound(0, MAX_STEPS, integer=True))
     p.add_argument("--steps", type=steps, default=2000, metavar="N", help="generator updates (2000)")
@@ -83,8 +83,8 @@ def train_main(argv: list[str]) -> int:
     args, explicit = parse_run_args(parser, argv)
     prog = parser.prog
 
-    from ganviz.core.config import ConfigError
-    from ganviz.core.io import check_writable, write_atomic
+    from ganviz.core.files.io import check_writable, write_atomic
+    from ganviz.core.training.config import ConfigError
 
     outputs = (("--samples-out", args.samples_out), ("--metrics-out", args.metrics_out), ("--save", args.save))
     for flag, path in outputs:
@@ -94,7 +94,7 @@ def train_main(argv: list[str]) -> int:
     if args.load is not None and args.preset is not None:
         return fail(prog, "--preset and --load cannot be combined (a saved session has its own settings)")
     if args.load is not None:
-        from ganviz.core.session import SessionError, load_session
+        from ganviz.core.files.session import SessionError, load_session
 
         try:
             session = load_session(args.load)
@@ -104,7 +104,7 @@ def train_main(argv: list[str]) -> int:
         if problem := load_conflict(parser, args, explicit, config):
             return fail(prog, problem)
     else:
-        from ganviz.core.config import TrainConfig
+        from ganviz.core.training.config import TrainConfig
 
         args.dataset = args.dataset or TrainConfig.dataset
         args.objective = args.objective or TrainConfig.objective
@@ -113,7 +113,7 @@ def train_main(argv: list[str]) -> int:
             config.validate()
             print_notes(unused_flag_notes(parser, explicit, [config.objective]))
             if args.preset is not None and "steps" not in explicit:
-                from ganviz.core.presets import get_preset
+                from ganviz.core.files.presets import get_preset
 
                 args.steps = get_preset(args.preset).steps or args.steps  # the preset's suggested length
         except ConfigError as e:
@@ -121,7 +121,7 @@ def train_main(argv: list[str]) -> int:
 
     import numpy as np
 
-    from ganviz.core.trainer import Trainer
+    from ganviz.core.training.trainer import Trainer
 
     if session is None:
         trainer = Trainer(config)
@@ -135,7 +135,7 @@ def train_main(argv: list[str]) -> int:
         if args.objective is not None:
             trainer.set_objective(args.objective)
         config = trainer.config
-    from ganviz.core.guard import divergence_fields, train_guarded
+    from ganviz.core.training.guard import divergence_fields, train_guarded
 
     progress = Progress(args.steps, not args.quiet)
     chunk = max(1, min(100, args.steps // 200 or 1))
@@ -178,7 +178,7 @@ def train_main(argv: list[str]) -> int:
         if writing := args.metrics_out:
             write_atomic(args.metrics_out, lambda f: f.write(json.dumps(metrics, indent=2).encode()))
         if writing := args.save:
-            from ganviz.core.session import save_session
+            from ganviz.core.files.session import save_session
 
             save_session(args.save, trainer)
     except OSError as e:

@@ -42,7 +42,7 @@ def window_size(text: str) -> tuple[int, int]:
 
 
 def window_parser() -> OneLineParser:
-    from ganviz.core.config import Bound
+    from ganviz.core.training.config import Bound
 
     p = OneLineParser(
         prog="ganviz",
@@ -89,8 +89,8 @@ def window_parser() -> OneLineParser:
 def window_main(argv: list[str]) -> int:
     parser = window_parser()
     args, explicit = parse_run_args(parser, argv)
-    from ganviz.core.config import ConfigError
-    from ganviz.core.io import check_writable
+    from ganviz.core.files.io import check_writable
+    from ganviz.core.training.config import ConfigError
 
     if (args.screenshot or args.stats_json) and args.run_for is None:
         return fail(parser.prog, "--screenshot and --stats-json need --run-for SECONDS")
@@ -109,7 +109,7 @@ def window_main(argv: list[str]) -> int:
     except ConfigError as e:
         return fail(parser.prog, str(e))
     if args.compare is not None:
-        from ganviz.core.compare import (
+        from ganviz.core.runs.compare import (
             COMPARISONS,
             REMEDY_FIELDS,
             CompareError,
@@ -143,7 +143,7 @@ def window_main(argv: list[str]) -> int:
         )
     session = None
     if args.load:
-        from ganviz.core.session import SessionError, load_session
+        from ganviz.core.files.session import SessionError, load_session
 
         try:
             session = load_session(args.load)

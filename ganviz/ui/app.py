@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ganviz.core.config import TrainConfig
+from ganviz.core.training.config import TrainConfig
 from ganviz.ui import stats as _stats  # noqa: F401 (imported first: its LAUNCHED_AT is the launch time)
 
 
@@ -75,7 +75,7 @@ def run_window(
     from PySide6.QtCore import QEvent, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from ganviz.core.io import write_atomic
+    from ganviz.core.files.io import write_atomic
     from ganviz.ui.export import ExportError, save_screenshot
     from ganviz.ui.geometry import visible_plots
 
@@ -174,7 +174,7 @@ def run_compare_app(
     window_size: tuple[int, int] | None = None,
 ) -> int:
     """The compare window as the application (`ganviz --compare A,B`); see run_window."""
-    from ganviz.core.compare import CompareError
+    from ganviz.core.runs.compare import CompareError
 
     def make_window():
         from ganviz.ui.compare_window import CompareWindow

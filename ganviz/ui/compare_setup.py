@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ganviz.core.compare import (
+from ganviz.core.runs.compare import (
     DEFAULT_R1,
     MAX_RUNS,
     MIN_RUNS,
@@ -27,9 +27,9 @@ from ganviz.core.compare import (
     remedy_settings,
     run_config,
 )
-from ganviz.core.config import TrainConfig
-from ganviz.core.objectives import OBJECTIVES, get_objective
-from ganviz.core.remedies import active_remedies
+from ganviz.core.training.config import TrainConfig
+from ganviz.core.training.objectives import OBJECTIVES, get_objective
+from ganviz.core.training.remedies import active_remedies
 from ganviz.ui.compare_views import colour_hex
 from ganviz.ui.params_dock import FloatEdit
 

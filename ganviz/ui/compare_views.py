@@ -8,15 +8,15 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
-from ganviz.core.compare import (
+from ganviz.core.analysis.frames import Frame
+from ganviz.core.runs.compare import (
     RUN_LETTERS,
     CompareFrames,
     run_details,
     run_title,
 )
-from ganviz.core.config import TrainConfig
-from ganviz.core.frames import Frame
-from ganviz.core.objectives import get_objective
+from ganviz.core.training.config import TrainConfig
+from ganviz.core.training.objectives import get_objective
 from ganviz.ui import style
 from ganviz.ui.run_view import MODES_TIP, W1_TIP, RunView, quality_line  # noqa: F401 (quality_line: re-exported)
 

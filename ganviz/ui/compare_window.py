@@ -4,7 +4,7 @@ Each run gets its own data view (samples over its decision surface) and quality 
 shows robust modes and exact W1 against generator step for every run. The frame worker (the main window's,
 ganviz.ui.worker) drives a LockStep of one RunModel per run: it advances every run by the same number of
 generator steps, then builds one frame per run, so every drawn bundle shows the same step on every run
-(ganviz.core.compare).
+(ganviz.core.runs.compare).
 
 Entry points: `CompareWindow(base, runs=None, parent=None)` or `open_compare(base, runs, parent)`;
 `ganviz.ui.app.run_compare_app(...)` runs it as an application of its own (command line, screenshots).
@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ganviz.core.compare import (
+from ganviz.core.runs.compare import (
     RUN_LETTERS,
     CompareError,
     CompareFrames,
@@ -38,7 +38,7 @@ from ganviz.core.compare import (
     check_runs,
     default_runs,
 )
-from ganviz.core.config import TrainConfig
+from ganviz.core.training.config import TrainConfig
 from ganviz.ui.compare_setup import RunSetup
 from ganviz.ui.compare_views import (  # noqa: F401 (colour_hex, quality_line: re-exported for the tests)
     DATA_KEY,

@@ -27,7 +27,7 @@ from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QDockWidget, QGraphicsItem, QGraphicsScene, QWidget
 
-from ganviz.core.io import check_writable, commit_temp, temp_beside, write_atomic
+from ganviz.core.files.io import check_writable, commit_temp, temp_beside, write_atomic
 
 PANEL_SUFFIXES = (".png", ".svg")
 RECORD_SUFFIXES = (".gif", ".mp4")

@@ -1,14 +1,14 @@
 """Help → Objectives and Help → Remedies: one short page per registered objective (label, formula and text read
-from its class in ganviz.core.objectives; formulas as in the lecture notes, shared/seeds) and per registered
-remedy (formula, source and flag read from ganviz.core.remedies)."""
+from its class in ganviz.core.training.objectives; formulas as in the lecture notes, shared/seeds) and per registered
+remedy (formula, source and flag read from ganviz.core.training.remedies)."""
 
 from __future__ import annotations
 
 import html
 import re
 
-from ganviz.core.objectives import OBJECTIVES
-from ganviz.core.remedies import REMEDIES
+from ganviz.core.training.objectives import OBJECTIVES
+from ganviz.core.training.remedies import REMEDIES
 
 _HATTED = re.compile("(\\w)\u0302")  # a letter and a combining circumflex, as in x̂ and p̂
 

@@ -20,13 +20,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ganviz.core.commands import Command
-from ganviz.core.config import TrainConfig
-from ganviz.core.frames import Frame, FrameBuilder
-from ganviz.core.objectives import OBJECTIVES
-from ganviz.core.run_model import RunModel
-from ganviz.core.session import Session
-from ganviz.core.snapshots import SnapshotRing
+from ganviz.core.analysis.frames import Frame, FrameBuilder
+from ganviz.core.analysis.snapshots import SnapshotRing
+from ganviz.core.files.session import Session
+from ganviz.core.runs.commands import Command
+from ganviz.core.runs.run_model import RunModel
+from ganviz.core.training.config import TrainConfig
+from ganviz.core.training.objectives import OBJECTIVES
 from ganviz.ui import style
 from ganviz.ui.export import Recorder
 from ganviz.ui.panel_docks import METRICS_SPLIT_WIDTH, PanelDocksMixin  # noqa: F401 (the layout tests read it)

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ganviz.core.config import ACTIVATIONS, OPTIMIZERS, PRIORS, TrainConfig
+from ganviz.core.training.config import ACTIVATIONS, OPTIMIZERS, PRIORS, TrainConfig
 from ganviz.ui.fields import FloatEdit
 from ganviz.ui.remedy_controls import RemedyControls
 
@@ -87,7 +87,7 @@ class ParamsDock(QDockWidget):
             ("Prior", self.prior),
             ("Seed", self.seed),
         ]
-        # one row per registered remedy (ganviz.core.remedies), built from the registry
+        # one row per registered remedy (ganviz.core.training.remedies), built from the registry
         self.remedies = RemedyControls(c, self)
         rows += [("<b>Remedies</b>", QLabel("")), *self.remedies.rows()]
         for label, widget in rows:

@@ -1,4 +1,4 @@
-"""The parameters dock's "Remedies" group: one control per registered remedy (ganviz.core.remedies.REMEDIES).
+"""The parameters dock's "Remedies" group: one control per registered remedy (ganviz.core.training.remedies.REMEDIES).
 
 Everything is read from the registry and config.BOUNDS, so a newly registered remedy gets its row here. The
 edits travel the dock's existing signals, which the window already handles:
@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QCheckBox, QComboBox, QSpinBox, QWidget
 
-from ganviz.core.config import BOUNDS, OPTIMIZERS, UPDATES, TrainConfig
-from ganviz.core.objectives import get_objective
-from ganviz.core.remedies import LIVE_FIELDS, REMEDIES, Remedy
+from ganviz.core.training.config import BOUNDS, OPTIMIZERS, UPDATES, TrainConfig
+from ganviz.core.training.objectives import get_objective
+from ganviz.core.training.remedies import LIVE_FIELDS, REMEDIES, Remedy
 from ganviz.ui.fields import FloatEdit
 
 CHOICES = {"update": UPDATES, "optimizer": OPTIMIZERS}  # a remedy on a choice field is one of its values

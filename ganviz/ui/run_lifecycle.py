@@ -10,7 +10,7 @@ import traceback
 
 from PySide6.QtWidgets import QMessageBox
 
-from ganviz.core.run_model import FrameSource
+from ganviz.core.runs.run_model import FrameSource
 from ganviz.ui.worker import FrameWorker
 
 

@@ -13,9 +13,9 @@ import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from ganviz.core.compare import fmt_metric
-from ganviz.core.frames import Frame
-from ganviz.core.latent import nearest_point
+from ganviz.core.analysis.frames import Frame
+from ganviz.core.analysis.latent import nearest_point
+from ganviz.core.runs.compare import fmt_metric
 from ganviz.ui.panels.data_panel import DataPanel
 
 MODES_TIP = (

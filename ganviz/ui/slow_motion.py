@@ -1,4 +1,4 @@
-"""Run → Slow motion (M): the trainer takes one real generator update apart (`ganviz.core.explain`, in the
+"""Run → Slow motion (M): the trainer takes one real generator update apart (`ganviz.core.analysis.explain`, in the
 trainer's own process, on its own networks) and the window plays its sub-steps in a floating panel, one at a
 time at the chosen pace; when the last sub-step has shown, the next update is taken apart. Leaving slow motion
 (M again, or closing the panel) resumes normal training if it was running before."""
@@ -9,8 +9,8 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget
 
-from ganviz.core.commands import Explain
-from ganviz.core.explain import OVERVIEW_PATHS, ExplainedStep, loss_focus
+from ganviz.core.analysis.explain import OVERVIEW_PATHS, ExplainedStep, loss_focus
+from ganviz.core.runs.commands import Explain
 from ganviz.ui.panels.slowmo_panel import SlowMotionPanel
 
 

@@ -1,7 +1,7 @@
 """Training the theory views' small GANs (1-D densities, 8×8 digits) on a worker thread.
 
-The worker owns its run (a `ganviz.core.problem.ProblemRun`: a Trainer and the problem's readouts): it builds
-it, steps it and reads it out on its own thread, so no tensor or network is ever shared with the GUI thread. The
+The worker owns its run (a `ganviz.core.problems.problem_run.ProblemRun`: a Trainer and the problem's readouts): it
+builds it, steps it and reads it out on its own thread, so no tensor or network is ever shared with the GUI thread. The
 panel talks to it only through queued messages (reset, lr, steps per burst, start/pause, one burst) and gets back
 `RunFrame`s: immutable numpy readouts, at most MAX_FPS a second while running (timed, so a slow GUI is not
 flooded); every frame carries the generation of the reset that made its run, so frames of a run already
@@ -18,7 +18,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, QTimer, Signal, Slot
 
-from ganviz.core.problem_run import ProblemRun, RunSettings
+from ganviz.core.problems.problem_run import ProblemRun, RunSettings
 
 TICK_MS = 30  # one burst of steps per tick while running (the pace the panels' "steps/tick" is read against)
 MAX_FPS = 30.0  # frames a second at most while running

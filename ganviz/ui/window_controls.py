@@ -6,15 +6,15 @@ from __future__ import annotations
 import itertools
 import time
 
-from ganviz.core.frames import Frame
-from ganviz.core.objectives import OBJECTIVES
+from ganviz.core.analysis.frames import Frame
+from ganviz.core.training.objectives import OBJECTIVES
 from ganviz.ui.stats import LAUNCHED_AT, frame_rate_stats, percentile
 
 
 class ControlsMixin:
     """Training controls and status readouts, mixed into MainWindow (methods use the window's state)."""
 
-    # start, pause and step are the run model's (ganviz.core.run_model); the window asks for a frame at once
+    # start, pause and step are the run model's (ganviz.core.runs.run_model); the window asks for a frame at once
     def start(self) -> None:
         self.model.start()
         self._frame_soon()

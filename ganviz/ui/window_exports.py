@@ -7,10 +7,10 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from ganviz.core.custom_data import CUSTOM, CustomDataError, as_config_points, register_csv
-from ganviz.core.datasets import DATASETS
-from ganviz.core.drawing import brush, erase
-from ganviz.core.export import ExportError, history_csv
+from ganviz.core.data.custom_data import CUSTOM, CustomDataError, as_config_points, register_csv
+from ganviz.core.data.datasets import DATASETS
+from ganviz.core.data.drawing import brush, erase
+from ganviz.core.files.export import ExportError, history_csv
 from ganviz.ui.export import ExportError as PanelExportError
 from ganviz.ui.export import Recorder, export_panel, save_screenshot
 

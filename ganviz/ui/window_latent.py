@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ganviz.core.config import TrainConfig
-from ganviz.core.frames import Frame
-from ganviz.core.latent import generate, latent_range, segment
+from ganviz.core.analysis.frames import Frame
+from ganviz.core.analysis.latent import generate, latent_range, segment
+from ganviz.core.training.config import TrainConfig
 from ganviz.ui.panels.latent_panel import LatentPanel
 
 TRAIL_STRIDE = 25  # trails follow every 25th of the 2,500 fixed-batch samples

@@ -11,10 +11,10 @@ from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QAction, QActionGroup, QImage, QKeySequence, QTextDocument
 from PySide6.QtWidgets import QDialog, QMenu, QMessageBox, QTextBrowser, QVBoxLayout, QWidget
 
-from ganviz.core.datasets import DATASETS
-from ganviz.core.objectives import OBJECTIVES
-from ganviz.core.presets import list_presets, preset_tooltip
-from ganviz.core.remedies import REMEDIES
+from ganviz.core.data.datasets import DATASETS
+from ganviz.core.files.presets import list_presets, preset_tooltip
+from ganviz.core.training.objectives import OBJECTIVES
+from ganviz.core.training.remedies import REMEDIES
 from ganviz.ui.help_pages import (
     ABOUT,
     PICTURE_WIDTH,
@@ -474,8 +474,8 @@ class MenusMixin:
             self.compare_window = None
 
     def show_remedies_compare(self) -> QWidget:
-        """The named comparison "remedies" (ganviz.core.compare.COMPARISONS) on this seed and network size."""
-        from ganviz.core.compare import named_comparison
+        """The named comparison "remedies" (ganviz.core.runs.compare.COMPARISONS) on this seed and network size."""
+        from ganviz.core.runs.compare import named_comparison
         from ganviz.ui.compare_window import open_compare
 
         if self.compare_window is not None:

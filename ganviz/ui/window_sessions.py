@@ -6,9 +6,9 @@ from __future__ import annotations
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QCheckBox, QFileDialog, QMessageBox
 
-from ganviz.core.io import check_writable
-from ganviz.core.presets import get_preset
-from ganviz.core.session import SessionError, load_session
+from ganviz.core.files.io import check_writable
+from ganviz.core.files.presets import get_preset
+from ganviz.core.files.session import SessionError, load_session
 
 SESSION_FILTER = "ganviz sessions (*.gvz);;All files (*)"
 

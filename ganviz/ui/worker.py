@@ -1,6 +1,6 @@
 """GUI-side worker thread: turns the trainers' published state into frames, ≤ 30 per second.
 
-One worker serves both windows: its source (ganviz.core.run_model.FrameSource) is the main window's RunModel
+One worker serves both windows: its source (ganviz.core.runs.run_model.FrameSource) is the main window's RunModel
 (one run: a Frame whenever the trainer published something new) or compare mode's LockStep (2 to 4 runs: a
 CompareFrames bundle after each chunk of lock-step training)."""
 
@@ -12,7 +12,7 @@ import traceback
 
 from PySide6.QtCore import QThread, Signal
 
-from ganviz.core.run_model import FrameSource
+from ganviz.core.runs.run_model import FrameSource
 
 MAX_FPS = 36.0  # ~30 frames a second: the cap has headroom because frames that wait on a paint come late
 
@@ -21,7 +21,7 @@ class FrameWorker(QThread):
     """Builds frames from `source` on its own thread (the only thread that touches the source's builders),
     never more than one undrawn: the GUI calls `frame_taken()` once it has drawn one. Never touches a widget."""
 
-    frame_ready = Signal(object)  # a core.frames.Frame or core.compare.CompareFrames, as the source builds
+    frame_ready = Signal(object)  # a core.analysis.frames.Frame or core.runs.compare.CompareFrames, as built
     failed = Signal(str)  # a trainer process died or a frame could not be built
 
     def __init__(self, source: FrameSource, max_fps: float = MAX_FPS) -> None:

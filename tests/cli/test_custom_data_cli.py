@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from cli_helpers import TINY, run_main
 
-from ganviz.core.datasets import DATASETS
+from ganviz.core.data.datasets import DATASETS
 
 
 @pytest.fixture(autouse=True)
@@ -63,7 +63,7 @@ def test_bad_csv_and_unknown_dataset(tmp_path, capsys):
 
 
 def test_subsampling_note_on_stderr(tmp_path, capsys, monkeypatch):
-    import ganviz.core.custom_data as custom_data
+    import ganviz.core.data.custom_data as custom_data
 
     monkeypatch.setattr(custom_data, "MAX_POINTS", 10)
     data = tmp_path / "many.csv"
@@ -94,7 +94,7 @@ def test_load_resumes_a_csv_session_after_the_file_is_gone(tmp_path):
     csv.unlink()
     DATASETS._items.pop(f"csv:{csv}")  # as in a new process: only the session knows the points now
     assert run_main(["train", *TINY, "--load", str(a), "--steps", "5", "--save", str(b)]) == 0
-    from ganviz.core.session import load_session
+    from ganviz.core.files.session import load_session
 
     s = load_session(b)
     assert s.step == 15 and s.config.dataset == f"csv:{csv}" and len(s.dataset_points) == 4

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from cli_helpers import run_main
 
-from ganviz.core.dirac import PAPER_START, simulate
+from ganviz.core.problems.dirac import PAPER_START, simulate
 
 
 def dirac_json(capsys, *args: str) -> dict:

@@ -25,12 +25,12 @@ def one_line_error(capsys) -> str:
 
 @pytest.fixture
 def no_training(monkeypatch):
-    import ganviz.core.trainer
+    import ganviz.core.training.trainer
 
     def refuse(*args, **kwargs):
         raise AssertionError("training started")
 
-    monkeypatch.setattr(ganviz.core.trainer.Trainer, "__init__", refuse)
+    monkeypatch.setattr(ganviz.core.training.trainer.Trainer, "__init__", refuse)
 
 
 @linux_proc
@@ -91,12 +91,12 @@ def test_window_outputs_are_checked_before_the_window(flag, capsys, monkeypatch)
 
 
 def test_write_that_fails_after_training_is_one_line_exit_1(tmp_path, capsys, monkeypatch):
-    import ganviz.core.io
+    import ganviz.core.files.io
 
     def disk_full(path, write):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(ganviz.core.io, "write_atomic", disk_full)
+    monkeypatch.setattr(ganviz.core.files.io, "write_atomic", disk_full)
     metrics = tmp_path / "m.json"
     assert run_main(["train", *TINY, "--steps", "2", "--metrics-out", str(metrics)]) == 1
     line = one_line_error(capsys)

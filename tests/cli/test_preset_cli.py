@@ -7,11 +7,11 @@ import json
 import pytest
 from cli_helpers import TINY, run_main
 
-import ganviz.core.presets as presets
+import ganviz.core.files.presets as presets
 from ganviz.cli.args import config_from_args, parse_run_args
 from ganviz.cli.train import train_parser
 from ganviz.cli.window import window_parser
-from ganviz.core.presets import preset_config
+from ganviz.core.files.presets import preset_config
 
 
 def config_for(parser, argv):

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from cli_helpers import run_main
 
-from ganviz.core.session import load_session
+from ganviz.core.files.session import load_session
 
 TINY = ["--hidden", "16", "--layers", "2", "--batch", "32", "--quiet", "--seed", "4"]
 
@@ -135,12 +135,12 @@ def test_bad_session_one_line_exit_2_no_files(kind, saved, tmp_path, capsys):
 
 @pytest.mark.parametrize("where", ["missing-folder", "directory"])
 def test_save_to_unwritable_path_fails_before_training(where, tmp_path, capsys, monkeypatch):
-    import ganviz.core.trainer
+    import ganviz.core.training.trainer
 
     def no_training(*args, **kwargs):
         raise AssertionError("training started")
 
-    monkeypatch.setattr(ganviz.core.trainer.Trainer, "__init__", no_training)
+    monkeypatch.setattr(ganviz.core.training.trainer.Trainer, "__init__", no_training)
     target = tmp_path / "missing" / "s.gvz" if where == "missing-folder" else tmp_path
     rc = run_main(["train", *TINY, "--steps", "3", "--samples-out", str(tmp_path / "a.npy"), "--save", str(target)])
     err = capsys.readouterr().err

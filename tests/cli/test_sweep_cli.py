@@ -15,9 +15,9 @@ import pytest
 from cli_helpers import run_main
 
 from ganviz.cli import main
-from ganviz.core.config import TrainConfig
-from ganviz.core.sweep import read_results
-from ganviz.core.trainer import Trainer
+from ganviz.core.runs.sweep import read_results
+from ganviz.core.training.config import TrainConfig
+from ganviz.core.training.trainer import Trainer
 
 TINY_SPEC = """
 description = "tiny"
@@ -213,7 +213,7 @@ def test_more_than_200_runs_need_yes_or_a_yes_on_the_terminal(tmp_path, capsys, 
 
 
 def _resume_spec(tmp_path, seeds: str, hidden: int = 8):
-    from ganviz.core.sweep import load_spec
+    from ganviz.core.runs.sweep import load_spec
 
     path = tmp_path / "spec.toml"
     path.write_text(
@@ -223,7 +223,7 @@ def _resume_spec(tmp_path, seeds: str, hidden: int = 8):
 
 
 def test_a_sweep_resumes_into_its_folder_and_runs_only_what_is_missing(tmp_path, capsys):
-    from ganviz.core.sweep_results import ResultsFile
+    from ganviz.core.runs.sweep_results import ResultsFile
 
     path, spec = _resume_spec(tmp_path, "[0, 1]")
     out = tmp_path / "out"

@@ -12,7 +12,7 @@ import pytest
 import torch
 from cli_helpers import TINY, run_main
 
-from ganviz.core.datasets import get_dataset
+from ganviz.core.data.datasets import get_dataset
 
 
 def train(tmp_path, *extra: str, name: str = "run", steps: int = 30) -> tuple[np.ndarray, dict]:
@@ -215,7 +215,7 @@ BLOW_UP = ["--objective", "lsgan", "--optimizer", "sgd", "--lr-g", "10", "--lr-d
 
 
 def test_diverged_run_rolls_back_writes_finite_outputs_and_exits_3(tmp_path, capsys):
-    from ganviz.core.session import load_session
+    from ganviz.core.files.session import load_session
 
     samples, metrics, session = tmp_path / "s.npy", tmp_path / "m.json", tmp_path / "s.gvz"
     outputs = ["--samples-out", str(samples), "--metrics-out", str(metrics), "--save", str(session)]

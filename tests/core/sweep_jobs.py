@@ -9,7 +9,7 @@ import signal
 import time
 from pathlib import Path
 
-from ganviz.core.sweep import Job
+from ganviz.core.runs.sweep import Job
 
 
 def _row(job: Job) -> dict:

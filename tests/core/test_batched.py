@@ -1,13 +1,13 @@
-"""Runs trained as one batch of models (ganviz.core.batched) are the runs trained alone."""
+"""Runs trained as one batch of models (ganviz.core.training.batched) are the runs trained alone."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 
-from ganviz.core.batched import BatchedTrainer, NotBatchable, check_batchable
-from ganviz.core.config import TrainConfig
-from ganviz.core.trainer import Trainer
+from ganviz.core.training.batched import BatchedTrainer, NotBatchable, check_batchable
+from ganviz.core.training.config import TrainConfig
+from ganviz.core.training.trainer import Trainer
 
 
 def _configs(objective: str, **kw) -> list[TrainConfig]:

@@ -1,4 +1,4 @@
-"""Compare mode's batched path (ganviz.core.batched_engine): one child trains the runs as one batch and
+"""Compare mode's batched path (ganviz.core.runs.batched_engine): one child trains the runs as one batch and
 publishes each run as its own trainer process would."""
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ import torch
 from test_engine import child_ends_with_its_window, shm_files
 from waiting import wait_for
 
-from ganviz.core.commands import SetObjective, Stop
-from ganviz.core.compare import CompareError, LockStep, run_config
-from ganviz.core.config import TrainConfig
-from ganviz.core.engine import state_tensors
-from ganviz.core.trainer import Trainer
+from ganviz.core.runs.commands import SetObjective, Stop
+from ganviz.core.runs.compare import CompareError, LockStep, run_config
+from ganviz.core.runs.engine import state_tensors
+from ganviz.core.training.config import TrainConfig
+from ganviz.core.training.trainer import Trainer
 
 BASE = TrainConfig(dataset="grid25", hidden=16, layers=2, batch=64, seed=5, n_fixed=200, device="cpu")
 RUNS = [run_config(BASE, o) for o in ("nonsaturating", "minimax", "lsgan", "hinge")]
@@ -136,9 +136,9 @@ def test_a_run_that_leaves_the_batch_gets_a_process_of_its_own():
 WINDOW = textwrap.dedent(
     """
     import time
-    from ganviz.core.batched_engine import BatchedProcess
-    from ganviz.core.commands import Step
-    from ganviz.core.config import TrainConfig
+    from ganviz.core.runs.batched_engine import BatchedProcess
+    from ganviz.core.runs.commands import Step
+    from ganviz.core.training.config import TrainConfig
 
     if __name__ == "__main__":
         configs = [TrainConfig(hidden=16, layers=2, batch=32, seed=1, objective=o) for o in ("minimax", "hinge")]

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from waiting import wait_for
 
-from ganviz.core.commands import (
+from ganviz.core.runs.commands import (
     Freeze,
     SetBatch,
     SetCustomPoints,
@@ -21,9 +21,9 @@ from ganviz.core.commands import (
     Together,
     setting_commands,
 )
-from ganviz.core.config import TrainConfig
-from ganviz.core.engine import TrainerProcess
-from ganviz.core.trainer import Trainer
+from ganviz.core.runs.engine import TrainerProcess
+from ganviz.core.training.config import TrainConfig
+from ganviz.core.training.trainer import Trainer
 
 TINY = TrainConfig(hidden=16, layers=2, batch=32, seed=3)
 POINTS = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 0.5]], np.float32)

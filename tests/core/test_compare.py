@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from ganviz.core.compare import (
+from ganviz.core.runs.compare import (
     ChunkSizer,
     CompareError,
     LockStep,
@@ -24,10 +24,10 @@ from ganviz.core.compare import (
     run_title,
     underlying_weights,
 )
-from ganviz.core.config import TrainConfig
-from ganviz.core.engine import state_tensors
-from ganviz.core.run_model import RunModel
-from ganviz.core.trainer import Trainer
+from ganviz.core.runs.engine import state_tensors
+from ganviz.core.runs.run_model import RunModel
+from ganviz.core.training.config import TrainConfig
+from ganviz.core.training.trainer import Trainer
 
 BASE = TrainConfig(dataset="grid25", hidden=16, layers=2, batch=64, seed=5, n_fixed=500, device="cpu")
 

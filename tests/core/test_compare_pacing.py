@@ -10,10 +10,10 @@ import time
 
 from waiting import wait_for
 
-from ganviz.core.commands import Start
-from ganviz.core.compare import LockStep, run_config
-from ganviz.core.config import TrainConfig
-from ganviz.core.frames import W1_CORE_SHARE, FrameBuilder
+from ganviz.core.analysis.frames import W1_CORE_SHARE, FrameBuilder
+from ganviz.core.runs.commands import Start
+from ganviz.core.runs.compare import LockStep, run_config
+from ganviz.core.training.config import TrainConfig
 
 TINY = TrainConfig(dataset="ring8", hidden=16, layers=2, batch=32, seed=3, n_fixed=300, device="cpu")
 

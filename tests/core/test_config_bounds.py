@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ganviz.core.config import BOUNDS, ConfigError, TrainConfig, unused_by
-from ganviz.core.objectives import OBJECTIVES
-from ganviz.core.trainer import Trainer
+from ganviz.core.training.config import BOUNDS, ConfigError, TrainConfig, unused_by
+from ganviz.core.training.objectives import OBJECTIVES
+from ganviz.core.training.trainer import Trainer
 
 TINY = {"hidden": 16, "layers": 2, "batch": 32, "n_fixed": 64}
 

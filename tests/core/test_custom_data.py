@@ -8,9 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from ganviz.core.commands import Step
-from ganviz.core.config import ConfigError, TrainConfig
-from ganviz.core.custom_data import (
+from ganviz.core.data.custom_data import (
     MAX_CSV_BYTES,
     CustomDataError,
     as_config_points,
@@ -19,9 +17,11 @@ from ganviz.core.custom_data import (
     points_dataset,
     register_csv,
 )
-from ganviz.core.datasets import DATASETS, dataset_code, dataset_from_code, resolve_dataset
-from ganviz.core.session import load_session, save_session
-from ganviz.core.trainer import Trainer
+from ganviz.core.data.datasets import DATASETS, dataset_code, dataset_from_code, resolve_dataset
+from ganviz.core.files.session import load_session, save_session
+from ganviz.core.runs.commands import Step
+from ganviz.core.training.config import ConfigError, TrainConfig
+from ganviz.core.training.trainer import Trainer
 
 TINY = dict(hidden=16, layers=2, batch=32, n_fixed=500)
 
@@ -230,7 +230,7 @@ def test_dataset_codes_name_datasets_across_processes(tmp_path):
 
 @pytest.mark.parametrize("sep", [",", ";", " ", "\t"])
 def test_fast_and_line_by_line_parsers_agree(tmp_path, sep):
-    from ganviz.core import custom_data
+    from ganviz.core.data import custom_data
 
     values = np.random.default_rng(3).normal(scale=[1.0, 1e-3], size=(500, 2))
     lines = ["# made up", "x" + sep + "y"] + [f"{float(x)!r}{sep}{y:+.6e}" for x, y in values]
@@ -301,7 +301,7 @@ def test_window_trainer_process_resumes_a_csv_session_without_its_file(tmp_path)
     """The window's engine: the mirror here and the spawned child (a fresh process) both train on the points."""
     import time
 
-    from ganviz.core.engine import TrainerProcess, state_tensors
+    from ganviz.core.runs.engine import TrainerProcess, state_tensors
 
     t, saved, path, pts = _csv_run(tmp_path)
     _forget(t.config.dataset)
@@ -328,7 +328,7 @@ def test_bad_stored_points_are_refused_in_one_line(tmp_path):
     import io
     import zipfile
 
-    from ganviz.core.session import SessionError
+    from ganviz.core.files.session import SessionError
 
     t, saved, _, _ = _csv_run(tmp_path)
     _forget(t.config.dataset)

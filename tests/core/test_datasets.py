@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from ganviz.core.datasets import DATASETS, get_dataset
+from ganviz.core.data.datasets import DATASETS, get_dataset
 
 ALL = DATASETS.names()
 MIXTURES = [name for name in ALL if get_dataset(name).is_mixture]

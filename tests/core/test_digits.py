@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from ganviz.core import digits
+from ganviz.core.problems import digits
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +100,7 @@ def test_trainer_shapes_and_determinism(clf):
 
 
 def test_every_objective_steps_on_digits():
-    from ganviz.core.objectives import OBJECTIVES
+    from ganviz.core.training.objectives import OBJECTIVES
 
     for name in OBJECTIVES.names():
         g = digits.DigitsGan(name, seed=0, batch=16, width=32)

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from ganviz.core.dirac import PAPER_START, check_options, field_grid, simulate, vector_field
-from ganviz.core.objectives import OBJECTIVES, get_objective
+from ganviz.core.problems.dirac import PAPER_START, check_options, field_grid, simulate, vector_field
+from ganviz.core.training.objectives import OBJECTIVES, get_objective
 
 
 def sig(t):

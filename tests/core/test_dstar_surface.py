@@ -8,14 +8,14 @@ import time
 import numpy as np
 import pytest
 
-from ganviz.core.commands import SetObjective
-from ganviz.core.config import TrainConfig
-from ganviz.core.datasets import get_dataset
-from ganviz.core.frames import SURFACE_LABELS, FrameBuilder
-from ganviz.core.metrics import nearest_centre
-from ganviz.core.objectives import OBJECTIVES
-from ganviz.core.surface import grid_points
-from ganviz.core.theory import d_star_scale, optimal_d_surface
+from ganviz.core.analysis.frames import SURFACE_LABELS, FrameBuilder
+from ganviz.core.analysis.metrics import nearest_centre
+from ganviz.core.analysis.surface import grid_points
+from ganviz.core.analysis.theory import d_star_scale, optimal_d_surface
+from ganviz.core.data.datasets import get_dataset
+from ganviz.core.runs.commands import SetObjective
+from ganviz.core.training.config import TrainConfig
+from ganviz.core.training.objectives import OBJECTIVES
 
 RATIO_FAMILY = ("minimax", "nonsaturating", "lsgan")  # LSGAN with the 0-1 coding: (1·p + 0·q)/(p + q)
 

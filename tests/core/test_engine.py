@@ -16,10 +16,10 @@ import pytest
 import torch
 from waiting import wait_for
 
-from ganviz.core.commands import SetLearningRates, SetObjective, Step
-from ganviz.core.config import TrainConfig
-from ganviz.core.engine import G_LOSS, SEQ, STEP, SharedState, TrainerProcess, state_tensors
-from ganviz.core.session import load_session
+from ganviz.core.files.session import load_session
+from ganviz.core.runs.commands import SetLearningRates, SetObjective, Step
+from ganviz.core.runs.engine import G_LOSS, SEQ, STEP, SharedState, TrainerProcess, state_tensors
+from ganviz.core.training.config import TrainConfig
 
 TINY = TrainConfig(hidden=16, layers=2, batch=32, seed=4)
 LINUX = sys.platform.startswith("linux")
@@ -42,9 +42,9 @@ def published_step(engine: TrainerProcess, step: int) -> bool:
 WINDOW = textwrap.dedent(
     """
     import sys, threading, time
-    from ganviz.core.commands import Start
-    from ganviz.core.config import TrainConfig
-    from ganviz.core.engine import TrainerProcess
+    from ganviz.core.runs.commands import Start
+    from ganviz.core.training.config import TrainConfig
+    from ganviz.core.runs.engine import TrainerProcess
 
     if __name__ == "__main__":
         made = []
@@ -288,7 +288,7 @@ def test_a_message_cut_short_by_a_dead_child_ends_the_reading_instead_of_blockin
     import multiprocessing
     import queue
 
-    from ganviz.core.engine import reader_only
+    from ganviz.core.runs.engine import reader_only
 
     ctx = multiprocessing.get_context("spawn")
     q = ctx.Queue()

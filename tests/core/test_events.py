@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ganviz.core.events import EventScanner
-from ganviz.core.frames import HISTORY_COLUMNS, QUALITY_COLUMNS
+from ganviz.core.analysis.events import EventScanner
+from ganviz.core.analysis.frames import HISTORY_COLUMNS, QUALITY_COLUMNS
 
 H = {name: i for i, name in enumerate(HISTORY_COLUMNS)}
 Q = {name: i for i, name in enumerate(QUALITY_COLUMNS)}

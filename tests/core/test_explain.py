@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-from ganviz.core.config import TrainConfig
-from ganviz.core.explain import explain_step, split_formula
-from ganviz.core.objectives import OBJECTIVES, get_objective
-from ganviz.core.trainer import Trainer
+from ganviz.core.analysis.explain import explain_step, split_formula
+from ganviz.core.training.config import TrainConfig
+from ganviz.core.training.objectives import OBJECTIVES, get_objective
+from ganviz.core.training.trainer import Trainer
 
 TINY = dict(hidden=16, layers=2, batch=32)
 GRID = 24

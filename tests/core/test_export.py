@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ganviz.core.export import ExportError, history_csv, merge_tables
-from ganviz.core.frames import HISTORY_COLUMNS, QUALITY_COLUMNS
+from ganviz.core.analysis.frames import HISTORY_COLUMNS, QUALITY_COLUMNS
+from ganviz.core.files.export import ExportError, history_csv, merge_tables
 
 
 def tables(n: int = 50) -> tuple[np.ndarray, np.ndarray]:

@@ -8,12 +8,12 @@ import time
 import numpy as np
 import torch
 
-from ganviz.core.commands import SetLearningRates, Start
-from ganviz.core.config import TrainConfig
-from ganviz.core.engine import state_tensors
-from ganviz.core.frames import HISTORY_COLUMNS, FrameBuilder
-from ganviz.core.guard import DivergenceGuard
-from ganviz.core.trainer import Trainer
+from ganviz.core.analysis.frames import HISTORY_COLUMNS, FrameBuilder
+from ganviz.core.runs.commands import SetLearningRates, Start
+from ganviz.core.runs.engine import state_tensors
+from ganviz.core.training.config import TrainConfig
+from ganviz.core.training.guard import DivergenceGuard
+from ganviz.core.training.trainer import Trainer
 
 TINY = dict(hidden=16, layers=2, batch=32, n_fixed=500, device="cpu")
 # plain SGD on the least-squares loss: stable at lr 1e-3, NaN within a few steps at lr 10
@@ -106,7 +106,7 @@ def test_engine_pauses_and_rolls_back_a_real_divergence():
 
 
 def test_train_guarded_rolls_back_and_stops_on_a_blow_up():
-    from ganviz.core.guard import train_guarded
+    from ganviz.core.training.guard import train_guarded
 
     t = Trainer(TrainConfig(**TINY, **SGD))
     assert train_guarded(t, 60, chunk=10, every=20) is None and t.step_count == 60
@@ -121,7 +121,7 @@ def test_train_guarded_rolls_back_and_stops_on_a_blow_up():
 
 
 def test_train_guarded_changes_nothing_in_a_run_that_goes_well():
-    from ganviz.core.guard import train_guarded
+    from ganviz.core.training.guard import train_guarded
 
     a, b = Trainer(TrainConfig(**TINY)), Trainer(TrainConfig(**TINY))
     done = []
@@ -132,7 +132,7 @@ def test_train_guarded_changes_nothing_in_a_run_that_goes_well():
 
 
 def test_sweep_run_job_reports_divergence_and_finite_metrics():
-    from ganviz.core.sweep import Job, run_job
+    from ganviz.core.runs.sweep import Job, run_job
 
     config = dict(TINY, objective="lsgan", optimizer="sgd", lr_g=10.0, lr_d=10.0)
     res = run_job(Job(index=0, values={}, config=config, steps=300))

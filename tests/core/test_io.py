@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-import ganviz.core.io as io_mod
-from ganviz.core.io import check_writable, clean_stale_temps, commit_temp, temp_beside, write_atomic
+import ganviz.core.files.io as io_mod
+from ganviz.core.files.io import check_writable, clean_stale_temps, commit_temp, temp_beside, write_atomic
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX file modes, FIFOs and devices")
 
@@ -182,7 +182,7 @@ def test_check_leaves_nothing_behind(tmp_path):
 
 KILLED_WRITER = """
 import sys, time
-from ganviz.core.io import write_atomic
+from ganviz.core.files.io import write_atomic
 def write(f):
     f.write(b"x" * (3 << 20)); f.flush()
     print("ready", flush=True)
@@ -194,7 +194,7 @@ write_atomic(sys.argv[1], write)
 @posix_only
 def test_temp_of_a_killed_writer_is_removed_by_the_next_save(tmp_path):
     target = tmp_path / "out.npy"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(io_mod.__file__).parents[2]), *sys.path])}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(io_mod.__file__).parents[3]), *sys.path])}
     child = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(target)], stdout=subprocess.PIPE, env=env)
     try:
         assert child.stdout.readline().strip() == b"ready"

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from ganviz.core.datasets import get_dataset
-from ganviz.core.metrics import N_METRIC_SAMPLES, mode_stats, nearest_centre, wasserstein1
+from ganviz.core.analysis.metrics import N_METRIC_SAMPLES, mode_stats, nearest_centre, wasserstein1
+from ganviz.core.data.datasets import get_dataset
 
 N = N_METRIC_SAMPLES
 
@@ -183,8 +183,8 @@ def test_w1_assignment_equals_pot_emd2(n):
 def test_w1_floor_is_w1_between_two_independent_real_samples():
     import torch
 
-    from ganviz.core.datasets import get_dataset
-    from ganviz.core.metrics import W1_SAMPLES, w1_floor
+    from ganviz.core.analysis.metrics import W1_SAMPLES, w1_floor
+    from ganviz.core.data.datasets import get_dataset
 
     ring = get_dataset("ring8")
     a = ring.sample(W1_SAMPLES, torch.Generator().manual_seed(7), np.random.default_rng(7)).numpy()
@@ -204,7 +204,7 @@ def test_assignment_solver_loaded_without_scipy_optimize_matches_scipys(child_en
 
     code = (
         "import sys, numpy as np\n"
-        "from ganviz.core import metrics\n"
+        "from ganviz.core.analysis import metrics\n"
         "rng = np.random.default_rng(5)\n"
         "a, b = rng.normal(size=(300, 2)), rng.normal(size=(300, 2))\n"
         "w = metrics.wasserstein1(a, b)\n"

@@ -48,11 +48,11 @@ def test_core_and_cli_work_with_qt_blocked(child_env, tmp_path):
             raise SystemExit("the blocker does not work")
         {textwrap.indent(_IMPORT_ALL, " " * 8).strip()}
         print("modules:", len(names))
-        assert "ganviz.core.trainer" in names and "ganviz.core.metrics" in names
+        assert "ganviz.core.training.trainer" in names and "ganviz.core.analysis.metrics" in names
 
         import numpy as np
-        from ganviz.core.config import TrainConfig
-        from ganviz.core.trainer import Trainer
+        from ganviz.core.training.config import TrainConfig
+        from ganviz.core.training.trainer import Trainer
 
         t = Trainer(TrainConfig(hidden=16, layers=2, batch=32, objective="wgan-gp"))
         t.step(3)

@@ -13,9 +13,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from ganviz.core import onedim
-from ganviz.core.config import TrainConfig
-from ganviz.core.objectives import (
+from ganviz.core.files.presets import STARTER_DATASETS, get_preset, list_presets
+from ganviz.core.problems import onedim
+from ganviz.core.training.config import TrainConfig
+from ganviz.core.training.objectives import (
     FAMILIES,
     GAN_DEFAULTS,
     OBJECTIVES,
@@ -25,9 +26,8 @@ from ganviz.core.objectives import (
     Objective,
     OptimDefaults,
 )
-from ganviz.core.objectives import lsgan as lsgan_module
-from ganviz.core.presets import STARTER_DATASETS, get_preset, list_presets
-from ganviz.core.trainer import Trainer
+from ganviz.core.training.objectives import lsgan as lsgan_module
+from ganviz.core.training.trainer import Trainer
 from ganviz.ui.help_pages import objective_page, with_hats
 
 NAMES = OBJECTIVES.names()

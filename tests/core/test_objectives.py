@@ -8,8 +8,8 @@ import pytest
 import torch
 from torch import nn
 
-from ganviz.core.config import TrainConfig
-from ganviz.core.objectives import OBJECTIVES, get_objective, gradient_penalty, r1_penalty
+from ganviz.core.training.config import TrainConfig
+from ganviz.core.training.objectives import OBJECTIVES, get_objective, gradient_penalty, r1_penalty
 
 D_REAL = [2.3, -0.7, 0.1, 1.5, -3.2, 0.9]
 D_FAKE = [-1.1, 0.4, -2.6, 3.0, 0.0, -0.3]

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from ganviz.core import onedim
-from ganviz.core.objectives import OBJECTIVES
+from ganviz.core.problems import onedim
+from ganviz.core.training.objectives import OBJECTIVES
 
 
 def normal_pdf(x, m, s):

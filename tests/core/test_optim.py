@@ -1,4 +1,4 @@
-"""ganviz.core.optim: torch's optimisers, bit for bit, without importing torch._dynamo."""
+"""ganviz.core.training.optim: torch's optimisers, bit for bit, without importing torch._dynamo."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 import pytest
 import torch
 
-from ganviz.core import optim
+from ganviz.core.training import optim
 
 KINDS = {
     "adam-fused": (optim.Adam, torch.optim.Adam, {"lr": 1e-2, "betas": (0.5, 0.9), "fused": True}),
@@ -81,7 +81,7 @@ def test_zero_grad_without_set_to_none_zeroes_in_place():
 def test_no_dynamo_import_while_torchs_own_optimiser_does(child_env):
     code = (
         "import sys, torch\n"
-        "from ganviz.core import optim\n"
+        "from ganviz.core.training import optim\n"
         "net = torch.nn.Linear(2, 1)\n"
         "for opt in (optim.Adam(net.parameters(), fused=True), optim.Adam(net.parameters()),\n"
         "            optim.RMSprop(net.parameters()), optim.SGD(net.parameters(), lr=0.1, fused=True)):\n"

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from ganviz.core.config import TrainConfig
-from ganviz.core.trainer import Trainer
+from ganviz.core.training.config import TrainConfig
+from ganviz.core.training.trainer import Trainer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 

@@ -9,9 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ganviz.core.config import ConfigError, TrainConfig
-from ganviz.core.objectives import OBJECTIVES
-from ganviz.core.presets import (
+from ganviz.core.files.presets import (
     PRESET_DIR,
     RESULTS_FILE,
     ClaimError,
@@ -26,7 +24,9 @@ from ganviz.core.presets import (
     read_results,
     summarise,
 )
-from ganviz.core.trainer import Trainer
+from ganviz.core.training.config import ConfigError, TrainConfig
+from ganviz.core.training.objectives import OBJECTIVES
+from ganviz.core.training.trainer import Trainer
 
 TEACHING = ("mode-collapse", "saturating-minimax-stalls", "weight-clipping-pathology", "wgan-gp-vs-gan")
 NAMES = preset_names()

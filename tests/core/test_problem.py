@@ -5,15 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ganviz.core.config import TrainConfig
-from ganviz.core.datasets import dataset_for
-from ganviz.core.problem import PlaneProblem
-from ganviz.core.trainer import Trainer
+from ganviz.core.data.datasets import dataset_for
+from ganviz.core.problems.problem import PlaneProblem
+from ganviz.core.training.config import TrainConfig
+from ganviz.core.training.trainer import Trainer
 
 TINY = dict(hidden=16, layers=2, batch=32, seed=11, n_fixed=64)
 
 # (g_loss, d_loss, penalty, sum of the fixed fakes) after 2, 4 and 6 generator steps, recorded with the trainer
-# of commit 4fcfbec (before ganviz.core.problem): the same RNG streams, initial weights and update order
+# of commit 4fcfbec (before ganviz.core.problems.problem): the same RNG streams, initial weights and update order
 BEFORE = {
     "nonsaturating": (
         dict(objective="nonsaturating"),

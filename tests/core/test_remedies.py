@@ -8,10 +8,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from ganviz.core.config import ConfigError, TrainConfig
-from ganviz.core.objectives import get_objective
-from ganviz.core.remedies import REMEDIES, LeCamAnchors, OptimisticAdam, lookahead_state, noise_sigma, pack
-from ganviz.core.trainer import Trainer
+from ganviz.core.training.config import ConfigError, TrainConfig
+from ganviz.core.training.objectives import get_objective
+from ganviz.core.training.remedies import REMEDIES, LeCamAnchors, OptimisticAdam, lookahead_state, noise_sigma, pack
+from ganviz.core.training.trainer import Trainer
 
 TINY = dict(hidden=16, layers=2, batch=32)
 
@@ -329,7 +329,7 @@ def test_optimistic_adam_in_the_trainer_trains_and_resumes():
 
 
 def test_a_session_file_resumes_the_toolbox_bit_for_bit(tmp_path):
-    from ganviz.core.session import load_session, save_session
+    from ganviz.core.files.session import load_session, save_session
 
     t = tiny(lecam=0.2, pack=2, optimizer="optimistic-adam", instance_noise=0.1, unroll=1, r2=0.5)
     t.step(3)
@@ -344,7 +344,7 @@ def test_a_session_file_resumes_the_toolbox_bit_for_bit(tmp_path):
 
 
 def test_compare_titles_name_the_remedies():
-    from ganviz.core.compare import run_title
+    from ganviz.core.runs.compare import run_title
 
     config = TrainConfig(pack=2, unroll=5, update="extragradient")
     assert run_title(config) == "Non-saturating + PacGAN2 + unrolled 5 + extragradient"
@@ -365,7 +365,7 @@ LIVE_VALUES = {
 def test_a_live_remedy_setting_trains_as_if_set_from_the_start(field):
     """set_regularisers (the window's dock, through the engine) takes every remedies.LIVE_FIELDS setting: a
     trainer switched at step 0 trains bit for bit as one built with it."""
-    from ganviz.core.remedies import LIVE_FIELDS
+    from ganviz.core.training.remedies import LIVE_FIELDS
 
     assert set(LIVE_VALUES) == LIVE_FIELDS
     changes = {field: LIVE_VALUES[field]}

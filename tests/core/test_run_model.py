@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from waiting import wait_for
 
-from ganviz.core.config import ConfigError, TrainConfig
-from ganviz.core.run_model import NeedsReset, RunModel
+from ganviz.core.runs.run_model import NeedsReset, RunModel
+from ganviz.core.training.config import ConfigError, TrainConfig
 
 TINY = TrainConfig(hidden=16, layers=2, batch=32, seed=5)
 

@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 import torch
 
-import ganviz.core.session as session_mod
-from ganviz.core.config import TrainConfig
-from ganviz.core.session import FORMAT_VERSION, SessionError, load_session, save_session
-from ganviz.core.trainer import Trainer
+import ganviz.core.files.session as session_mod
+from ganviz.core.files.session import FORMAT_VERSION, SessionError, load_session, save_session
+from ganviz.core.training.config import TrainConfig
+from ganviz.core.training.trainer import Trainer
 
 TINY = dict(hidden=16, layers=2, batch=32, n_fixed=500)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from ganviz.core.config import ConfigError, TrainConfig
-from ganviz.core.settings import Settings
+from ganviz.core.runs.settings import Settings
+from ganviz.core.training.config import ConfigError, TrainConfig
 
 TINY = TrainConfig(hidden=16, layers=2, batch=32, seed=3)
 

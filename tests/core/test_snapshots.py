@@ -7,8 +7,8 @@ import dataclasses
 import numpy as np
 import pytest
 
-from ganviz.core.frames import Frame
-from ganviz.core.snapshots import MAX_RING_ROWS, SnapshotRing, thinning_victim
+from ganviz.core.analysis.frames import Frame
+from ganviz.core.analysis.snapshots import MAX_RING_ROWS, SnapshotRing, thinning_victim
 from tests.frame_factory import make_frame
 
 

@@ -81,6 +81,18 @@ def test_no_module_over_600_lines():
     assert not long, f"modules over {MAX_LINES} lines: {long}"
 
 
+CORE_TOP_LEVEL = {"__init__.py", "registry.py"}  # registry: a leaf shared by data and training
+
+
+def test_core_modules_live_in_subpackages_by_role():
+    """ganviz/core is laid out by role (data, training, problems, analysis, runs, files): a new module goes into the
+    subpackage of its role, not next to them."""
+    loose = sorted(p.name for p in (PACKAGE / "core").glob("*.py") if p.name not in CORE_TOP_LEVEL)
+    assert not loose, f"modules directly in ganviz/core (move each into its role's subpackage): {loose}"
+    packages = sorted(p.name for p in (PACKAGE / "core").iterdir() if (p / "__init__.py").is_file())
+    assert packages == ["analysis", "data", "files", "problems", "runs", "training"]
+
+
 def class_lines(path: Path, name: str) -> int:
     """Lines of the class `name` in `path`, its decorators and docstring included."""
     tree = ast.parse(path.read_text(encoding="utf-8"))

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from ganviz.core.config import TrainConfig
-from ganviz.core.frames import GRADNORM_LABELS, FrameBuilder
-from ganviz.core.surface import colour_levels, critic_midpoint, evaluate_surface
+from ganviz.core.analysis.frames import GRADNORM_LABELS, FrameBuilder
+from ganviz.core.analysis.surface import colour_levels, critic_midpoint, evaluate_surface
+from ganviz.core.training.config import TrainConfig
 
 
 def critic_like(offset: float, spread: float = 4.5, n: int = 100, seed: int = 0) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Sweeps (ganviz.core.sweep): grid expansion, spec checks, one run against an independent Trainer, outputs."""
+"""Sweeps (ganviz.core.runs.sweep): grid expansion, spec checks, one run against an independent Trainer, outputs."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 import sweep_jobs
 
-from ganviz.core import sweep, sweep_dask
-from ganviz.core.config import TrainConfig
-from ganviz.core.presets import get_preset
-from ganviz.core.sweep_results import ResultsFile, load_previous
-from ganviz.core.trainer import Trainer
+from ganviz.core.files.presets import get_preset
+from ganviz.core.runs import sweep, sweep_dask
+from ganviz.core.runs.sweep_results import ResultsFile, load_previous
+from ganviz.core.training.config import TrainConfig
+from ganviz.core.training.trainer import Trainer
 
 TINY = {"hidden": 16, "layers": 2, "batch": 32, "steps": 30, "dataset": "grid25"}
 
@@ -103,7 +103,7 @@ def test_load_spec_file_errors_name_the_file(tmp_path):
 
 
 def test_example_spec_is_valid():
-    from ganviz.core.presets import PRESET_DIR
+    from ganviz.core.files.presets import PRESET_DIR
 
     spec = sweep.load_spec(PRESET_DIR.parent / "sweeps" / "example.toml")
     assert len(spec.jobs) == 12 and spec.axes == ["objective", "lr_d"]
@@ -383,7 +383,7 @@ def test_the_workers_of_a_killed_sweep_end_with_it(tmp_path):
         "import functools, pathlib, sys\n"
         "sys.path.insert(0, sys.argv[2])\n"
         "import sweep_jobs\n"
-        "from ganviz.core import sweep\n"
+        "from ganviz.core.runs import sweep\n"
         "if __name__ == '__main__':\n"
         "    spec = sweep.parse_spec({'base': {'steps': 1}, 'grid': {'seed': [0, 1]}})\n"
         "    run = functools.partial(sweep_jobs.sleep_unless_first, pathlib.Path(sys.argv[1]))\n"

@@ -1,4 +1,4 @@
-"""Sweeps trained as batches of models (ganviz.core.sweep_batched): grouping, rows equal to the single runs'
+"""Sweeps trained as batches of models (ganviz.core.runs.sweep_batched): grouping, rows equal to the single runs'
 (metrics to 1e-6 relative, integer counts exactly: the batched products only round differently), the divergence
 guard per run, resume and the CLI's --no-batch."""
 
@@ -12,13 +12,13 @@ import pytest
 import torch
 
 from ganviz.cli import main
-from ganviz.core import sweep
-from ganviz.core.batched import BatchedTrainer
-from ganviz.core.config import TrainConfig
-from ganviz.core.sweep import Job
-from ganviz.core.sweep_batched import Batches, BatchJob, plan, run_batch, unit_rows
-from ganviz.core.sweep_results import ResultsFile
-from ganviz.core.trainer import Trainer
+from ganviz.core.runs import sweep
+from ganviz.core.runs.sweep import Job
+from ganviz.core.runs.sweep_batched import Batches, BatchJob, plan, run_batch, unit_rows
+from ganviz.core.runs.sweep_results import ResultsFile
+from ganviz.core.training.batched import BatchedTrainer
+from ganviz.core.training.config import TrainConfig
+from ganviz.core.training.trainer import Trainer
 
 TINY = {"hidden": 16, "layers": 2, "batch": 32, "steps": 30, "dataset": "grid25"}
 REL = 1e-6  # batched vs single: measured ≤ 1e-9 relative on these metrics after 30 steps
@@ -181,7 +181,7 @@ def test_a_batch_in_a_worker_reports_its_steps_as_it_trains_and_the_work_left_co
         work.append(batches.work())
 
     work: list[tuple[int, int]] = []
-    from ganviz.core.sweep_batched import run_unit
+    from ganviz.core.runs.sweep_batched import run_unit
 
     sweep.run_local(batches.units, 1, batches.report, fn=run_unit, progress=progress)
     assert seen == [(0, 100, 250), (0, 200, 250)]  # after each guarded chunk but the last (the rows say that)

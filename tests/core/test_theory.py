@@ -8,13 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from ganviz.core.config import TrainConfig
-from ganviz.core.datasets import get_dataset
-from ganviz.core.metrics import nearest_centre, wasserstein1
-from ganviz.core.models import linear_weights, mlp
-from ganviz.core.objectives import get_objective, gradient_penalty
-from ganviz.core.surface import contour_segments, grid_points
-from ganviz.core.theory import (
+from ganviz.core.analysis.metrics import nearest_centre, wasserstein1
+from ganviz.core.analysis.surface import contour_segments, grid_points
+from ganviz.core.analysis.theory import (
     binned_kde,
     game_value,
     generator_gradients,
@@ -26,7 +22,11 @@ from ganviz.core.theory import (
     singular_values,
     weight_histogram,
 )
-from ganviz.core.trainer import Trainer
+from ganviz.core.data.datasets import get_dataset
+from ganviz.core.training.config import TrainConfig
+from ganviz.core.training.models import linear_weights, mlp
+from ganviz.core.training.objectives import get_objective, gradient_penalty
+from ganviz.core.training.trainer import Trainer
 
 
 def gauss2(pts, mu, s):

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 import torch
 
-from ganviz.core.config import TrainConfig
-from ganviz.core.metrics import mode_stats, w1_floor
-from ganviz.core.models import linear_weights
-from ganviz.core.objectives import OBJECTIVES
-from ganviz.core.trainer import Snapshot, Trainer
+from ganviz.core.analysis.metrics import mode_stats, w1_floor
+from ganviz.core.training.config import TrainConfig
+from ganviz.core.training.models import linear_weights
+from ganviz.core.training.objectives import OBJECTIVES
+from ganviz.core.training.trainer import Snapshot, Trainer
 
 TINY = dict(hidden=16, layers=2, batch=32)
 
@@ -361,9 +361,9 @@ def test_optimizers_are_built_on_first_use_without_dynamo_in_the_process():
 
     code = (
         "import sys, numpy as np\n"
-        "from ganviz.core.config import TrainConfig\n"
-        "from ganviz.core.trainer import Trainer\n"
-        "from ganviz.core.metrics import wasserstein1\n"
+        "from ganviz.core.training.config import TrainConfig\n"
+        "from ganviz.core.training.trainer import Trainer\n"
+        "from ganviz.core.analysis.metrics import wasserstein1\n"
         "t = Trainer(TrainConfig(hidden=8, layers=1, n_fixed=50, seed=0, threads=1))\n"
         "t.set_learning_rates(1e-3, 2e-3)\n"
         "t.fakes(); wasserstein1(np.zeros((20, 2)), np.ones((20, 2)))\n"
@@ -373,7 +373,7 @@ def test_optimizers_are_built_on_first_use_without_dynamo_in_the_process():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
     assert out[0] == "[]"
-    # a real step builds them, and ganviz.core.optim's optimisers do not import torch._dynamo either
+    # a real step builds them, and ganviz.core.training.optim's optimisers do not import torch._dynamo either
     # (tests/core/test_optim.py checks that torch's own would, so the check can fail)
     assert out[1] == "False"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ganviz.core.frames import SURFACE_LABELS, Frame
-from ganviz.core.latent import LatentSlice
+from ganviz.core.analysis.frames import SURFACE_LABELS, Frame
+from ganviz.core.analysis.latent import LatentSlice
 
 EXTENT = (-3.0, 3.0, -3.0, 3.0)
 

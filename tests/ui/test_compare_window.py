@@ -13,7 +13,7 @@ from PySide6.QtGui import QKeySequence  # noqa: E402
 from PySide6.QtWidgets import QMainWindow  # noqa: E402
 from ui_helpers import TINY, published, round_trip  # noqa: E402
 
-from ganviz.core.compare import CompareError, run_config, underlying_weights  # noqa: E402
+from ganviz.core.runs.compare import CompareError, run_config, underlying_weights  # noqa: E402
 from ganviz.ui.compare_window import CompareWindow, colour_hex, quality_line  # noqa: E402
 
 BASE = TINY.replace(dataset="grid25", batch=64)
@@ -287,7 +287,7 @@ def test_each_run_is_a_run_view_with_its_own_inspection(qtbot, window):
 
 
 def test_the_remedies_comparison_titles_its_runs_and_keeps_their_remedies_on_edit(qtbot, make_compare_window):
-    from ganviz.core.compare import named_comparison
+    from ganviz.core.runs.compare import named_comparison
 
     window = make_compare_window(*named_comparison("remedies", BASE))
     assert [v.title for v in window.views] == [
@@ -324,7 +324,7 @@ def test_the_run_menu_opens_the_remedies_comparison_on_this_seed(monkeypatch):
 
 
 def test_the_status_line_says_whether_the_runs_train_as_one_batch():
-    from ganviz.core.compare import CompareFrames
+    from ganviz.core.runs.compare import CompareFrames
     from ganviz.ui.compare_views import status_line
 
     bundle = CompareFrames(frames=(None, None), step=40, diverged=(None, None), chunk=4, steps_per_s=23.4)

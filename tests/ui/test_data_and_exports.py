@@ -49,7 +49,7 @@ def test_drawn_points_become_the_data(qtbot, window):
     frame_where(qtbot, window, lambda f: True)
     window.draw_action.trigger()
     assert window.drawing
-    from ganviz.core.drawing import brush, erase
+    from ganviz.core.data.drawing import brush, erase
 
     drawn = np.zeros((0, 2), np.float32)
     rng = np.random.default_rng(1)
@@ -65,8 +65,8 @@ def test_drawn_points_become_the_data(qtbot, window):
 
 
 def test_exports_write_png_svg_and_csv(qtbot, window, tmp_path):
-    from ganviz.core.export import history_csv
-    from ganviz.core.frames import HISTORY_COLUMNS, QUALITY_COLUMNS
+    from ganviz.core.analysis.frames import HISTORY_COLUMNS, QUALITY_COLUMNS
+    from ganviz.core.files.export import history_csv
     from ganviz.ui.export import export_panel
 
     window.start()

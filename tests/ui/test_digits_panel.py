@@ -7,7 +7,7 @@ import pytest
 
 pytest.importorskip("PySide6")
 
-from ganviz.core import digits  # noqa: E402
+from ganviz.core.problems import digits  # noqa: E402
 from ganviz.ui.panels.digits_panel import GRID_COLS, GRID_ROWS, DigitsPanel  # noqa: E402
 
 WAIT_MS = 30_000

@@ -1,4 +1,4 @@
-"""The Dirac-GAN panel draws exactly what ganviz.core.dirac computes."""
+"""The Dirac-GAN panel draws exactly what ganviz.core.problems.dirac computes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 
 pytest.importorskip("PySide6")
 
-from ganviz.core import dirac  # noqa: E402
+from ganviz.core.problems import dirac  # noqa: E402
 from ganviz.ui.panels.dirac_panel import FIELD_LIM, DiracPanel, arrow_segments  # noqa: E402
 
 

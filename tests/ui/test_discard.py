@@ -8,8 +8,8 @@ pytest.importorskip("PySide6")
 
 from PySide6.QtCore import QSettings  # noqa: E402
 
-from ganviz.core.commands import Step
-from ganviz.core.config import TrainConfig  # noqa: E402
+from ganviz.core.runs.commands import Step
+from ganviz.core.training.config import TrainConfig  # noqa: E402
 from ganviz.ui.main_window import MainWindow  # noqa: E402
 
 TINY = TrainConfig(hidden=16, layers=2, batch=32, seed=2)

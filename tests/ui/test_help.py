@@ -10,8 +10,8 @@ pytest.importorskip("PySide6")
 from PySide6.QtGui import QImage, QPainter, QTextDocument  # noqa: E402
 from PySide6.QtWidgets import QTextBrowser  # noqa: E402
 
-from ganviz.core.commands import Step
-from ganviz.core.config import TrainConfig  # noqa: E402
+from ganviz.core.runs.commands import Step
+from ganviz.core.training.config import TrainConfig  # noqa: E402
 from ganviz.ui.help_pages import REMEDY_NOTES, VIEWS, objective_page, remedy_page, with_hats  # noqa: E402
 from ganviz.ui.main_window import MainWindow  # noqa: E402
 
@@ -51,7 +51,7 @@ def test_help_pages_set_their_hats_with_with_hats():
 def test_every_registered_remedy_has_a_help_page_from_the_registry():
     import html
 
-    from ganviz.core.remedies import REMEDIES
+    from ganviz.core.training.remedies import REMEDIES
 
     assert set(REMEDY_NOTES) == set(REMEDIES)  # a remedy registered without notes, or notes left behind
     for name in REMEDIES:
@@ -66,7 +66,7 @@ def test_every_registered_remedy_has_a_help_page_from_the_registry():
 
 @pytest.mark.parametrize(("update", "r500"), [("sim", "3.10"), ("extragradient", "0.12"), ("optimistic", "0.12")])
 def test_the_remedy_pages_dirac_figures_are_simulates(update, r500):
-    from ganviz.core import dirac
+    from ganviz.core.problems import dirac
 
     text = " ".join(REMEDY_NOTES["extragradient"] + REMEDY_NOTES["optimistic-adam"])
     assert f"r₅₀₀ = {r500}" in text or update == "sim"

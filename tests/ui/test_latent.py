@@ -13,10 +13,10 @@ pytest.importorskip("PySide6")
 
 from ui_helpers import TINY, frame_where  # noqa: E402
 
-from ganviz.core.datasets import get_dataset  # noqa: E402
-from ganviz.core.latent import LatentSlice, colour_classes, generate, pad_grid, segment  # noqa: E402
-from ganviz.core.metrics import nearest_centre  # noqa: E402
-from ganviz.core.trainer import Trainer  # noqa: E402
+from ganviz.core.analysis.latent import LatentSlice, colour_classes, generate, pad_grid, segment  # noqa: E402
+from ganviz.core.analysis.metrics import nearest_centre  # noqa: E402
+from ganviz.core.data.datasets import get_dataset  # noqa: E402
+from ganviz.core.training.trainer import Trainer  # noqa: E402
 
 GRID = TINY.replace(seed=5, dataset="grid25")
 

@@ -12,7 +12,7 @@ from PySide6.QtCore import QRect, QSize  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 from ui_helpers import TINY, frame_where  # noqa: E402
 
-from ganviz.core.compare import run_config  # noqa: E402
+from ganviz.core.runs.compare import run_config  # noqa: E402
 
 SIZES = [(1024, 700), (1280, 720)]
 MIN_W, MIN_H = 200, 120

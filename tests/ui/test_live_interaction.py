@@ -14,7 +14,7 @@ pytest.importorskip("PySide6")
 from PySide6.QtCore import QPoint, QPointF, Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 
-from ganviz.core.config import TrainConfig  # noqa: E402
+from ganviz.core.training.config import TrainConfig  # noqa: E402
 from ganviz.ui.main_window import MainWindow  # noqa: E402
 
 # --- shared helpers (the coordinator moves these into tests/ui/conftest.py) ---------------------------------

@@ -7,7 +7,7 @@ import pytest
 
 pytest.importorskip("PySide6")
 
-from ganviz.core.config import TrainConfig  # noqa: E402
+from ganviz.core.training.config import TrainConfig  # noqa: E402
 from ganviz.ui.geometry import overlaps, visible_plots  # noqa: E402
 from ganviz.ui.main_window import METRICS_SPLIT_WIDTH, MainWindow  # noqa: E402
 

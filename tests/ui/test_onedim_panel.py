@@ -1,4 +1,4 @@
-"""The 1-D GAN panel draws exactly what ganviz.core.onedim computes, trained on a worker thread."""
+"""The 1-D GAN panel draws exactly what ganviz.core.problems.onedim computes, trained on a worker thread."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 
 pytest.importorskip("PySide6")
 
-from ganviz.core import onedim  # noqa: E402
-from ganviz.core.trainer import Trainer  # noqa: E402
+from ganviz.core.problems import onedim  # noqa: E402
+from ganviz.core.training.trainer import Trainer  # noqa: E402
 from ganviz.ui.panels.onedim_panel import OneDimPanel  # noqa: E402
 
 WAIT_MS = 20_000

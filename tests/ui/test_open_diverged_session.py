@@ -11,9 +11,9 @@ pytest.importorskip("PySide6")
 
 from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
-from ganviz.core.config import TrainConfig  # noqa: E402
-from ganviz.core.session import save_session  # noqa: E402
-from ganviz.core.trainer import Trainer  # noqa: E402
+from ganviz.core.files.session import save_session  # noqa: E402
+from ganviz.core.training.config import TrainConfig  # noqa: E402
+from ganviz.core.training.trainer import Trainer  # noqa: E402
 from ganviz.ui import main_window  # noqa: E402
 
 

@@ -12,8 +12,8 @@ pytest.importorskip("PySide6")
 from panel_frames import make_frame  # noqa: E402
 from PySide6.QtCore import QPoint, Qt  # noqa: E402
 
-from ganviz.core.config import TrainConfig  # noqa: E402
-from ganviz.core.explain import OVERVIEW_PATHS  # noqa: E402
+from ganviz.core.analysis.explain import OVERVIEW_PATHS  # noqa: E402
+from ganviz.core.training.config import TrainConfig  # noqa: E402
 from ganviz.ui.panels import registry  # noqa: E402
 from ganviz.ui.panels.base import FramePanel, protocol_problems  # noqa: E402
 from ganviz.ui.panels.overview_panel import DIM, NODES, THUMB_POINTS, OverviewPanel, subsample  # noqa: E402
@@ -172,8 +172,8 @@ def test_the_z_node_shows_the_fixed_batch_for_any_latent_size(panel):
 
 
 def test_a_built_frame_carries_the_trainers_fixed_latent_batch_read_only():
-    from ganviz.core.frames import FrameBuilder
-    from ganviz.core.trainer import Trainer
+    from ganviz.core.analysis.frames import FrameBuilder
+    from ganviz.core.training.trainer import Trainer
 
     config = TrainConfig(hidden=8, layers=2, batch=16, zdim=5)
     builder = FrameBuilder(config)

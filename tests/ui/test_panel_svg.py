@@ -13,7 +13,7 @@ QtSvg = pytest.importorskip("PySide6.QtSvg")
 from panel_frames import make_frame  # noqa: E402
 from PySide6.QtGui import QColor, QImage, QPainter  # noqa: E402
 
-from ganviz.core.frames import SURFACE_LABELS  # noqa: E402
+from ganviz.core.analysis.frames import SURFACE_LABELS  # noqa: E402
 from ganviz.ui.export import export_panel, qimage_to_rgb  # noqa: E402
 from ganviz.ui.panels.data_panel import DataPanel  # noqa: E402
 

@@ -9,7 +9,7 @@ import pytest
 
 pytest.importorskip("PySide6")
 
-from ganviz.core.config import TrainConfig  # noqa: E402
+from ganviz.core.training.config import TrainConfig  # noqa: E402
 from ganviz.ui.main_window import MainWindow  # noqa: E402
 from ganviz.ui.panels.loss_panel import MAX_MARKERS, LossPanel, group_events  # noqa: E402
 from ganviz.ui.panels.quality_panel import QualityPanel  # noqa: E402

@@ -11,7 +11,7 @@ pytest.importorskip("PySide6")
 
 import imageio.v3 as iio  # noqa: E402
 
-from ganviz.core.config import TrainConfig  # noqa: E402
+from ganviz.core.training.config import TrainConfig  # noqa: E402
 from ganviz.ui.export import ExportError, Recorder  # noqa: E402
 from ganviz.ui.main_window import MainWindow  # noqa: E402
 

@@ -8,8 +8,8 @@ pytest.importorskip("PySide6")
 
 from PySide6.QtWidgets import QCheckBox, QSpinBox  # noqa: E402
 
-from ganviz.core.config import BOUNDS, TrainConfig  # noqa: E402
-from ganviz.core.remedies import LIVE_FIELDS, REMEDIES  # noqa: E402
+from ganviz.core.training.config import BOUNDS, TrainConfig  # noqa: E402
+from ganviz.core.training.remedies import LIVE_FIELDS, REMEDIES  # noqa: E402
 from ganviz.ui.params_dock import FloatEdit, ParamsDock  # noqa: E402
 
 

@@ -12,8 +12,8 @@ pytest.importorskip("PySide6")
 from panel_frames import make_frame  # noqa: E402
 from PySide6.QtCore import QPointF, Qt  # noqa: E402
 
-from ganviz.core.frames import QUALITY_COLUMNS  # noqa: E402
-from ganviz.core.latent import Inspection  # noqa: E402
+from ganviz.core.analysis.frames import QUALITY_COLUMNS  # noqa: E402
+from ganviz.core.analysis.latent import Inspection  # noqa: E402
 from ganviz.ui.run_view import RunView  # noqa: E402
 
 FAKES = np.array([[-2.0, -2.0], [0.0, 0.0], [1.5, -1.0]], np.float32)

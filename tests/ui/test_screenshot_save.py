@@ -15,8 +15,8 @@ from PySide6.QtWidgets import QLabel, QWidget  # noqa: E402
 
 import ganviz.ui.app as app_mod  # noqa: E402
 import ganviz.ui.main_window  # noqa: E402
-from ganviz.core.config import TrainConfig  # noqa: E402
-from ganviz.core.io import _digest  # noqa: E402
+from ganviz.core.files.io import _digest  # noqa: E402
+from ganviz.core.training.config import TrainConfig  # noqa: E402
 from ganviz.ui.export import Recorder, save_screenshot  # noqa: E402
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

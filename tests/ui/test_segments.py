@@ -10,9 +10,9 @@ import pytest
 
 pytest.importorskip("PySide6")
 
-from ganviz.core.commands import SetDataset, SetLearningRates, SetObjective
-from ganviz.core.config import TrainConfig  # noqa: E402
-from ganviz.core.frames import HISTORY_COLUMNS, FrameBuilder  # noqa: E402
+from ganviz.core.analysis.frames import HISTORY_COLUMNS, FrameBuilder  # noqa: E402
+from ganviz.core.runs.commands import SetDataset, SetLearningRates, SetObjective
+from ganviz.core.training.config import TrainConfig  # noqa: E402
 from ganviz.ui.main_window import MainWindow  # noqa: E402
 from ganviz.ui.panels.loss_panel import LossPanel  # noqa: E402
 from ganviz.ui.panels.quality_panel import QualityPanel  # noqa: E402

@@ -13,8 +13,8 @@ pytest.importorskip("PySide6")
 from PySide6.QtGui import QKeySequence  # noqa: E402
 from ui_helpers import TINY, menu_action, published, round_trip  # noqa: E402
 
-from ganviz.core.explain import OVERVIEW_PATHS, explain_step  # noqa: E402
-from ganviz.core.trainer import Trainer  # noqa: E402
+from ganviz.core.analysis.explain import OVERVIEW_PATHS, explain_step  # noqa: E402
+from ganviz.core.training.trainer import Trainer  # noqa: E402
 
 
 def test_slow_motion_takes_real_updates_apart_and_gives_training_back(qtbot, window):

@@ -9,10 +9,10 @@ pytest.importorskip("PySide6")
 
 from PySide6.QtCore import Qt  # noqa: E402
 
-from ganviz.core.config import TrainConfig  # noqa: E402
-from ganviz.core.explain import explain_step, split_formula  # noqa: E402
-from ganviz.core.objectives import get_objective  # noqa: E402
-from ganviz.core.trainer import Trainer  # noqa: E402
+from ganviz.core.analysis.explain import explain_step, split_formula  # noqa: E402
+from ganviz.core.training.config import TrainConfig  # noqa: E402
+from ganviz.core.training.objectives import get_objective  # noqa: E402
+from ganviz.core.training.trainer import Trainer  # noqa: E402
 from ganviz.ui.panels.slowmo_panel import SlowMotionPanel  # noqa: E402
 
 
@@ -112,7 +112,7 @@ def test_the_overview_strip_and_the_loss_panel_follow_the_sub_steps(qtbot, expla
     """SlowMotion in a bare window that has the two panels: each sub-step lights its path and its loss."""
     from PySide6.QtWidgets import QMainWindow
 
-    from ganviz.core.explain import OVERVIEW_PATHS
+    from ganviz.core.analysis.explain import OVERVIEW_PATHS
     from ganviz.ui.panels.loss_panel import LossPanel
     from ganviz.ui.panels.overview_panel import OverviewPanel
     from ganviz.ui.slow_motion import SlowMotion

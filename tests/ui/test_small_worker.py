@@ -6,7 +6,7 @@ import pytest
 
 pytest.importorskip("PySide6")
 
-from ganviz.core import onedim  # noqa: E402
+from ganviz.core.problems import onedim  # noqa: E402
 from ganviz.ui import small_worker  # noqa: E402
 
 

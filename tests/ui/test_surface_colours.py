@@ -13,7 +13,7 @@ pytest.importorskip("PySide6")
 import pyqtgraph as pg  # noqa: E402
 from panel_frames import make_frame  # noqa: E402
 
-from ganviz.core.frames import GRADNORM_LABELS  # noqa: E402
+from ganviz.core.analysis.frames import GRADNORM_LABELS  # noqa: E402
 from ganviz.ui.export import qimage_to_rgb  # noqa: E402
 from ganviz.ui.panels.data_panel import HEAD_ANGLE, DataPanel  # noqa: E402
 

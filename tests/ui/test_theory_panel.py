@@ -9,8 +9,8 @@ import pytest
 
 pytest.importorskip("PySide6")
 
-from ganviz.core.frames import HISTORY_COLUMNS  # noqa: E402
-from ganviz.core.theory import game_value  # noqa: E402
+from ganviz.core.analysis.frames import HISTORY_COLUMNS  # noqa: E402
+from ganviz.core.analysis.theory import game_value  # noqa: E402
 from ganviz.ui.panels.theory_panel import TheoryPanel  # noqa: E402
 from tests.frame_factory import make_frame  # noqa: E402
 

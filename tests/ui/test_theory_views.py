@@ -8,10 +8,10 @@ import torch
 
 pytest.importorskip("PySide6")
 
-from ganviz.core.commands import Step
-from ganviz.core.config import TrainConfig  # noqa: E402
-from ganviz.core.theory import generator_gradients, gradient_norm_surface  # noqa: E402
-from ganviz.core.trainer import Trainer  # noqa: E402
+from ganviz.core.analysis.theory import generator_gradients, gradient_norm_surface  # noqa: E402
+from ganviz.core.runs.commands import Step
+from ganviz.core.training.config import TrainConfig  # noqa: E402
+from ganviz.core.training.trainer import Trainer  # noqa: E402
 from ganviz.ui.main_window import MainWindow  # noqa: E402
 
 TINY = TrainConfig(hidden=16, layers=2, batch=32, seed=7, objective="wgan-gp", n_critic=2)

@@ -7,9 +7,9 @@ import pytest
 
 pytest.importorskip("PySide6")
 
-from ganviz.core.commands import SetObjective
-from ganviz.core.config import TrainConfig  # noqa: E402
-from ganviz.core.session import load_session  # noqa: E402
+from ganviz.core.files.session import load_session  # noqa: E402
+from ganviz.core.runs.commands import SetObjective
+from ganviz.core.training.config import TrainConfig  # noqa: E402
 from ganviz.ui.main_window import MainWindow  # noqa: E402
 
 TINY = TrainConfig(hidden=16, layers=2, batch=32, seed=6)

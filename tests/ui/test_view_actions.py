@@ -20,11 +20,11 @@ from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 from ui_helpers import TINY, DialogDriver, frame_showing, frame_where, menu_action, next_frame, published  # noqa: E402
 
-from ganviz.core.datasets import get_dataset  # noqa: E402
-from ganviz.core.frames import HISTORY_COLUMNS, QUALITY_COLUMNS, SURFACE_DISPLAY, SURFACE_LABELS  # noqa: E402
-from ganviz.core.latent import generate, latent_range, pad_grid  # noqa: E402
-from ganviz.core.surface import grid_points  # noqa: E402
-from ganviz.core.trainer import Trainer  # noqa: E402
+from ganviz.core.analysis.frames import HISTORY_COLUMNS, QUALITY_COLUMNS, SURFACE_DISPLAY, SURFACE_LABELS  # noqa: E402
+from ganviz.core.analysis.latent import generate, latent_range, pad_grid  # noqa: E402
+from ganviz.core.analysis.surface import grid_points  # noqa: E402
+from ganviz.core.data.datasets import get_dataset  # noqa: E402
+from ganviz.core.training.trainer import Trainer  # noqa: E402
 
 
 @pytest.fixture

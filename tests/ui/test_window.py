@@ -17,8 +17,8 @@ import pyqtgraph as pg  # noqa: E402
 import shiboken6  # noqa: E402
 from ui_helpers import TINY, colour_share, frame_where, load_image, published, round_trip  # noqa: E402
 
-from ganviz.core.surface import grid_points  # noqa: E402
-from ganviz.core.trainer import Trainer  # noqa: E402
+from ganviz.core.analysis.surface import grid_points  # noqa: E402
+from ganviz.core.training.trainer import Trainer  # noqa: E402
 from ganviz.ui import style  # noqa: E402
 from ganviz.ui.main_window import MainWindow  # noqa: E402
 
@@ -26,8 +26,8 @@ pg.setConfigOptions(imageAxisOrder="row-major")
 
 
 def test_window_has_every_objective_and_dataset(window):
-    from ganviz.core.datasets import DATASETS
-    from ganviz.core.objectives import OBJECTIVES
+    from ganviz.core.data.datasets import DATASETS
+    from ganviz.core.training.objectives import OBJECTIVES
 
     assert set(window.objective_actions) == set(OBJECTIVES.names())
     assert set(window.dataset_actions) == set(DATASETS.names())
@@ -37,7 +37,7 @@ def test_window_has_every_objective_and_dataset(window):
 
 
 def test_preset_menu_resets_to_the_presets_config(qtbot, window):
-    from ganviz.core.presets import get_preset, preset_names
+    from ganviz.core.files.presets import get_preset, preset_names
 
     assert set(window.preset_actions) == set(preset_names())
     window.preset_actions["wgan-gp-vs-gan"].trigger()
@@ -205,7 +205,7 @@ def test_no_display_gives_one_line(tmp_path):
 
 
 def test_save_and_open_session_resume_the_same_state(qtbot, window, tmp_path, monkeypatch):
-    from ganviz.core.session import load_session
+    from ganviz.core.files.session import load_session
 
     monkeypatch.setattr("PySide6.QtWidgets.QMessageBox.warning", lambda *a, **k: None)
     window.start()

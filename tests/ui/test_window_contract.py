@@ -19,8 +19,8 @@ import torch
 pytest.importorskip("PySide6")
 from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
-from ganviz.core.compare import run_config  # noqa: E402
-from ganviz.core.config import TrainConfig  # noqa: E402
+from ganviz.core.runs.compare import run_config  # noqa: E402
+from ganviz.core.training.config import TrainConfig  # noqa: E402
 from ganviz.ui.compare_window import CompareWindow  # noqa: E402
 from ganviz.ui.main_window import MainWindow  # noqa: E402
 

@@ -14,8 +14,8 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction, QImage
 from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox
 
-from ganviz.core.commands import Speed
-from ganviz.core.config import TrainConfig
+from ganviz.core.runs.commands import Speed
+from ganviz.core.training.config import TrainConfig
 
 # small enough for a unit test; each file varies the seed or dataset with TINY.replace(...)
 TINY = TrainConfig(hidden=16, layers=2, batch=32, seed=3)

@@ -14,8 +14,8 @@ from typing import ClassVar, Protocol, runtime_checkable
 
 from PySide6.QtCore import Qt
 
-from ganviz.core.config import TrainConfig
-from ganviz.core.frames import Frame
+from ganviz.core.analysis.frames import Frame
+from ganviz.core.training.config import TrainConfig
 
 FRAME_FIELDS = frozenset(f.name for f in dataclasses.fields(Frame))
 

@@ -6,7 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 
-from ganviz.core.frames import GRADNORM_LABELS, Frame
+from ganviz.core.analysis.frames import GRADNORM_LABELS, Frame
 from ganviz.ui import style
 from ganviz.ui.panels.scatter import ClassScatter
 

@@ -1,6 +1,6 @@
 """Digits image mode: a GAN on sklearn's 8×8 digits, live, with the class histogram of its samples.
 
-All numbers come from ganviz.core.digits (the 2-D trainer on the digits problem, an SVM trained on the real
+All numbers come from ganviz.core.problems.digits (the 2-D trainer on the digits problem, an SVM trained on the real
 digits); this file only draws. Training and the classifier's reading of the fakes run on a worker thread
 (ganviz.ui.small_worker) that owns the networks and sends numpy snapshots back; closing the window stops the
 worker and ends its thread.
@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ganviz.core import digits
-from ganviz.core.objectives import OBJECTIVES
+from ganviz.core.problems import digits
+from ganviz.core.training.objectives import OBJECTIVES
 from ganviz.ui.help_pages import with_hats
 from ganviz.ui.small_worker import TICK_MS, RunFrame, SmallRunHost
 

@@ -1,6 +1,6 @@
 """Dirac-GAN panel: the (θ̇, ψ̇) field of the two-parameter game and a gradient-descent trajectory on top.
 
-All numbers come from ganviz.core.dirac (the same losses as training, through autograd); this file only draws.
+All numbers come from ganviz.core.problems.dirac (the same losses as training, through autograd); this file only draws.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ganviz.core import dirac
-from ganviz.core.objectives import OBJECTIVES
-from ganviz.core.remedies import REMEDIES
+from ganviz.core.problems import dirac
+from ganviz.core.training.objectives import OBJECTIVES
+from ganviz.core.training.remedies import REMEDIES
 from ganviz.ui import style
 
 FIELD_LIM = 2.0  # the field covers at least [−2, 2]² (the notebook's quiver grid) and always the whole view
@@ -114,7 +114,7 @@ class DiracPanel(QWidget):
         self.gp_lambda = _spin(
             0.0, 10.0, dirac.DIRAC_GP_LAMBDA, 0.05, 3, "WGAN-GP penalty λ(|ψ| − 1)²; the notebook's reg = 2λ"
         )
-        # ganviz.core.dirac plays the game in the paper's own coordinates (its D is high on real through
+        # ganviz.core.problems.dirac plays the game in the paper's own coordinates (its D is high on real through
         # D(x) = −ψx, not through ψ → −ψ), so the paper's start is entered as it is printed
         paper = "({:g}, {:g})".format(*dirac.PAPER_START)
         start_tip = (

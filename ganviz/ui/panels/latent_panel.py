@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
 )
 from superqt import QLabeledDoubleSlider
 
-from ganviz.core.frames import Frame
-from ganviz.core.latent import LatentSlice
+from ganviz.core.analysis.frames import Frame
+from ganviz.core.analysis.latent import LatentSlice
 from ganviz.ui import style
 from ganviz.ui.panels.scatter import ClassScatter
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
-from ganviz.core.frames import Frame
-from ganviz.core.objectives import OBJECTIVES
+from ganviz.core.analysis.frames import Frame
+from ganviz.core.training.objectives import OBJECTIVES
 from ganviz.ui import style
 from ganviz.ui.panels.base import PanelDefaults
 

@@ -1,6 +1,6 @@
 """The 1-D GAN, live (Goodfellow et al. 2014, Figure 1): p, the generator's q, D and the optimal D* on one axis.
 
-All numbers come from ganviz.core.onedim (the 2-D trainer on a 1-D problem); this file only draws. Training
+All numbers come from ganviz.core.problems.onedim (the 2-D trainer on a 1-D problem); this file only draws. Training
 runs on a worker thread (ganviz.ui.small_worker) that owns the networks and sends numpy snapshots back; closing
 the window stops the worker and ends its thread.
 """
@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ganviz.core import onedim
-from ganviz.core.objectives import OBJECTIVES
+from ganviz.core.problems import onedim
+from ganviz.core.training.objectives import OBJECTIVES
 from ganviz.ui.small_worker import TICK_MS, RunFrame, SmallRunHost
 
 P_COLOUR = (0, 0, 0)

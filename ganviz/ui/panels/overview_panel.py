@@ -2,7 +2,7 @@
 node a live thumbnail drawn from the frame (the latent batch, G's output, the real samples, D's surface and the
 mean D on real and fake). A click on a node emits `node_clicked(name)`; `connect_window(window)` makes such a
 click bring the matching view forward. In slow motion `highlight(path)` brightens the sub-step's path and dims
-the rest (ganviz.core.explain.OVERVIEW_PATHS).
+the rest (ganviz.core.analysis.explain.OVERVIEW_PATHS).
 
 Cheap by design (it draws with every side-panel update): no networks, no plot items; each thumbnail is a small
 RGBA buffer filled with numpy (points as 2×2 pixel dots, the surface through the data view's colour map) and
@@ -17,8 +17,8 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from ganviz.core.config import TrainConfig
-from ganviz.core.frames import GRADNORM_LABELS, Frame
+from ganviz.core.analysis.frames import GRADNORM_LABELS, Frame
+from ganviz.core.training.config import TrainConfig
 from ganviz.ui import style
 from ganviz.ui.panels.base import PanelDefaults
 from ganviz.ui.panels.data_panel import DIVERGING, SEQUENTIAL

@@ -7,7 +7,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
-from ganviz.core.frames import Frame
+from ganviz.core.analysis.frames import Frame
 from ganviz.ui import style
 from ganviz.ui.panels.base import PanelDefaults
 

@@ -1,4 +1,4 @@
-"""Slow motion: one generator update taken apart (ganviz.core.explain), one sub-step at a time.
+"""Slow motion: one generator update taken apart (ganviz.core.analysis.explain), one sub-step at a time.
 
 The data view shows that sub-step's points over D's surface, the boundary before (dashed) and after (solid) a
 D update, and for G the arrows −∂L_G/∂x̃ at each fake and where each fake went; beside it the sub-step's name,
@@ -16,8 +16,8 @@ from PySide6.QtCore import QRectF, Qt, QTimer, QVariantAnimation, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QDoubleSpinBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from ganviz.core.explain import DRound, ExplainedStep, GRound
-from ganviz.core.surface import colour_levels, contour_segments
+from ganviz.core.analysis.explain import DRound, ExplainedStep, GRound
+from ganviz.core.analysis.surface import colour_levels, contour_segments
 from ganviz.ui import style
 from ganviz.ui.panels.data_panel import DIVERGING, arrow_heads
 

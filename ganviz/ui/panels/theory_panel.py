@@ -9,10 +9,10 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
-from ganviz.core.config import TrainConfig
-from ganviz.core.frames import Frame
-from ganviz.core.objectives import OBJECTIVES
-from ganviz.core.theory import game_value, js_estimate
+from ganviz.core.analysis.frames import Frame
+from ganviz.core.analysis.theory import game_value, js_estimate
+from ganviz.core.training.config import TrainConfig
+from ganviz.core.training.objectives import OBJECTIVES
 from ganviz.ui import style
 from ganviz.ui.panels.base import PanelDefaults
 
