@@ -184,9 +184,10 @@ def sweep_main(argv: list[str]) -> int:
         signum = getattr(e, "signum", signal.SIGINT)
         kept = len(record.results)
         where = f"in {record.path}" if kept else "(nothing written)"
+        lost = batches.lost_text() if batches is not None else ""
         print(
             f"{prog}: interrupted ({signal.Signals(signum).name}); kept {kept} of {total} rows {where}; "
-            "run the same command again to resume",
+            f"{lost + '; ' if lost else ''}run the same command again to resume",
             file=sys.stderr,
         )
         return 128 + signum

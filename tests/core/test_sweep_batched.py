@@ -201,3 +201,11 @@ def test_the_sweep_prints_a_batch_in_flight_with_its_step_and_eta(tmp_path, monk
     assert lines[1].startswith("[0/2] a batch of 2 runs at step 100 of 250; ETA ")
     assert lines[2].startswith("[0/2] a batch of 2 runs at step 200 of 250; ETA ")
     assert lines[3].startswith("[1/2] seed=0: ") and "ETA" not in lines[4]
+
+
+def test_a_stopped_sweep_names_the_batch_in_flight_it_loses():
+    """Ctrl+C during a batch: its runs were not results yet, and the stop line says how far they had come."""
+    batches = Batches(spec_of({"seed": [0, 1, 2]}, steps=250, hidden=8).jobs, workers=1)
+    assert batches.lost_text() == ""  # nothing said its step yet: nothing to name
+    batches.progress(0, 1200, 2500)
+    assert batches.lost_text() == "lost a batch of 3 runs at step 1,200 of 2,500 (a batch's runs are kept when it ends)"

@@ -134,14 +134,14 @@ class Batches:
         self._report = report
         self._units = {unit.index: unit for unit in self.units}
         self._steps = {job.index: job.steps for job in jobs}
-        self._in_flight: dict[int, int] = {}  # unit index -> steps its runs have done (report_progress)
+        self._in_flight: dict[int, tuple[int, int]] = {}  # unit index -> (steps done, of) (report_progress)
 
     def report_to(self, report: Report | None) -> None:
         self._report = report
 
     def progress(self, index: int, done: int, total: int) -> None:
         """A pool's progress callback: the unit `index` has trained `done` of its `total` steps."""
-        self._in_flight[index] = done
+        self._in_flight[index] = (done, total)
 
     def runs_in(self, index: int) -> int:
         unit = self._units.get(index)
@@ -151,8 +151,18 @@ class Batches:
         """(steps done, steps in all) over every run: finished runs count whole, runs in flight as far as their
         unit said. A finer measure of progress than runs done when runs finish a batch at a time."""
         done = sum(self._steps[i] for i in self.results if i in self._steps)
-        done += sum(steps * self.runs_in(i) for i, steps in self._in_flight.items())
+        done += sum(steps * self.runs_in(i) for i, (steps, _) in self._in_flight.items())
         return done, sum(self._steps.values())
+
+    def lost_text(self) -> str:
+        """For a stopped sweep: the batches in flight, whose runs are lost (a batch's runs are results only
+        when it ends), e.g. "lost a batch of 6 runs at step 1,200 of 2,000"; "" when none said its step."""
+        lost = [
+            f"a batch of {self.runs_in(i)} runs at step {done:,} of {total:,}"
+            for i, (done, total) in sorted(self._in_flight.items())
+            if self.runs_in(i) > 1
+        ]
+        return f"lost {' and '.join(lost)} (a batch's runs are kept when it ends)" if lost else ""
 
     def report(self, unit: Unit, result: dict, done: int, n: int) -> None:
         self._in_flight.pop(unit.index, None)
