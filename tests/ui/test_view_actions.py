@@ -8,6 +8,7 @@ import copy
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -185,10 +186,18 @@ def test_recording_starts_and_stops_from_the_file_menu(qtbot, window, tmp_path, 
     qtbot.waitUntil(lambda: window.recorder.frames >= 6 and window.frame.step > start_step + 5, timeout=60_000)
     said = []  # every status message from here: one shown for a moment and replaced still counts
     window.statusBar().messageChanged.connect(said.append)
+    recorded, stopped_at = window.recorder.frames, time.monotonic()
     action.trigger()  # stop
     assert not action.isChecked() and not window.recorder.recording
     # written on a thread of its own: the window says so when it is done
-    qtbot.waitUntil(lambda: f"Recording saved to {path}" in said, timeout=60_000)
+    try:
+        qtbot.waitUntil(lambda: f"Recording saved to {path}" in said, timeout=60_000)
+    except AssertionError:  # once in CI under load: say what the encoding had to do, and what was shown
+        encodings = [f.done() for f in window._encodings]
+        raise AssertionError(
+            f"no 'Recording saved' {time.monotonic() - stopped_at:.0f} s after stopping a {recorded}-frame "
+            f"recording; encodings done: {encodings}; status messages: {said}"
+        ) from None
     frames = iio.imread(path, index=None)
     panel = window.data_panel
     assert frames.shape[0] >= 2 and frames.shape[1:3] == (panel.height(), panel.width())
