@@ -346,3 +346,12 @@ def test_a_run_reproduces_its_row_in_the_results(name):
 def test_wgan_gp_covers_more_modes_than_the_collapsing_gan():
     gp, gan = _run(get_preset("wgan-gp-vs-gan"), 0), _run(get_preset("mode-collapse"), 0)
     assert gp["modes_robust"] > gan["modes_robust"], (gp, gan)
+
+
+def test_the_readme_table_is_the_results_files():
+    """README's preset table is `bench_presets.py --markdown` of the checked-in results: a new row or claim
+    cannot leave README showing an older distribution (a 3-seed table outlived its claims once)."""
+    bench = _bench()
+    table = bench.markdown([p for p in list_presets() if p.claims], RESULTS_FILE)
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert table.strip() in readme
