@@ -46,11 +46,14 @@ def keep_layout_width(panel: pg.GraphicsLayoutWidget) -> None:
     panel.setMinimumWidth(int(math.ceil(need)))
 
 
+LEGEND_LINE = 22  # px per line of a legend row
+
+
 def legend_row(layout: pg.GraphicsLayoutWidget, row: int, columns: int, lines: int = 1) -> pg.LegendItem:
     """A legend in its own layout row (under its plot): inside the plot it would hide the newest, rightmost data."""
     legend = pg.LegendItem(colCount=columns, labelTextSize="9pt", horSpacing=14, verSpacing=-6)
     layout.addItem(legend, row=row, col=0)
     grid = layout.ci.layout
-    grid.setRowMaximumHeight(row, 22 * lines)
+    grid.setRowMaximumHeight(row, LEGEND_LINE * lines)
     grid.setRowStretchFactor(row, 0)
     return legend

@@ -92,7 +92,7 @@ def test_a_shifted_wgan_critic_gets_its_level_line_and_a_range_of_colours():
         assert lo <= p2 + 1e-4 and p98 <= hi + 1e-4 and hi < 0
         bx, by = frame.boundary
         assert np.isfinite(bx).sum() > 0  # the level line is drawn
-        assert frame.surface_labels[1] == "critic midway between real and fake"
+        assert frame.surface_labels[1] == "critic midway"
         builder.surface_mode = "gradnorm"
         frame = builder.build(force=True)
         assert frame.surface_labels == GRADNORM_LABELS and frame.surface_levels[0] == 0.0

@@ -128,3 +128,27 @@ def test_compare_plots_are_big_enough(qtbot, make_compare_window, n):
     qtbot.waitUntil(lambda: w.bundle is not None, timeout=60_000)
     small = [s for size in SIZES for s in too_small(laid_out(qtbot, w, size), size)]
     assert not small, "; ".join(small)
+
+
+def overflowing(window) -> list[str]:
+    """Plot views whose contents were laid out wider or taller than the view shows: Qt clips such a scene at
+    the view's edge (an axis, the newest data or a legend entry cut off) instead of shrinking it."""
+    found = []
+    for view in window.findChildren(pg.GraphicsLayoutWidget):
+        if not view.isVisible() or view.window() is not window:
+            continue
+        laid, port = view.ci.geometry(), view.viewport().size()
+        if laid.width() > port.width() + 1 or laid.height() > port.height() + 1:
+            name = view.objectName() or type(view).__name__
+            found.append(f"{name}: {laid.width():.0f}×{laid.height():.0f} in {port.width()}×{port.height()}")
+    return found
+
+
+@pytest.mark.parametrize("objective", ["nonsaturating", "wgan-gp"])
+def test_no_plot_is_cut_off_at_1024_by_700(qtbot, make_main_window, objective):
+    """WGAN's longer legend entries (the critic's level line, the critic estimate) once made the data view and
+    the loss plots wider than their room at 1024 × 700: their right edges were cut off."""
+    window = make_main_window(TINY.replace(objective=objective, n_critic=None).resolved())
+    frame_where(qtbot, window, lambda f: f.objective == objective)  # the objective's own labels drawn
+    laid_out(qtbot, window, (1024, 700))
+    assert not overflowing(window), overflowing(window)

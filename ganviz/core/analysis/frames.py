@@ -56,7 +56,9 @@ ARROW_SAMPLES = 250  # generator-gradient arrows (and their mean length) at ever
 SURFACE_LABELS = {
     "prob": ("D(x) = P(real)", "D = ½"),
     "raw01": ("LSGAN D(x)", "D = ½"),  # short: small views cut longer colour-bar labels
-    "critic": ("critic D(x)", "critic midway between real and fake"),  # see critic_midpoint
+    # the level midway between the critic's means on real and on fake samples (critic_midpoint; Help says so):
+    # short, as the legend under a view 1024 px wide windows give it has no room for the sentence
+    "critic": ("critic D(x)", "critic midway"),
 }
 GRADNORM_LABELS = ("‖∇ₓD(x)‖", "‖∇ₓD‖ = 1")  # also tells the data view to use a sequential colour map
 

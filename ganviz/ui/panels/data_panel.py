@@ -89,9 +89,9 @@ class DataPanel(pg.GraphicsLayoutWidget):
         for item in (self.selected, self.arrow, self.grad_arrows, self.grad_heads, self.argmax, self.drawn):
             self.plot.addItem(item)
         # under the plot: inside it the legend covered a corner of the heatmap (and samples there)
-        # two lines of three: one line of five was wider than the view with the critic's level label and the
-        # arrows' scale, and pushed the colour bar out of the window
-        legend = style.legend_row(self, row=1, columns=3, lines=2)
+        # two columns (a third line while the arrows show): one line of five, then two lines of three, were wider
+        # than the view 1024 × 700 gives it with the critic's level label, and the scene was cut off at its edge
+        legend = style.legend_row(self, row=1, columns=2, lines=2)
         legend.addItem(self.real, "real data")
         legend.addItem(self.fake, "generated G(z)")
         legend.addItem(self.boundary, "D = ½")
@@ -139,6 +139,7 @@ class DataPanel(pg.GraphicsLayoutWidget):
         self.legend.removeItem(self.grad_arrows)
         if on:  # a hidden item's legend entry would show a crossed-out sample
             self.legend.addItem(self.grad_arrows, "−∇ₓ L_G")
+        self.ci.layout.setRowMaximumHeight(1, style.LEGEND_LINE * (3 if on else 2))  # its fifth entry: a third line
 
     def set_drawn(self, points: np.ndarray | None) -> None:
         """The user's drawn points (None hides them)."""

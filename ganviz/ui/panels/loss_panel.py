@@ -10,6 +10,10 @@ from ganviz.core.training.objectives import OBJECTIVES
 from ganviz.ui import style
 from ganviz.ui.panels.base import PanelDefaults
 
+# the critic's estimate of W1 (the plot is "Critic outputs"); the words "critic estimate" made the legend wider
+# than the loss dock at 1024 × 700, which cut the plots off
+ESTIMATE_LABEL = "E D(x) − E D(G(z))"
+
 
 def _curve(plot: pg.PlotItem, colour, legend: pg.LegendItem | None, name: str) -> pg.PlotDataItem:
     item = plot.plot(pen=pg.mkPen(colour, width=1.5))
@@ -34,7 +38,7 @@ class LossPanel(PanelDefaults, pg.GraphicsLayoutWidget):
         self.outputs_legend = style.legend_row(self, 3, 2, lines=2)
         self.d_real = _curve(self.outputs, style.D_REAL, self.outputs_legend, "mean D(real)")
         self.d_fake = _curve(self.outputs, style.D_FAKE, self.outputs_legend, "mean D(fake)")
-        self.estimate = _curve(self.outputs, style.ESTIMATE, None, "critic estimate E D(x) − E D(G(z))")
+        self.estimate = _curve(self.outputs, style.ESTIMATE, None, ESTIMATE_LABEL)
         self.outputs.setXLink(self.losses)
         self.outputs.setLabel("bottom", "generator step")  # x-linked to the plot above, which saves the room
         for p in (self.losses, self.outputs):
@@ -62,7 +66,7 @@ class LossPanel(PanelDefaults, pg.GraphicsLayoutWidget):
             self.estimate.setVisible(critic)
             self.outputs_legend.removeItem(self.estimate)
             if critic:
-                self.outputs_legend.addItem(self.estimate, "critic estimate E D(x) − E D(G(z))")
+                self.outputs_legend.addItem(self.estimate, ESTIMATE_LABEL)
             self.outputs.setTitle("Critic outputs" if critic else "Discriminator outputs")
         key = (len(frame.history), frame.segment_start)
         if key == self._n:
