@@ -152,3 +152,7 @@ def test_no_plot_is_cut_off_at_1024_by_700(qtbot, make_main_window, objective):
     frame_where(qtbot, window, lambda f: f.objective == objective)  # the objective's own labels drawn
     laid_out(qtbot, window, (1024, 700))
     assert not overflowing(window), overflowing(window)
+    window.arrows_action.trigger()  # a fifth legend entry, with its scale: "−∇ₓ L_G × 0.123"
+    frame_where(qtbot, window, lambda f: f.arrows is not None)
+    laid_out(qtbot, window, (1024, 700))
+    assert not overflowing(window), overflowing(window)
