@@ -1,9 +1,9 @@
 """Compare mode's runs trained as one batch in one child process (no Qt here).
 
 Four trainer processes on two cores cannot each get more than half a core. When the runs of a comparison are
-batchable (ganviz.core.training.batched.check_batchable: one network shape, Adam, the same critic steps; objectives,
-learning rates and betas may differ) one child trains them all as a BatchedTrainer, whose step costs about
-what one run's step costs.
+batchable (ganviz.core.training.batched.check_batchable: one network shape, Adam or RMSprop, the same critic
+steps; objectives, learning rates and betas may differ) one child trains them all as a BatchedTrainer, whose
+step costs about what one run's step costs.
 
 The owner side is one `RunEngine` per run that stands in for a TrainerProcess where compare mode reads one
 (FrameBuilder, RunModel, LockStep): each run has its own SharedState, laid out and written exactly as a single

@@ -1,10 +1,10 @@
 """Compare mode: 2 to 4 runs on the same data, seed and initial weights, stepped in lock-step (no Qt here).
 
 Each run is its own trainer process (ganviz.core.runs.engine) behind its own FrameBuilder, or, when the runs are
-batchable (one net shape, Adam, equal critic steps: ganviz.core.training.batched), all are trained as one batch in one
-process (ganviz.core.runs.batched_engine) that publishes each run as its own process would. They stay paused in
-their children and are driven in chunks: every run is sent ("step", k), the driver waits until every run
-has published exactly that step, then builds one frame per run. Every bundle of frames therefore shows the
+batchable (one net shape, Adam or RMSprop, equal critic steps: ganviz.core.training.batched), all are trained as
+one batch in one process (ganviz.core.runs.batched_engine) that publishes each run as its own process would. They
+stay paused in their children and are driven in chunks: every run is sent ("step", k), the driver waits until
+every run has published exactly that step, then builds one frame per run. Every bundle of frames therefore shows the
 same generator step on every run; `ChunkSizer` grows or shrinks k so a chunk of training takes ~1/20 s.
 A run's next chunk starts as soon as its own frame is built, while the others' are still being built.
 
