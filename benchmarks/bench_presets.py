@@ -1,7 +1,7 @@
 """Measure the presets that claim an outcome over many seeds, and check each claim against that distribution.
 
 Each preset runs headless for its `steps` on every seed asked for; each finished run appends one row (preset,
-seed, the metrics, date, commit) to a checked-in results file, benchmarks/results/presets.csv. Runs whose row is
+seed, the metrics, date, commit) to a checked-in results file, ganviz/resources/preset-results.csv. Runs whose row is
 already there (same preset, seed and settings: `config_id` hashes the preset's config and steps) are skipped, so
 the benchmark can be stopped at any time and resumed later, across sessions, on a slow machine. A preset whose
 settings change gets a new config_id: its old rows stay in the file but no longer count.
@@ -41,10 +41,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
-from ganviz.core.files.presets import ClaimError, Preset, list_presets, read_results, summarise  # noqa: E402
+from ganviz.core.files.presets import (  # noqa: E402
+    RESULTS_FILE,
+    ClaimError,
+    Preset,
+    list_presets,
+    read_results,
+    summarise,
+)
 from ganviz.core.runs.sweep import Job, run_local  # noqa: E402
 
-RESULTS = ROOT / "benchmarks" / "results" / "presets.csv"
+RESULTS = RESULTS_FILE  # package data: the preset menu's tooltips show its spread
 METRICS = ("modes", "modes_robust", "hq", "rkl", "w1")
 COLUMNS = ("preset", "seed", "steps", "config_id", *METRICS, "wall_s", "diverged_at", "date", "commit")
 
@@ -57,7 +64,7 @@ def commit() -> str:
             ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "-C", str(ROOT), "status", "--porcelain", "--", "ganviz", "resources/presets"],
+            ["git", "-C", str(ROOT), "status", "--porcelain", "--", "ganviz", f":(exclude){RESULTS.relative_to(ROOT)}"],
             capture_output=True,
             text=True,
             check=True,

@@ -145,7 +145,7 @@ def add_run_arguments(p: argparse.ArgumentParser, *, defaults_for_window: bool =
         "--preset",
         type=choice(preset_names(), "preset"),
         metavar="NAME",
-        help="start from a preset (resources/presets/NAME.toml); flags given here override its settings",
+        help="start from a preset (ganviz/resources/presets/NAME.toml); flags given here override its settings",
     )
 
 

@@ -30,9 +30,13 @@ def sweep_parser() -> OneLineParser:
         prog="ganviz sweep",
         description="Train the cartesian product of a [grid] of settings on top of a [base] config, headless, in "
         "parallel; write DIR/results.csv (one row per run) and DIR/modes.png (mean robust modes over the first "
-        "two grid axes). See resources/sweeps/example.toml.",
+        "two grid axes). Try `ganviz sweep example` (ganviz/resources/sweeps/example.toml).",
     )
-    p.add_argument("spec", metavar="SPEC.toml", help="the sweep: [base] fields and steps, [grid] lists")
+    p.add_argument(
+        "spec",
+        metavar="SPEC.toml",
+        help="the sweep: [base] fields and steps, [grid] lists; or a shipped sweep's name (example)",
+    )
     p.add_argument(
         "--workers", type=positive_int, metavar="N", help="local worker processes (default: all cores, one each)"
     )
@@ -96,7 +100,7 @@ def sweep_main(argv: list[str]) -> int:
         spec = sweep.load_spec(args.spec)
     except sweep.SpecError as e:
         return fail(prog, str(e))
-    out = Path(args.out) if args.out else Path(f"sweep-{Path(args.spec).stem}")
+    out = Path(args.out) if args.out else Path(f"sweep-{spec.path.stem}")
     if reason := _out_problem(out):
         return fail(prog, f"argument --out: cannot write {str(out)!r}: {reason}")
     record = ResultsFile(out, spec)

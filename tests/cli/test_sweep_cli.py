@@ -158,6 +158,15 @@ def test_bad_spec_exits_2_with_one_line_and_writes_nothing(tmp_path, capsys, con
     assert not out.exists()
 
 
+def test_a_shipped_sweep_runs_by_name_and_a_wrong_name_lists_them(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert run_main(["sweep", "exampel"]) == 2
+    err = capsys.readouterr().err
+    why = "exampel: no such file; a spec is a TOML file or a shipped sweep's name (example)"
+    assert err == f"ganviz sweep: error: {why}\n"
+    assert not list(tmp_path.iterdir())
+
+
 def test_bad_flags_exit_2(tmp_path, spec_path, capsys):
     assert run_main(["sweep", str(spec_path), "--workers", "0"]) == 2
     assert "--workers" in capsys.readouterr().err

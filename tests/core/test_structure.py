@@ -105,3 +105,23 @@ def test_the_main_window_class_stays_within_400_lines():
     in modules of their own (ganviz.ui.panel_docks, window_*, run_lifecycle)."""
     n = class_lines(PACKAGE / "ui" / "main_window.py", "MainWindow")
     assert n <= 400, f"MainWindow is {n} lines"
+
+
+def test_every_file_the_package_reads_at_run_time_is_package_data():
+    """Presets, their measured results and the example sweep are read through paths inside the package, and
+    pyproject's package-data takes every file under ganviz/resources into a wheel: an installed ganviz (pip
+    without -e, pipx) has its presets too. (They lived beside the package, found from a checkout only.)"""
+    import fnmatch
+
+    from ganviz.core.files import presets
+    from ganviz.core.files.presets import tomllib  # or its backport on Python 3.10
+    from ganviz.core.runs import sweep
+
+    for path in (presets.PRESET_DIR, presets.RESULTS_FILE, sweep.SHIPPED_SWEEPS):
+        assert path.exists() and path.is_relative_to(PACKAGE), path
+    pyproject = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    globs = pyproject["tool"]["setuptools"]["package-data"]["ganviz"]
+    files = [p.relative_to(PACKAGE).as_posix() for p in (PACKAGE / "resources").rglob("*") if p.is_file()]
+    assert len(files) > 25
+    left_out = [f for f in files if not any(fnmatch.fnmatch(f, g) and f.count("/") == g.count("/") for g in globs)]
+    assert not left_out, f"not in pyproject's package-data: {left_out}"

@@ -103,10 +103,20 @@ def test_load_spec_file_errors_name_the_file(tmp_path):
 
 
 def test_example_spec_is_valid():
-    from ganviz.core.files.presets import PRESET_DIR
-
-    spec = sweep.load_spec(PRESET_DIR.parent / "sweeps" / "example.toml")
+    spec = sweep.load_spec(sweep.SHIPPED_SWEEPS / "example.toml")
     assert len(spec.jobs) == 12 and spec.axes == ["objective", "lr_d"]
+
+
+def test_a_shipped_sweep_is_found_by_its_name_and_a_file_here_comes_first(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert sweep.load_spec("example").path == sweep.SHIPPED_SWEEPS / "example.toml"
+    (tmp_path / "example").write_text("[grid]\nseed = [0, 1]\n")  # a file of that name here is what is meant
+    assert len(sweep.load_spec("example").jobs) == 2
+    with pytest.raises(sweep.SpecError, match=r"^exampel: no such file; a spec is a TOML file or a shipped "
+                       r"sweep's name \(example\)$"):  # fmt: skip
+        sweep.load_spec("exampel")
+    with pytest.raises(sweep.SpecError, match=r"^exampel\.toml: no such file$"):
+        sweep.load_spec("exampel.toml")
 
 
 def test_run_job_equals_an_independent_trainer():

@@ -1,4 +1,4 @@
-"""Presets: named, documented training configurations read from resources/presets/*.toml.
+"""Presets: named, documented training configurations read from ganviz/resources/presets/*.toml.
 
 A preset file holds `name` (its file name without `.toml`), `title`, `description` (a sentence or two for a
 teacher), an optional suggested length `steps`, a `[config]` table of TrainConfig fields and an optional
@@ -6,7 +6,7 @@ teacher), an optional suggested length `steps`, a `[config]` table of TrainConfi
 run: bounds on the final metrics (`modes_robust_min = 7`, `hq_min = 0.5`, `modes_robust_max = 20`, …) that hold
 together on at least a share `min_fraction` of seeds (`min_fraction = 0.8`: "on at least 8 of 10 seeds"), since
 a GAN's outcome varies from seed to seed and a claim read from three lucky seeds misleads whoever repeats it.
-benchmarks/bench_presets.py measures each claiming preset over many seeds into benchmarks/results/presets.csv;
+benchmarks/bench_presets.py measures each claiming preset over many seeds into ganviz/resources/preset-results.csv;
 `Preset.check_distribution` checks a claim against such a table of per-seed results, `summarise` gives its spread.
 
 The field checks here (`coerce_field`) are shared with sweep specs (ganviz.core.runs.sweep).
@@ -34,9 +34,11 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - the tomli backport (a dependency on Python < 3.11)
     import tomli as tomllib
 
-PRESET_DIR = Path(ganviz.__file__).resolve().parents[1] / "resources" / "presets"
+# package data (pyproject's package-data), so that an installed ganviz, not only a checkout, has them
+RESOURCES = Path(ganviz.__file__).resolve().parent / "resources"
+PRESET_DIR = RESOURCES / "presets"
 # the per-seed measurements of the presets' claims (benchmarks/bench_presets.py appends to it)
-RESULTS_FILE = Path(ganviz.__file__).resolve().parents[1] / "benchmarks" / "results" / "presets.csv"
+RESULTS_FILE = RESOURCES / "preset-results.csv"
 
 # metrics a preset may make claims about (Trainer.evaluate's keys), each as <metric>_min / <metric>_max
 EXPECT_METRICS = ("modes", "modes_robust", "hq", "rkl", "w1")
@@ -48,7 +50,7 @@ class PresetError(ConfigError):
 
 
 class ClaimError(PresetError):
-    """A bad results table (benchmarks/results/presets.csv); the message is one line."""
+    """A bad results table (ganviz/resources/preset-results.csv); the message is one line."""
 
 
 @dataclass(frozen=True)
@@ -319,7 +321,7 @@ RESULT_REQUIRED = ("preset", "seed", "config_id", *EXPECT_METRICS)
 
 
 def read_results(path: str | Path = RESULTS_FILE) -> list[dict]:
-    """The results table (benchmarks/results/presets.csv) as typed rows: numbers as int/float, an empty cell
+    """The results table (ganviz/resources/preset-results.csv) as typed rows: numbers as int/float, an empty cell
     as None, "nan" as NaN; ClaimError (one line, naming the file and line) when it is unreadable or bad."""
     path = Path(path)
     try:

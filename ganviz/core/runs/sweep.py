@@ -32,7 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ganviz.core.files.presets import coerce_field, coerce_value, get_preset, read_toml
+from ganviz.core.files.presets import RESOURCES, coerce_field, coerce_value, get_preset, read_toml
 from ganviz.core.training.config import ConfigError, TrainConfig
 
 DEFAULT_STEPS = 2000
@@ -146,9 +146,26 @@ def parse_spec(data: dict, path: Path | None = None) -> Spec:
     return Spec(base=base, steps=steps, grid=grid, description=description, path=path, jobs=jobs)
 
 
+SHIPPED_SWEEPS = RESOURCES / "sweeps"  # installed with ganviz: `ganviz sweep example`
+
+
+def spec_path(text: str | Path) -> Path:
+    """The file `text` names, or a shipped sweep's when it is a bare name (`example`) and no such file is here."""
+    path, shipped = Path(text), SHIPPED_SWEEPS / f"{Path(text).name}.toml"
+    bare = path.suffix == "" and path.name == str(text)
+    return shipped if bare and not path.exists() and shipped.is_file() else path
+
+
 def load_spec(path: str | Path) -> Spec:
-    path = Path(path)
-    return parse_spec(read_toml(path, SpecError), path)
+    path = spec_path(path)
+    try:
+        data = read_toml(path, SpecError)
+    except SpecError as e:
+        if path.exists() or path.suffix:
+            raise
+        names = ", ".join(sorted(p.stem for p in SHIPPED_SWEEPS.glob("*.toml")))
+        raise SpecError(f"{e}; a spec is a TOML file or a shipped sweep's name ({names})") from None
+    return parse_spec(data, path)
 
 
 def expand_grid(grid: dict[str, list]) -> list[dict]:
