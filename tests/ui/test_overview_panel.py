@@ -14,6 +14,7 @@ from PySide6.QtCore import QPoint, Qt  # noqa: E402
 
 from ganviz.core.analysis.explain import OVERVIEW_PATHS  # noqa: E402
 from ganviz.core.training.config import TrainConfig  # noqa: E402
+from ganviz.ui import style  # noqa: E402
 from ganviz.ui.panels import registry  # noqa: E402
 from ganviz.ui.panels.base import FramePanel, protocol_problems  # noqa: E402
 from ganviz.ui.panels.overview_panel import DIM, NODES, THUMB_POINTS, OverviewPanel, subsample  # noqa: E402
@@ -144,6 +145,24 @@ def test_labels_fit_their_node_on_a_narrow_strip(qtbot):
         assert fitted(p, LABELS["fake"], 40) == "x̃" and fitted(p, LABELS["score"], 40) == "D(x)"
     finally:
         p.end()
+
+
+@pytest.mark.parametrize("width", [330, 420, 1000])
+def test_the_mean_d_readout_ends_inside_the_strip(panel, width):
+    """At 1024×700 "mean D(x̃) = …" ran into the window's right edge: each line's box now ends inside the strip
+    and its text fits the box (shortened to "D(x̃) = …" where "mean …" does not)."""
+    panel.resize(width, 128)
+    panel.means = (0.487654, -0.000123456)
+    metrics = panel.fontMetrics()
+    lines = panel.number_lines(metrics)
+    assert [colour for *_, colour in lines] == [style.REAL, style.FAKE]
+    for text, box, _ in lines:
+        assert box.right() <= width and box.width() > 0
+        assert metrics.horizontalAdvance(text) <= box.width(), (text, box.width())
+        assert text.endswith(("0.488", "-0.000123")) or "…" in text
+    if width >= 600:
+        assert [t for t, *_ in lines] == ["mean D(x) = 0.488", "mean D(x̃) = -0.000123"]
+    panel.grab()  # and it paints
 
 
 def test_a_surface_with_undefined_cells_is_drawn(panel):

@@ -44,7 +44,8 @@ DIM = 0.22  # opacity of what is off the highlighted path
 HIGHLIGHT = QColor(230, 150, 0)  # the path's rim and arrows
 TEXT = QColor(40, 40, 40)
 MARGIN_TOP, MARGIN_BOTTOM, GAP = 14, 16, 22  # room for the arc and the title, the labels; between nodes
-NUMBERS_W = 100  # the mean-D readout beside the score thumbnail
+NUMBERS_W = 100  # the least room kept for the mean-D readout beside the score thumbnail
+NUMBERS_SAMPLE = "mean D(x̃) = -0.000123"  # its longest line: the room kept where the strip is wide enough
 PREFERRED_H = 128
 
 
@@ -224,10 +225,11 @@ class OverviewPanel(PanelDefaults, QWidget):
         """Node rectangles, left to right and centred: z, G, x̃, x, D, score (and its numbers); the thumbnails
         square, as tall as the strip allows, smaller when the strip is narrow."""
         h, w = self.height(), self.width()
+        numbers_w = max(NUMBERS_W, self.fontMetrics().horizontalAdvance(NUMBERS_SAMPLE) + 10)
         s = max(24, min(110, h - MARGIN_TOP - MARGIN_BOTTOM))
-        s = int(max(24, min(s, (w - 16 - 5 * GAP - NUMBERS_W) / 5.6)))
+        s = int(max(24, min(s, (w - 16 - 5 * GAP - numbers_w) / 5.6)))
         box_w, box_h = 0.8 * s, 0.62 * s
-        total = 4 * s + 2 * box_w + 5 * GAP + NUMBERS_W
+        total = 4 * s + 2 * box_w + 5 * GAP + numbers_w
         x = max(8.0, (w - total) / 2)
         top = MARGIN_TOP + max(0, (h - MARGIN_TOP - MARGIN_BOTTOM - s) / 2)
         mid = top + s / 2
@@ -339,17 +341,27 @@ class OverviewPanel(PanelDefaults, QWidget):
         p.drawText(QRectF(rect.x() - GAP / 2, rect.bottom() + 2, rect.width() + GAP, 14), Qt.AlignCenter, text)
 
     def _numbers(self, p: QPainter, rect: QRectF) -> None:
-        d_real, d_fake = self.means
+        for text, box, colour in self.number_lines(p.fontMetrics()):
+            p.setPen(QColor(*colour))
+            p.drawText(box, Qt.AlignLeft | Qt.AlignVCenter, text)
+
+    def number_lines(self, metrics) -> list[tuple[str, QRectF, tuple]]:
+        """The mean-D readout beside the score thumbnail: (text, its box, colour) per line. The box ends inside the
+        strip, and a line that would not fit it drops "mean " and then its digits' tail (at 1024×700 "mean D(x̃) =
+        0.487" ran into the window's edge)."""
+        rect = self.rects["score"]
         x = rect.right() + 6
+        width = max(0.0, self.width() - x - 4)
+        lines = []
         for i, (label, value, colour) in enumerate(
-            (("mean D(x)", d_real, style.REAL), ("mean D(x̃)", d_fake, style.FAKE))
+            (("mean D(x)", self.means[0], style.REAL), ("mean D(x̃)", self.means[1], style.FAKE))
         ):
             shown = "–" if not math.isfinite(value) else f"{value:.3g}"
-            p.setPen(QColor(*colour))
-            p.drawText(
-                QRectF(x, rect.center().y() - 17 + 20 * i, NUMBERS_W, 16), Qt.AlignLeft | Qt.AlignVCenter,
-                f"{label} = {shown}",
-            )  # fmt: skip
+            text = f"{label} = {shown}"
+            if metrics.horizontalAdvance(text) > width:
+                text = metrics.elidedText(f"{label.removeprefix('mean ')} = {shown}", Qt.ElideRight, int(width))
+            lines.append((text, QRectF(x, rect.center().y() - 17 + 20 * i, width, 16), colour))
+        return lines
 
     def _arrow(self, p: QPainter, a: str, b: str) -> None:
         ra, rb = self.rects[a], self.rects[b]
