@@ -11,21 +11,11 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (
-    QComboBox,
-    QDoubleSpinBox,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QSpinBox,
-    QVBoxLayout,
-    QWidget,
-)
 
 from ganviz.core.problems import digits
-from ganviz.core.training.objectives import OBJECTIVES
 from ganviz.ui.help_pages import with_hats
-from ganviz.ui.small_worker import TICK_MS, RunFrame, SmallRunHost
+from ganviz.ui.panels.problem_controls import SmallRunPanel
+from ganviz.ui.small_worker import RunFrame, SmallRunHost
 
 BAR_BRUSH = (30, 90, 200, 200)
 BAR_LOW_BRUSH = (150, 150, 150, 200)  # classes under 1 %: not counted as produced
@@ -40,7 +30,7 @@ def build_run(params) -> digits.DigitsGan:
     return digits.DigitsGan(params["objective"], seed=params["seed"], lr=params["lr"])
 
 
-class DigitsPanel(QWidget):
+class DigitsPanel(SmallRunPanel):
     """A GAN learning sklearn's 8×8 digits: 64 fixed-latent samples, the classes they are read as, and
     KL(p̂_gen ‖ uniform) over steps (ln 10 = every sample in one class)."""
 
@@ -55,40 +45,7 @@ class DigitsPanel(QWidget):
         self._kl: list[float] = []
 
         # --- controls -------------------------------------------------------------------------------
-        self.objective = QComboBox()
-        for name in OBJECTIVES.names():
-            self.objective.addItem(OBJECTIVES.get(name).label, name)
-        self.objective.setCurrentIndex(max(0, self.objective.findData("minimax")))
-        self.lr = QDoubleSpinBox()
-        self.lr.setDecimals(5)
-        self.lr.setRange(1e-5, 0.1)
-        self.lr.setSingleStep(1e-4)
-        self.lr.setKeyboardTracking(False)
-        self.lr.setToolTip("learning rate of both players (set to the objective's default when it changes)")
-        self.steps_per_tick = QSpinBox()
-        self.steps_per_tick.setRange(1, 500)
-        self.steps_per_tick.setValue(10)
-        self.steps_per_tick.setToolTip(f"generator updates per redraw (a redraw every {TICK_MS} ms while running)")
-        self.seed = QSpinBox()
-        self.seed.setRange(0, 99_999)
-        self.seed.setToolTip("seed of the initial weights and of every sample; Reset to apply")
-        self.start_button = QPushButton("Start")
-        self.start_button.setCheckable(True)
-        self.reset_button = QPushButton("Reset")
-
-        controls = QHBoxLayout()
-        for text, w in (
-            ("objective", self.objective),
-            ("lr", self.lr),
-            ("steps/tick", self.steps_per_tick),
-            ("seed", self.seed),
-        ):
-            controls.addWidget(QLabel(text))
-            controls.addWidget(w)
-        controls.addSpacing(8)
-        controls.addWidget(self.start_button)
-        controls.addWidget(self.reset_button)
-        controls.addStretch(1)
+        controls = self._build_controls("minimax")
 
         # --- samples grid | class histogram -----------------------------------------------------------
         self.view = pg.GraphicsLayoutWidget()
@@ -148,22 +105,9 @@ class DigitsPanel(QWidget):
         self.kl_plot.vb.setMouseEnabled(y=False)
         self.kl_widget.setMinimumHeight(150)
 
-        self.status = QLabel()
-        self.status.setTextFormat(Qt.RichText)
-        self.status.setWordWrap(True)
+        self._lay_out(controls, self.view, self.kl_widget)
 
-        layout = QVBoxLayout(self)
-        layout.addLayout(controls)
-        layout.addWidget(self.view, 3)
-        layout.addWidget(self.kl_widget, 1)
-        layout.addWidget(self.status)
-
-        self.start_button.toggled.connect(self._set_running)
-        self.reset_button.clicked.connect(self.reset)
-        self.objective.currentIndexChanged.connect(self._objective_changed)
-        self.lr.valueChanged.connect(self._lr_changed)
-        self.steps_per_tick.valueChanged.connect(lambda n: self.host.set_steps(n))
-        self._set_default_lr()
+        self._connect_controls()
         self.classifier = digits.get_classifier()  # trained once per process, then cached; read by the worker
         self.host = self._new_host()
         self.resize(1000, 760)
@@ -171,45 +115,13 @@ class DigitsPanel(QWidget):
 
     # --- state -------------------------------------------------------------------------------------
 
-    def objective_name(self) -> str:
-        return self.objective.currentData()
-
-    @property
-    def running(self) -> bool:
-        return self.start_button.isChecked() and self.host.alive
-
     def _new_host(self) -> SmallRunHost:
         classifier = self.classifier  # a fitted sklearn model: numpy in, numpy out, only the worker calls it
 
         def read_run(run: digits.DigitsGan) -> digits.DigitsSnapshot:
             return run.snapshot(classifier)
 
-        host = SmallRunHost(build_run, read_run, "ganviz-digits", self)
-        host.frame_ready.connect(self.redraw)
-        host.set_steps(self.steps_per_tick.value())
-        return host
-
-    def _set_default_lr(self) -> None:
-        self.lr.blockSignals(True)
-        self.lr.setValue(OBJECTIVES.get(self.objective_name()).defaults.lr_g)
-        self.lr.blockSignals(False)
-
-    def _objective_changed(self, *_args) -> None:
-        self._set_default_lr()
-        self.reset()
-
-    def _lr_changed(self, value: float) -> None:
-        self.host.set_lr(value)
-
-    def _set_running(self, on: bool) -> None:
-        self.host.set_running(on)
-        self.start_button.setText("Pause" if on else "Start")
-
-    def start(self) -> None:
-        self.start_button.setChecked(True)
-
-    def pause(self) -> None:
-        self.start_button.setChecked(False)
+        return self._make_host(build_run, read_run, "ganviz-digits")
 
     def reset(self, *_args) -> None:
         """New networks for the current objective, lr and seed; the plots start over."""
@@ -218,22 +130,6 @@ class DigitsPanel(QWidget):
         self._metric_step = -1
         self.frame = None
         self.host.reset(dict(objective=self.objective_name(), seed=self.seed.value(), lr=self.lr.value()))
-
-    def tick(self) -> None:
-        """One burst: steps_per_tick generator updates on the worker, then a frame back (asynchronous)."""
-        self.host.advance(self.steps_per_tick.value())
-
-    def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        self.pause()
-        self.host.stop()  # waits for the worker thread to end
-        super().closeEvent(event)
-
-    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        if not self.host.alive:  # shown again after a close: a fresh worker, a fresh run
-            self.host.deleteLater()
-            self.host = self._new_host()
-            self.reset()
-        super().showEvent(event)
 
     # --- drawing -----------------------------------------------------------------------------------
 

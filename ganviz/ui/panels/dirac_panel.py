@@ -22,6 +22,7 @@ from ganviz.core.problems import dirac
 from ganviz.core.training.objectives import OBJECTIVES
 from ganviz.core.training.remedies import REMEDIES
 from ganviz.ui import style
+from ganviz.ui.panels.problem_controls import objective_combo
 
 FIELD_LIM = 2.0  # the field covers at least [−2, 2]² (the notebook's quiver grid) and always the whole view
 FIELD_N = 15  # arrows per side on [−2, 2]² ...
@@ -96,10 +97,7 @@ class DiracPanel(QWidget):
         self.setWindowTitle("Dirac-GAN")
         self.result: dirac.DiracResult | None = None
 
-        self.objective = QComboBox()
-        for name in OBJECTIVES.names():
-            self.objective.addItem(OBJECTIVES.get(name).label, name)
-        self.objective.setCurrentIndex(max(0, self.objective.findData("minimax")))
+        self.objective = objective_combo("minimax")
         self.update_rule = QComboBox()
         for name in dirac.UPDATES:
             self.update_rule.addItem(UPDATE_LABELS.get(name, name), name)

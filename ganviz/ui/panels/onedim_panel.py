@@ -12,20 +12,12 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (
-    QComboBox,
-    QDoubleSpinBox,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QSpinBox,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QComboBox
 
 from ganviz.core.problems import onedim
 from ganviz.core.training.objectives import OBJECTIVES
-from ganviz.ui.small_worker import TICK_MS, RunFrame, SmallRunHost
+from ganviz.ui.panels.problem_controls import SmallRunPanel
+from ganviz.ui.small_worker import RunFrame, SmallRunHost
 
 P_COLOUR = (0, 0, 0)
 Q_COLOUR = (20, 150, 40)
@@ -59,7 +51,7 @@ def read_run(run: onedim.OneDimGan) -> onedim.OneDimSnapshot:
     return run.snapshot()
 
 
-class OneDimPanel(QWidget):
+class OneDimPanel(SmallRunPanel):
     """A 1-D GAN trained live: data density p (exact), generator density q (KDE of fakes), D, D* and the
     maximum-likelihood Gaussian, plus the value of the game V(D, G) over steps against −2 ln 2."""
 
@@ -77,41 +69,7 @@ class OneDimPanel(QWidget):
         self.dataset = QComboBox()
         for name in onedim.DATASETS_1D.names():
             self.dataset.addItem(onedim.DATASETS_1D.get(name).label, name)
-        self.objective = QComboBox()
-        for name in OBJECTIVES.names():
-            self.objective.addItem(OBJECTIVES.get(name).label, name)
-        self.objective.setCurrentIndex(max(0, self.objective.findData("nonsaturating")))
-        self.lr = QDoubleSpinBox()
-        self.lr.setDecimals(5)
-        self.lr.setRange(1e-5, 0.1)
-        self.lr.setSingleStep(1e-4)
-        self.lr.setKeyboardTracking(False)
-        self.lr.setToolTip("learning rate of both players (set to the objective's default when it changes)")
-        self.steps_per_tick = QSpinBox()
-        self.steps_per_tick.setRange(1, 500)
-        self.steps_per_tick.setValue(10)
-        self.steps_per_tick.setToolTip(f"generator updates per redraw (a redraw every {TICK_MS} ms while running)")
-        self.seed = QSpinBox()
-        self.seed.setRange(0, 99_999)
-        self.seed.setToolTip("seed of the initial weights and of every sample; Reset to apply")
-        self.start_button = QPushButton("Start")
-        self.start_button.setCheckable(True)
-        self.reset_button = QPushButton("Reset")
-
-        controls = QHBoxLayout()
-        for text, w in (
-            ("data", self.dataset),
-            ("objective", self.objective),
-            ("lr", self.lr),
-            ("steps/tick", self.steps_per_tick),
-            ("seed", self.seed),
-        ):
-            controls.addWidget(QLabel(text))
-            controls.addWidget(w)
-        controls.addSpacing(8)
-        controls.addWidget(self.start_button)
-        controls.addWidget(self.reset_button)
-        controls.addStretch(1)
+        controls = self._build_controls("nonsaturating", leading=[("data", self.dataset)])
 
         # --- the densities plot, its legend in a row of its own above it (never over a curve) ---------
         self.view = pg.GraphicsLayoutWidget()
@@ -168,24 +126,11 @@ class OneDimPanel(QWidget):
         self.v_ref.setZValue(-1)  # under the curves, which sit on it near the optimum
         self.v_widget.setMinimumHeight(150)
 
-        self.status = QLabel()
-        self.status.setTextFormat(Qt.RichText)
-        self.status.setWordWrap(True)
-
-        layout = QVBoxLayout(self)
-        layout.addLayout(controls)
-        layout.addWidget(self.view, 3)
-        layout.addWidget(self.v_widget, 1)
-        layout.addWidget(self.status)
+        self._lay_out(controls, self.view, self.v_widget)
 
         self.host = self._new_host()
-        self.start_button.toggled.connect(self._set_running)
-        self.reset_button.clicked.connect(self.reset)
+        self._connect_controls()
         self.dataset.currentIndexChanged.connect(self.reset)
-        self.objective.currentIndexChanged.connect(self._objective_changed)
-        self.lr.valueChanged.connect(self._lr_changed)
-        self.steps_per_tick.valueChanged.connect(lambda n: self.host.set_steps(n))
-        self._set_default_lr()
         self.resize(1100, 760)
         self.reset()
 
@@ -194,40 +139,8 @@ class OneDimPanel(QWidget):
     def dataset_name(self) -> str:
         return self.dataset.currentData()
 
-    def objective_name(self) -> str:
-        return self.objective.currentData()
-
-    @property
-    def running(self) -> bool:
-        return self.start_button.isChecked() and self.host.alive
-
     def _new_host(self) -> SmallRunHost:
-        host = SmallRunHost(build_run, read_run, "ganviz-onedim", self)
-        host.frame_ready.connect(self.redraw)
-        host.set_steps(self.steps_per_tick.value())
-        return host
-
-    def _set_default_lr(self) -> None:
-        self.lr.blockSignals(True)
-        self.lr.setValue(OBJECTIVES.get(self.objective_name()).defaults.lr_g)
-        self.lr.blockSignals(False)
-
-    def _objective_changed(self, *_args) -> None:
-        self._set_default_lr()
-        self.reset()
-
-    def _lr_changed(self, value: float) -> None:
-        self.host.set_lr(value)
-
-    def _set_running(self, on: bool) -> None:
-        self.host.set_running(on)
-        self.start_button.setText("Pause" if on else "Start")
-
-    def start(self) -> None:
-        self.start_button.setChecked(True)
-
-    def pause(self) -> None:
-        self.start_button.setChecked(False)
+        return self._make_host(build_run, read_run, "ganviz-onedim")
 
     def reset(self, *_args) -> None:
         """New networks for the current data, objective, lr and seed; the plots start over."""
@@ -246,22 +159,6 @@ class OneDimPanel(QWidget):
             dataset=self.dataset_name(), objective=self.objective_name(), seed=self.seed.value(), lr=self.lr.value()
         )
         self.host.reset(params)  # the worker builds the run and sends its first frame
-
-    def tick(self) -> None:
-        """One burst: steps_per_tick generator updates on the worker, then a frame back (asynchronous)."""
-        self.host.advance(self.steps_per_tick.value())
-
-    def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        self.pause()
-        self.host.stop()  # waits for the worker thread to end
-        super().closeEvent(event)
-
-    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        if not self.host.alive:  # shown again after a close: a fresh worker, a fresh run
-            self.host.deleteLater()
-            self.host = self._new_host()
-            self.reset()
-        super().showEvent(event)
 
     # --- drawing -----------------------------------------------------------------------------------
 
