@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -31,6 +32,9 @@ from ganviz.core.files.io import check_writable, commit_temp, temp_beside, write
 
 PANEL_SUFFIXES = (".png", ".svg")
 RECORD_SUFFIXES = (".gif", ".mp4")
+# a GIF's frames wait in memory until it is written (an MP4 streams to ffmpeg): ~1 MB each for the data view, so a
+# GIF recording stops itself after this many (30 s at 15 frames/s) rather than grow without bound
+GIF_MAX_FRAMES = 450
 
 
 class ExportError(ValueError):
@@ -279,6 +283,14 @@ class Recorder:
         self._gif: list[np.ndarray] = []
         self._mp4 = None  # imageio-ffmpeg's frame writer (a generator)
         self._timer: QTimer | None = None
+        # called (GUI thread) when a widget's GIF recording has taken GIF_MAX_FRAMES frames and its timer stopped:
+        # the owner stops the recording, which writes the file
+        self.on_full: Callable[[], None] | None = None
+
+    @property
+    def full(self) -> bool:
+        """A GIF recording that holds GIF_MAX_FRAMES frames takes no more."""
+        return self._suffix == ".gif" and self.frames >= GIF_MAX_FRAMES
 
     @property
     def recording(self) -> bool:
@@ -300,13 +312,22 @@ class Recorder:
         self._tmp = _temp_beside(p, suffix)
         if widget is not None:
             self._timer = QTimer()
-            self._timer.timeout.connect(lambda: self.add_frame(widget))
+            self._timer.timeout.connect(lambda: self._grab(widget))
             self._timer.start(max(1, round(1000 / self.fps)))
+
+    def _grab(self, widget: QWidget) -> None:
+        self.add_frame(widget)
+        if self.full:
+            self._stop_timer()
+            if self.on_full is not None:
+                self.on_full()
 
     def add_frame(self, frame) -> None:
         """One frame: a QImage, QPixmap (e.g. `widget.grab()`), QWidget or (h, w, 3) uint8 RGB array."""
         if not self.recording:
             raise ExportError("not recording: call start(path) first")
+        if self.full:
+            raise ExportError(f"a GIF recording holds at most {GIF_MAX_FRAMES} frames; record to .mp4 for longer")
         image = to_qimage(frame)
         if image.isNull() or image.width() < 2 or image.height() < 2:
             raise ExportError("an empty frame (the widget has no size yet?)")

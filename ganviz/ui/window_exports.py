@@ -11,8 +11,8 @@ from ganviz.core.data.custom_data import CUSTOM, CustomDataError, as_config_poin
 from ganviz.core.data.datasets import DATASETS
 from ganviz.core.data.drawing import brush, erase
 from ganviz.core.files.export import ExportError, history_csv
+from ganviz.ui.export import GIF_MAX_FRAMES, Recorder, export_panel, save_screenshot
 from ganviz.ui.export import ExportError as PanelExportError
-from ganviz.ui.export import Recorder, export_panel, save_screenshot
 
 
 class ExportsMixin:
@@ -69,6 +69,7 @@ class ExportsMixin:
 
     def start_recording(self, path: str) -> None:
         self.recorder = Recorder()
+        self.recorder.on_full = self._recording_full
         self.recorder.start(path, widget=self.data_panel)
         self.record_action.blockSignals(True)
         self.record_action.setChecked(True)
@@ -89,6 +90,15 @@ class ExportsMixin:
         self.record_action.blockSignals(True)
         self.record_action.setChecked(False)
         self.record_action.blockSignals(False)
+
+    def _recording_full(self) -> None:
+        """A GIF recording reached its length: write it, and say why it stopped and what records longer."""
+        path, seconds = self.recorder.path, GIF_MAX_FRAMES / self.recorder.fps
+        self.stop_recording(wait=False)
+        self.statusBar().showMessage(
+            f"Saving the recording to {path}…: a GIF recording stops after {seconds:.0f} s ({GIF_MAX_FRAMES} frames, "
+            "held in memory until written); record to .mp4 for longer"
+        )
 
     def _check_encodings(self) -> None:
         """Report recordings whose encoding finished (polled while any is running)."""

@@ -68,3 +68,51 @@ def test_the_window_saves_a_recording_without_waiting_for_it(qtbot, tmp_path, en
     assert path.exists() and iio.imread(path, index=None).shape[0] >= 1  # pillow merges identical frames
     assert encoder_threads and threading.main_thread().name not in encoder_threads
     w.close()
+
+
+def test_a_gif_recording_stops_itself_at_its_frame_limit_and_is_written(qtbot, tmp_path, monkeypatch):
+    """A GIF's frames wait in memory (~1 MB each for the data view) until it is written: a recording left on
+    grew without bound. It now stops at GIF_MAX_FRAMES, writes its file and says why; add_frame past the limit is
+    refused; an MP4 (streamed to ffmpeg) has no limit."""
+    from PySide6.QtWidgets import QLabel
+
+    from ganviz.ui import export
+
+    monkeypatch.setattr(export, "GIF_MAX_FRAMES", 4)
+    label = QLabel("frame")
+    qtbot.addWidget(label)
+    label.resize(64, 48)
+    rec, told = Recorder(), []
+    rec.on_full = lambda: told.append(rec.frames)
+    rec.start(tmp_path / "run.gif", fps=100, widget=label)
+    qtbot.waitUntil(lambda: bool(told), timeout=10_000)
+    assert told == [4] and rec.full and rec._timer is None  # stopped taking frames at the limit
+    with pytest.raises(ExportError, match=r"at most 4 frames; record to \.mp4 for longer"):
+        rec.add_frame(np.zeros((48, 64, 3), np.uint8))
+    assert rec.stop() == tmp_path / "run.gif"
+    rec.start(tmp_path / "run.mp4", fps=10)
+    for i in range(6):
+        rec.add_frame(np.full((48, 64, 3), 30 * i, np.uint8))
+    assert not rec.full and rec.stop() == tmp_path / "run.mp4"
+
+
+def test_the_window_writes_a_full_gif_recording_and_says_why_it_stopped(qtbot, tmp_path, monkeypatch):
+    from ganviz.ui import export, window_exports
+
+    monkeypatch.setattr(export, "GIF_MAX_FRAMES", 3)
+    monkeypatch.setattr(window_exports, "GIF_MAX_FRAMES", 3)
+    w = MainWindow(TrainConfig(hidden=16, layers=2, batch=32, seed=6))
+    w.confirm = w.confirm_discard = lambda _q: True
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.frame is not None, timeout=60_000)
+    path = tmp_path / "view.gif"
+    said: list[str] = []
+    w.statusBar().messageChanged.connect(said.append)
+    w.start_recording(str(path))
+    qtbot.waitUntil(lambda: not w.recorder.recording, timeout=30_000)
+    assert not w.record_action.isChecked()
+    assert any("a GIF recording stops after 0 s (3 frames" in m and "record to .mp4 for longer" in m for m in said)
+    qtbot.waitUntil(lambda: f"Recording saved to {path}" in said, timeout=60_000)
+    assert path.exists()
+    w.close()

@@ -66,7 +66,7 @@ def test_slow_motion_flag_names_the_sub_step_in_the_stats(tmp_path, child_env):
     stats = tmp_path / "stats.json"
     shot = tmp_path / "shot.png"
     result = subprocess.run(
-        [sys.executable, "-m", "ganviz", "--hidden", "16", "--layers", "2", "--batch", "32", "--run-for", "40"]
+        [sys.executable, "-m", "ganviz", "--hidden", "16", "--layers", "2", "--batch", "32", "--run-for", "12"]
         + ["--slow-motion", "--stats-json", str(stats), "--screenshot", str(shot), "--window-size", "1024x700"],
         env=child_env,
         capture_output=True,

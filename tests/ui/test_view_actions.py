@@ -8,6 +8,7 @@ import copy
 import json
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import torch.nn.functional as F
 pytest.importorskip("PySide6")
 from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
+from pytestqt.exceptions import TimeoutError as QtBotTimeoutError  # noqa: E402
 from ui_helpers import TINY, DialogDriver, frame_showing, frame_where, menu_action, next_frame, published  # noqa: E402
 
 from ganviz.core.analysis.frames import HISTORY_COLUMNS, QUALITY_COLUMNS, SURFACE_DISPLAY, SURFACE_LABELS  # noqa: E402
@@ -192,11 +194,13 @@ def test_recording_starts_and_stops_from_the_file_menu(qtbot, window, tmp_path, 
     # written on a thread of its own: the window says so when it is done
     try:
         qtbot.waitUntil(lambda: f"Recording saved to {path}" in said, timeout=60_000)
-    except AssertionError:  # once in CI under load: say what the encoding had to do, and what was shown
+    except (AssertionError, QtBotTimeoutError):  # once in CI under load: what the encoding had to do, what was shown
         encodings = [f.done() for f in window._encodings]
+        threads = [t.name for t in threading.enumerate()]
         raise AssertionError(
             f"no 'Recording saved' {time.monotonic() - stopped_at:.0f} s after stopping a {recorded}-frame "
-            f"recording; encodings done: {encodings}; status messages: {said}"
+            f"recording; encodings done: {encodings}; timer active: {window._encoding_timer.isActive()}; "
+            f"status messages: {said}; threads: {threads}"
         ) from None
     frames = iio.imread(path, index=None)
     panel = window.data_panel

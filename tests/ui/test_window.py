@@ -172,7 +172,7 @@ def _env(**extra):
 
 def test_run_for_writes_screenshot_and_stats(tmp_path):
     png, stats = tmp_path / "shot.png", tmp_path / "stats.json"
-    run_for = 20  # the trainer process takes seconds to start on a loaded machine: room for it to train
+    run_for = 10  # the trainer process takes seconds to start on a loaded machine: room for it to train
     cmd = [sys.executable, "-m", "ganviz", "--hidden", "16", "--layers", "2", "--run-for", str(run_for)]
     cmd += ["--screenshot", str(png), "--stats-json", str(stats)]
     out = subprocess.run(cmd, env=_env(QT_QPA_PLATFORM="offscreen"), capture_output=True, text=True, timeout=180)
