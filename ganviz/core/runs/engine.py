@@ -478,10 +478,12 @@ class TrainerProcess:
         seq = int(self.shared.meta[SEQ])
         if seq == 0:
             return "the trainer published nothing before it stopped"
-        if seq % 2 == 0 or self.last_seq != seq - 1:
-            return "the trainer stopped while publishing, before the window had read its last state"
-        # killed in the middle of a write: the mirror holds the last whole state, and no read can change it
-        # any more (the counter stays odd), so copying it races with no one
+        if seq % 2 == 0 or self.last_seq < 0:
+            return "the trainer stopped while publishing, before the window had read any of its states"
+        # killed in the middle of a write: the mirror holds the last whole state the window read (the one it drew;
+        # the last one published when last_seq == seq - 1, a few publishes older otherwise: still one whole state,
+        # which beats losing the run), and no read can change it any more (the counter stays odd), so copying it
+        # races with no one
         with torch.no_grad():
             for dst, src in zip(tensors, self.tensors, strict=True):
                 dst.copy_(src)
