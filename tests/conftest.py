@@ -19,3 +19,14 @@ def child_env() -> dict[str, str]:
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     env["QT_QPA_PLATFORM"] = "offscreen"
     return env
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How each test that passed on its rerun failed the first time: `-rR` names it only, and a failure seen once
+    in CI under load could not be read afterwards."""
+    reruns = terminalreporter.stats.get("rerun", [])
+    if reruns:
+        terminalreporter.section("first failures of the tests that passed on a rerun")
+        for report in reruns:
+            terminalreporter.write_line(f"{report.nodeid}:")
+            terminalreporter.write_line(report.longreprtext[-3000:])
