@@ -33,7 +33,7 @@ from ganviz.core.files.io import check_writable, commit_temp, temp_beside, write
 PANEL_SUFFIXES = (".png", ".svg")
 RECORD_SUFFIXES = (".gif", ".mp4")
 # a GIF's frames wait in memory until it is written (an MP4 streams to ffmpeg): ~1 MB each for the data view, so a
-# GIF recording stops itself after this many (30 s at 15 frames/s) rather than grow without bound
+# GIF recording stops itself after this many (30 s of video at 15 frames/s) rather than grow without bound
 GIF_MAX_FRAMES = 450
 
 

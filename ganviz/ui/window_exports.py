@@ -96,8 +96,8 @@ class ExportsMixin:
         path, seconds = self.recorder.path, GIF_MAX_FRAMES / self.recorder.fps
         self.stop_recording(wait=False)
         self.statusBar().showMessage(
-            f"Saving the recording to {path}… (a GIF recording stops after {seconds:.0f} s, {GIF_MAX_FRAMES} frames "
-            "held in memory until written; record to .mp4 for longer)"
+            f"Saving the recording to {path}… (a GIF recording holds at most {GIF_MAX_FRAMES} frames, {seconds:.0f} s "
+            "of video, in memory until written; record to .mp4 for longer)"
         )
 
     def _check_encodings(self) -> None:
