@@ -156,3 +156,33 @@ def test_no_plot_is_cut_off_at_1024_by_700(qtbot, make_main_window, objective):
     frame_where(qtbot, window, lambda f: f.arrows is not None)
     laid_out(qtbot, window, (1024, 700))
     assert not overflowing(window), overflowing(window)
+
+
+def squeezed_rows(window) -> list[str]:
+    """Rows of a visible panel's vertical layout laid over each other: a dock shorter than its panel's minimum
+    makes Qt place the next row on top of the one above (the latent view's "z1" label under its "pad axes" row)."""
+    from PySide6.QtWidgets import QBoxLayout, QWidget
+
+    found = []
+    for widget in window.findChildren(QWidget):
+        layout = widget.layout()
+        if not widget.isVisible() or not isinstance(layout, QBoxLayout):
+            continue
+        if layout.direction() not in (QBoxLayout.TopToBottom, QBoxLayout.BottomToTop):
+            continue
+        items = [layout.itemAt(i) for i in range(layout.count())]
+        rows = [item.geometry() for item in items if not item.isEmpty()]  # a hidden widget's row is empty
+        rows = sorted((r for r in rows if r.height() > 0), key=lambda r: r.top())
+        for above, below in zip(rows, rows[1:]):
+            if below.top() <= above.bottom() - 1:  # QRect.bottom() is the last pixel row: one shared row is fine
+                name = widget.objectName() or type(widget).__name__
+                found.append(f"{name}: a row at y={below.top()} over one ending at y={above.bottom()}")
+    return found
+
+
+@pytest.mark.parametrize("size", [*SIZES, (1600, 1000)])
+def test_no_panel_lays_its_rows_over_each_other(qtbot, make_main_window, size):
+    window = make_main_window()
+    frame_where(qtbot, window, lambda f: f.step >= 0)
+    laid_out(qtbot, window, size)
+    assert not squeezed_rows(window), squeezed_rows(window)

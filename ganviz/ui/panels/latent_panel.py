@@ -75,7 +75,9 @@ class LatentPanel(QWidget):
         self.view = pg.PlotWidget(viewBox=_PadViewBox(self))
         self.view.setMenuEnabled(False)
         self.view.hideButtons()
-        self.view.setMinimumSize(262, 220)  # its data area stays ≥ 200 px wide beside the axes
+        # its data area stays ≥ 200 px wide beside the axes; 180 high: at 1024 × 700 the dock has ~300 px for the
+        # view and the four rows under it, and a taller minimum made Qt lay the "pad axes" row over the z1 label
+        self.view.setMinimumSize(262, 180)
         self.points = ClassScatter(size=4)
         self.probe = style.ProbeMarker()
         self.segment = pg.PlotCurveItem(pen=pg.mkPen(style.PROBE, width=3))
