@@ -145,6 +145,8 @@ class MainWindow(
             widest = max(labels, key=len) if key == "objective" else STATUS_WIDEST[key]
             label.setMinimumWidth(label.fontMetrics().horizontalAdvance(widest) + 8)
             self.statusBar().addPermanentWidget(label)
+        # at 1024 px the readouts leave a message ~400 px, and Qt cuts a longer one off: the whole text on hover
+        self.statusBar().messageChanged.connect(self.statusBar().setToolTip)
         self.session_path: str | None = None
         self.settings = QSettings("ganviz", "ganviz")
         self.compare_window: QWidget | None = None

@@ -88,4 +88,6 @@ def test_status_fields_are_never_squeezed_by_a_long_message(qtbot):
     for key, label in s.items():
         need = label.fontMetrics().horizontalAdvance(label.text())
         assert label.width() >= need, f"{key}: {label.width()} px for {label.text()!r} ({need} px)"
+    # the message itself is cut off at this width: its whole text is the status bar's tooltip
+    assert w.statusBar().toolTip() == w.statusBar().currentMessage() != ""
     w.close()
