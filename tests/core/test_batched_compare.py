@@ -93,7 +93,7 @@ def test_a_diverging_batched_run_stops_alone_and_the_others_go_on():
 class _Model:
     """A stand-in RunModel: records how LockStep builds its runs, starts no process."""
 
-    def __init__(self, config, state, paced, engine=None, w1_share=None) -> None:
+    def __init__(self, config, state, paced, engine=None, sharing=1) -> None:
         self.config, self.engine = config, engine
         self.divergence = None
 

@@ -10,7 +10,7 @@ import time
 
 from waiting import wait_for
 
-from ganviz.core.analysis.frames import W1_CORE_SHARE, FrameBuilder
+from ganviz.core.analysis.frames import SURFACE_SHARE, W1_CORE_SHARE, FrameBuilder
 from ganviz.core.runs.commands import Start
 from ganviz.core.runs.compare import LockStep, run_config
 from ganviz.core.training.config import TrainConfig
@@ -53,11 +53,15 @@ def test_exact_w1_waits_longer_when_it_costs_more_than_its_share_of_a_core():
         builder.close()
 
 
-def test_every_compare_run_gets_an_equal_part_of_the_w1_budget():
+def test_every_compare_run_gets_an_equal_part_of_the_w1_and_heatmap_budgets():
+    """Four runs' heatmaps, each re-evaluated as often as its own 35 % of the frame worker allowed, took 140 % of
+    it together (py-spy of a compare window: the worker 67 % busy, its largest part the four surfaces)."""
     lock = LockStep([run_config(TINY, o) for o in ("nonsaturating", "lsgan", "hinge", "minimax")])
     try:
         assert [m.builder.w1_share for m in lock.models] == [W1_CORE_SHARE / 4] * 4
-        lock.models[1].reset()  # a run edited or taken out of the batch gets a new builder: the same share
+        assert [m.builder.surface_share for m in lock.models] == [SURFACE_SHARE / 4] * 4
+        lock.models[1].reset()  # a run edited or taken out of the batch gets a new builder: the same shares
         assert lock.models[1].builder.w1_share == W1_CORE_SHARE / 4
+        assert lock.models[1].builder.surface_share == SURFACE_SHARE / 4
     finally:
         lock.close()

@@ -240,6 +240,7 @@ class FrameBuilder:
         self._metrics = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ganviz-metrics")
         self._quality_job: tuple[list[float], Future] | None = None
         self.w1_share = W1_CORE_SHARE  # this run's share of a core for exact W1 (compare mode divides it)
+        self.surface_share = SURFACE_SHARE  # and of the frame worker's time for its heatmap (divided likewise)
         self.quality_period_s = QUALITY_PERIOD_S  # grows when one W1 costs more than the share allows
         # scipy's optimiser takes a second to import; do it now, off this thread, so no frame waits for it
         self._metrics.submit(importlib.import_module, "scipy.optimize")
@@ -403,7 +404,7 @@ class FrameBuilder:
         key = (ds.name, kind, mode, m.objective.name, m.step_count)
         now = time.perf_counter()
         fresh = force or self._surface_key is None or self._surface_key[:4] != key[:4]
-        due = now - self._surface_at >= self._surface_cost / SURFACE_SHARE or not self.running
+        due = now - self._surface_at >= self._surface_cost / self.surface_share or not self.running
         if not (fresh or (due and key != self._surface_key)):
             return self._surface_cache
         d_star = m.objective.d_star

@@ -32,7 +32,7 @@ import torch
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
-from ganviz.core.analysis.frames import W1_CORE_SHARE, Frame, FrameBuilder
+from ganviz.core.analysis.frames import Frame, FrameBuilder
 from ganviz.core.runs.batched_engine import BatchedProcess, RunEngine
 from ganviz.core.runs.commands import Step, Stop
 from ganviz.core.runs.run_model import RunModel
@@ -308,15 +308,16 @@ class LockStep:
                 if batched:
                     raise CompareError(f"these runs cannot train as one batch: {e}") from None
                 self.not_batched = str(e)
-        share = W1_CORE_SHARE / len(runs)  # exact W1 of every run shares one budget (it took a core from training)
+        # exact W1 and the heatmaps of every run share one budget each: four runs' own took a core from training
+        share = len(runs)
         try:
             if self.not_batched is None:  # batchable runs need no initial_state: no spectral norm, no PacGAN
                 self.group = BatchedProcess(self.configs)
                 for c, engine in zip(self.configs, self.group.engines):
-                    self.models.append(model(c, None, paced=True, engine=engine, w1_share=share))
+                    self.models.append(model(c, None, paced=True, engine=engine, sharing=share))
             else:
                 for c in self.configs:
-                    self.models.append(model(c, initial_state(c), paced=True, w1_share=share))
+                    self.models.append(model(c, initial_state(c), paced=True, sharing=share))
         except BaseException:
             self.close()
             raise

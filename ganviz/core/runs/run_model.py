@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from ganviz.core.analysis.frames import W1_CORE_SHARE, Frame, FrameBuilder
+from ganviz.core.analysis.frames import SURFACE_SHARE, W1_CORE_SHARE, Frame, FrameBuilder
 from ganviz.core.runs.commands import Command, Explain, Freeze, Pause, Speed, Start, Step, Together, setting_commands
 from ganviz.core.runs.engine import TrainerProcess
 from ganviz.core.runs.settings import Settings
@@ -49,15 +49,16 @@ class RunModel:
         launch: bool = True,
         paced: bool = False,
         engine: TrainerProcess | None = None,
-        w1_share: float = W1_CORE_SHARE,
+        sharing: int = 1,
     ) -> None:
         """`launch` False: settings only; the trainer starts with `reset` (a window builds its views first).
         `paced`: a driver sends its steps (compare mode's lock-step), so start and pause only say whether it
         should go on; its trainer itself stays paused between the driver's chunks. `engine`: a trainer already
         started for this run (a batched compare run, ganviz.core.runs.batched_engine); a later `reset` makes one of
-        its own. `w1_share`: the share of a core its exact W1 may take (compare mode's runs split one)."""
+        its own. `sharing`: how many runs share the window's frame worker and its budgets (compare mode's runs): each
+        gets that part of exact W1's share of a core and of the heatmap's share of the worker's time."""
         self.settings = Settings(config)
-        self.w1_share = w1_share
+        self.sharing = sharing
         self.builder: FrameBuilder | None = None
         self.paced = paced
         self.running = False  # what the owner asked for (the trainer's own flag comes with each frame)
@@ -89,7 +90,8 @@ class RunModel:
         if config is not None:
             self.settings.set(config)
         self.builder = FrameBuilder(self.settings.config, state, history, engine)
-        self.builder.w1_share = self.w1_share
+        self.builder.w1_share = W1_CORE_SHARE / self.sharing
+        self.builder.surface_share = SURFACE_SHARE / self.sharing
         self.running, self.divergence, self._echo = False, None, None
 
     def close(self) -> None:
