@@ -145,3 +145,21 @@ def test_shown_again_after_a_close_it_trains_on_a_fresh_worker(panel, qtbot):
     assert panel.host.worker_thread is not first and panel.host.alive
     panel.tick()
     wait_frame(qtbot, panel, lambda f: f.settings.step == 10)
+
+
+def test_the_step_axes_start_at_zero_in_plain_numbers(qtbot):
+    """With one point at step 0 the V and KL plots' step axes ran −500…500, labelled "generator step (x0.001)"."""
+    from ganviz.ui.panels.digits_panel import DigitsPanel
+
+    for make, name in ((OneDimPanel, "v_plot"), (DigitsPanel, "kl_plot")):
+        w = make()
+        qtbot.addWidget(w)
+        w.show()
+        qtbot.waitUntil(lambda w=w: w.frame is not None, timeout=WAIT_MS)  # the step-0 frame, one point
+        plot = getattr(w, name)
+        plot.vb.autoRange()
+        lo, hi = plot.vb.viewRange()[0]
+        assert lo >= 0 and hi - lo >= 10, (name, lo, hi)
+        axis = plot.getAxis("bottom")
+        assert axis.labelText == "generator step" and axis.autoSIPrefixScale == 1.0
+        w.close()

@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 
 from ganviz.core.problems import digits
 from ganviz.ui.help_pages import with_hats
-from ganviz.ui.panels.problem_controls import SmallRunPanel
+from ganviz.ui.panels.problem_controls import SmallRunPanel, step_plot
 from ganviz.ui.small_worker import RunFrame, SmallRunHost
 
 BAR_BRUSH = (30, 90, 200, 200)
@@ -81,12 +81,7 @@ class DigitsPanel(SmallRunPanel):
         self.view.ci.layout.setColumnStretchFactor(1, 1)
 
         # --- KL over steps ------------------------------------------------------------------------------
-        self.kl_widget = pg.PlotWidget()
-        self.kl_plot = self.kl_widget.getPlotItem()
-        self.kl_plot.setMenuEnabled(False)
-        self.kl_plot.showGrid(x=True, y=True, alpha=0.15)
-        self.kl_plot.setLabel("bottom", "generator step")
-        self.kl_plot.setLabel("left", "KL")
+        self.kl_widget, self.kl_plot = step_plot("KL")
         self.kl_plot.setTitle("KL(p_gen ‖ uniform over 10) of the predicted classes: 0 = balanced", size="9pt")
         self.kl_curve = pg.PlotDataItem(
             pen=pg.mkPen(KL_COLOUR, width=1.8), symbol="o", symbolSize=4, symbolBrush=KL_COLOUR, symbolPen=None

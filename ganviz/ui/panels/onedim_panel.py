@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QComboBox
 
 from ganviz.core.problems import onedim
 from ganviz.core.training.objectives import OBJECTIVES
-from ganviz.ui.panels.problem_controls import SmallRunPanel
+from ganviz.ui.panels.problem_controls import SmallRunPanel, step_plot
 from ganviz.ui.small_worker import RunFrame, SmallRunHost
 
 P_COLOUR = (0, 0, 0)
@@ -105,12 +105,7 @@ class OneDimPanel(SmallRunPanel):
         self._place_d_curves(critic=False)
 
         # --- the value of the game over steps ----------------------------------------------------------
-        self.v_widget = pg.PlotWidget()
-        self.v_plot = self.v_widget.getPlotItem()
-        self.v_plot.setMenuEnabled(False)
-        self.v_plot.showGrid(x=True, y=True, alpha=0.15)
-        self.v_plot.setLabel("bottom", "generator step")
-        self.v_plot.setLabel("left", "V")
+        self.v_widget, self.v_plot = step_plot("V")
         self.v_curve = pg.PlotDataItem(pen=pg.mkPen(V_COLOUR, width=2))
         self.v_opt_curve = pg.PlotDataItem(pen=pg.mkPen(V_OPT_COLOUR, width=2))
         self.v_ref = pg.InfiniteLine(

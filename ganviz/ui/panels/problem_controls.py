@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
@@ -34,6 +35,21 @@ def objective_combo(default: str) -> QComboBox:
         box.addItem(OBJECTIVES.get(name).label, name)
     box.setCurrentIndex(max(0, box.findData(default)))
     return box
+
+
+def step_plot(left: str) -> tuple[pg.PlotWidget, pg.PlotItem]:
+    """A plot of a value over generator steps (the 1-D panel's V, the digits panel's KL): steps from 0 and at
+    least 10 wide, in plain numbers. With one point at step 0, pyqtgraph's auto range made it −0.5…0.5, labelled
+    "−400 … 400, generator step (x0.001)"."""
+    widget = pg.PlotWidget()
+    plot = widget.getPlotItem()
+    plot.setMenuEnabled(False)
+    plot.showGrid(x=True, y=True, alpha=0.15)
+    plot.setLabel("bottom", "generator step")
+    plot.setLabel("left", left)
+    plot.getAxis("bottom").enableAutoSIPrefix(False)
+    plot.setLimits(xMin=0, minXRange=10)
+    return widget, plot
 
 
 class SmallRunPanel(QWidget):
