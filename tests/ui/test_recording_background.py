@@ -53,12 +53,18 @@ def test_no_frames_is_an_error_at_once(tmp_path):
     assert not rec.recording and list(tmp_path.iterdir()) == []
 
 
-def test_the_window_saves_a_recording_without_waiting_for_it(qtbot, tmp_path, encoder_threads):
+def drawing_window(qtbot) -> MainWindow:
+    """A shown main window on a tiny net, its first frame drawn."""
     w = MainWindow(TrainConfig(hidden=16, layers=2, batch=32, seed=6))
     w.confirm = w.confirm_discard = lambda _q: True
     qtbot.addWidget(w)
     w.show()
     qtbot.waitUntil(lambda: w.frame is not None, timeout=60_000)
+    return w
+
+
+def test_the_window_saves_a_recording_without_waiting_for_it(qtbot, tmp_path, encoder_threads):
+    w = drawing_window(qtbot)
     path = tmp_path / "view.gif"
     w.start_recording(str(path))
     qtbot.waitUntil(lambda: w.recorder.frames >= 3, timeout=30_000)
@@ -101,11 +107,7 @@ def test_the_window_writes_a_full_gif_recording_and_says_why_it_stopped(qtbot, t
 
     monkeypatch.setattr(export, "GIF_MAX_FRAMES", 3)
     monkeypatch.setattr(window_exports, "GIF_MAX_FRAMES", 3)
-    w = MainWindow(TrainConfig(hidden=16, layers=2, batch=32, seed=6))
-    w.confirm = w.confirm_discard = lambda _q: True
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitUntil(lambda: w.frame is not None, timeout=60_000)
+    w = drawing_window(qtbot)
     path = tmp_path / "view.gif"
     said: list[str] = []
     w.statusBar().messageChanged.connect(said.append)
