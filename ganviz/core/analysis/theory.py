@@ -121,7 +121,8 @@ def gradient_norm_surface(d, extent, n: int, device: torch.device) -> np.ndarray
 
 def generator_gradients(d, objective, x: np.ndarray, device: torch.device) -> np.ndarray:
     """∇ₓ of the generator loss of each fake on its own (n, 2): the direction opposite to G's push."""
-    xt = torch.as_tensor(np.ascontiguousarray(x, dtype=np.float32), device=device).requires_grad_(True)
+    # a copy: the fakes come from an immutable (read-only) frame, which torch will not wrap without a warning
+    xt = torch.tensor(x, dtype=torch.float32, device=device).requires_grad_(True)
     # the objective's G loss is a batch mean: ×n gives every sample's own loss gradient
     loss = objective.g_loss(d(xt)) * len(x)
     (grad,) = torch.autograd.grad(loss, xt)
