@@ -11,8 +11,8 @@ from ganviz.core.data.custom_data import CUSTOM, CustomDataError, as_config_poin
 from ganviz.core.data.datasets import DATASETS
 from ganviz.core.data.drawing import brush, erase
 from ganviz.core.files.export import ExportError, history_csv
-from ganviz.ui.export import GIF_MAX_FRAMES, Recorder, export_panel, save_screenshot
 from ganviz.ui.export import ExportError as PanelExportError
+from ganviz.ui.export import Recorder, export_panel, save_screenshot
 
 
 class ExportsMixin:
@@ -93,10 +93,10 @@ class ExportsMixin:
 
     def _recording_full(self) -> None:
         """A GIF recording reached its length: write it, and say why it stopped and what records longer."""
-        path, seconds = self.recorder.path, GIF_MAX_FRAMES / self.recorder.fps
+        path, frames, fps = self.recorder.path, self.recorder.frames, self.recorder.fps  # full: frames is the limit
         self.stop_recording(wait=False)
         self.statusBar().showMessage(
-            f"Saving the recording to {path}… (a GIF recording holds at most {GIF_MAX_FRAMES} frames, {seconds:.0f} s "
+            f"Saving the recording to {path}… (a GIF recording holds at most {frames} frames, {frames / fps:.0f} s "
             "of video, in memory until written; record to .mp4 for longer)"
         )
 

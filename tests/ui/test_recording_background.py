@@ -103,10 +103,9 @@ def test_a_gif_recording_stops_itself_at_its_frame_limit_and_is_written(qtbot, t
 
 
 def test_the_window_writes_a_full_gif_recording_and_says_why_it_stopped(qtbot, tmp_path, monkeypatch):
-    from ganviz.ui import export, window_exports
+    from ganviz.ui import export
 
-    monkeypatch.setattr(export, "GIF_MAX_FRAMES", 3)
-    monkeypatch.setattr(window_exports, "GIF_MAX_FRAMES", 3)
+    monkeypatch.setattr(export, "GIF_MAX_FRAMES", 3)  # the window's message reads the limit from its recorder
     w = drawing_window(qtbot)
     path = tmp_path / "view.gif"
     said: list[str] = []

@@ -309,15 +309,15 @@ class LockStep:
                     raise CompareError(f"these runs cannot train as one batch: {e}") from None
                 self.not_batched = str(e)
         # exact W1 and the heatmaps of every run share one budget each: four runs' own took a core from training
-        share = len(runs)
+        sharing = len(runs)
         try:
             if self.not_batched is None:  # batchable runs need no initial_state: no spectral norm, no PacGAN
                 self.group = BatchedProcess(self.configs)
                 for c, engine in zip(self.configs, self.group.engines):
-                    self.models.append(model(c, None, paced=True, engine=engine, sharing=share))
+                    self.models.append(model(c, None, paced=True, engine=engine, sharing=sharing))
             else:
                 for c in self.configs:
-                    self.models.append(model(c, initial_state(c), paced=True, sharing=share))
+                    self.models.append(model(c, initial_state(c), paced=True, sharing=sharing))
         except BaseException:
             self.close()
             raise

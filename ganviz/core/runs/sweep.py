@@ -149,19 +149,23 @@ def parse_spec(data: dict, path: Path | None = None) -> Spec:
 SHIPPED_SWEEPS = RESOURCES / "sweeps"  # installed with ganviz: `ganviz sweep example`
 
 
+def _bare_name(text: str | Path) -> bool:
+    """`example`, not `example.toml` nor `sweeps/example`: what may name a shipped sweep."""
+    return Path(text).suffix == "" and Path(text).name == str(text)
+
+
 def spec_path(text: str | Path) -> Path:
     """The file `text` names, or a shipped sweep's when it is a bare name (`example`) and no such file is here."""
     path, shipped = Path(text), SHIPPED_SWEEPS / f"{Path(text).name}.toml"
-    bare = path.suffix == "" and path.name == str(text)
-    return shipped if bare and not path.exists() and shipped.is_file() else path
+    return shipped if _bare_name(text) and not path.exists() and shipped.is_file() else path
 
 
-def load_spec(path: str | Path) -> Spec:
-    path = spec_path(path)
+def load_spec(text: str | Path) -> Spec:
+    path = spec_path(text)
     try:
         data = read_toml(path, SpecError)
     except SpecError as e:
-        if path.exists() or path.suffix:
+        if path.exists() or not _bare_name(text):
             raise
         names = ", ".join(sorted(p.stem for p in SHIPPED_SWEEPS.glob("*.toml")))
         raise SpecError(f"{e}; a spec is a TOML file or a shipped sweep's name ({names})") from None
