@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from ganviz.core.analysis.frames import HISTORY_COLUMNS, FrameBuilder
-from ganviz.core.runs.commands import SetLearningRates, Start
+from ganviz.core.runs.commands import SetLearningRates, Start, Step
 from ganviz.core.runs.engine import state_tensors
 from ganviz.core.training.config import TrainConfig
 from ganviz.core.training.guard import DivergenceGuard
@@ -98,6 +98,32 @@ def test_engine_pauses_and_rolls_back_a_real_divergence():
         steps = frame.history[:, HISTORY_COLUMNS.index("step")]
         assert steps[-1] <= restored and np.all(np.diff(steps) > 0)
         assert [e for e in frame.events if e[1] == "diverged"][0][0] == detected
+    finally:
+        builder.close()
+
+
+def test_news_that_comes_after_the_last_publish_still_makes_a_frame():
+    """The child writes its rolled-back state to shared memory at once, but its ("diverged", ...) message and
+    its last history rows go through a queue's feeder thread and can arrive after the window read that publish.
+    The child is paused by then and publishes nothing more: the marker and the rows must make a frame by
+    themselves (seen in CI: the divergence test waited 90 s for a frame that never came)."""
+    builder = FrameBuilder(TrainConfig(**TINY, **SGD))
+    try:
+        builder.send(Step(30))
+        deadline = time.monotonic() + 60
+        while (frame := builder.build(force=True)).step < 30 or frame.running:
+            assert time.monotonic() < deadline, "the trainer did not take its 30 steps"
+            time.sleep(0.01)
+        while builder.engine.take_history() is not None or builder.build() is not None:
+            time.sleep(0.2)  # nothing left in flight
+        assert builder.build() is None  # nothing new: no frame
+        late = np.zeros((1, builder.history.view().shape[1] - 1))
+        late[0, 0] = 30
+        builder.engine._history_chunks.append(late)  # a history chunk read after its publish
+        assert (frame := builder.build()) is not None and frame.history[-1, 0] == 30
+        builder.engine._divergences.append((30, 0, "lower the learning rates"))  # the message, after the publish
+        frame = builder.build()
+        assert frame is not None and (30, "diverged") in [e[:2] for e in frame.events]
     finally:
         builder.close()
 

@@ -290,7 +290,8 @@ class FrameBuilder:
         """A new frame when the trainer published something new (or `force`), else None."""
         t0 = time.perf_counter()
         pub = self.engine.poll()
-        self._roll_back(self.engine.take_divergences())
+        divergences = self.engine.take_divergences()
+        self._roll_back(divergences)
         rows = self.engine.take_history()
         if rows is not None:
             est = rows[:, HISTORY_FIELDS.index("d_real")] - rows[:, HISTORY_FIELDS.index("d_fake")]
@@ -298,7 +299,9 @@ class FrameBuilder:
         measured = self._take_quality()
         if pub is not None:
             self.running, self.steps_per_s = pub.running, pub.steps_per_s
-        elif not (force or measured):
+        # the child's queue messages (rows, a roll-back) can arrive after the publish they followed, when a paused
+        # child publishes nothing more: they are news by themselves
+        elif not (force or measured or divergences or rows is not None):
             return None
         m = self.mirror
         fakes = m.fakes()
