@@ -36,6 +36,7 @@ from ganviz.ui.panels.timeline import Timeline
 from ganviz.ui.params_dock import ParamsDock
 from ganviz.ui.run_lifecycle import RunLifecycleMixin
 from ganviz.ui.run_view import RunView
+from ganviz.ui.status_readouts import StatusReadouts
 from ganviz.ui.window_controls import ControlsMixin
 from ganviz.ui.window_exports import ExportsMixin
 from ganviz.ui.window_latent import LatentMixin
@@ -138,15 +139,9 @@ class MainWindow(
         self.timeline.capacity_changed.connect(self._set_capacity)
         self.timeline.trails_changed.connect(self._set_trails)
 
-        self.status_labels = {k: QLabel() for k in STATUS_WIDEST}
-        labels = [OBJECTIVES.get(n).label for n in OBJECTIVES.names()]
-        for key, label in self.status_labels.items():
-            # as wide as the widest text it will hold: a long message never squeezes "123 steps/s" to "123 steps/"
-            widest = max(labels, key=len) if key == "objective" else STATUS_WIDEST[key]
-            label.setMinimumWidth(label.fontMetrics().horizontalAdvance(widest) + 8)
-            self.statusBar().addPermanentWidget(label)
-        # at 1024 px the readouts leave a message ~400 px, and Qt cuts a longer one off: the whole text on hover
-        self.statusBar().messageChanged.connect(self.statusBar().setToolTip)
+        widest_objective = max((OBJECTIVES.get(n).label for n in OBJECTIVES.names()), key=len)
+        self.readouts = StatusReadouts(self.statusBar(), dict(STATUS_WIDEST, objective=widest_objective))
+        self.status_labels = self.readouts.labels
         self.session_path: str | None = None
         self.settings = QSettings("ganviz", "ganviz")
         self.compare_window: QWidget | None = None

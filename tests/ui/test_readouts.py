@@ -84,10 +84,64 @@ def test_status_fields_are_never_squeezed_by_a_long_message(qtbot):
     s["fps"].setText("30 frames/s")
     s["device"].setText("device cpu")
     s["objective"].setText("WGAN (weight clipping)")
-    qtbot.waitUntil(lambda: all(label.width() > 0 for label in s.values()), timeout=5_000)
+    qtbot.waitUntil(lambda: all(label.width() > 0 for label in s.values() if label.isVisible()), timeout=5_000)
     for key, label in s.items():
+        if label.isHidden():  # stepped aside for the message (below)
+            continue
         need = label.fontMetrics().horizontalAdvance(label.text())
         assert label.width() >= need, f"{key}: {label.width()} px for {label.text()!r} ({need} px)"
-    # the message itself is cut off at this width: its whole text is the status bar's tooltip
+    # whatever the width, the message's whole text is the status bar's tooltip
     assert w.statusBar().toolTip() == w.statusBar().currentMessage() != ""
+    w.close()
+
+
+def message_room(w) -> int:
+    """The px QStatusBar gives its message: from x = 6 to 2 px before the first readout on screen."""
+    shown = [label.x() for label in w.status_labels.values() if label.isVisible()]
+    return min(shown, default=w.statusBar().width() - 12) - 2 - 6
+
+
+@pytest.mark.parametrize("width", [1024, 1280])
+def test_a_long_message_is_shown_whole_while_device_and_objective_step_aside(qtbot, width):
+    """At 1024 px the readouts left a message ~400 px and Qt cut "Saved /…/run.gvz at step 12" off at the first
+    readout. The device and objective readouts (the objective is in the dock too) now step aside for it and come
+    back when it ends; the step, rate and frame-rate readouts always stay."""
+    w = MainWindow(TrainConfig(hidden=16, layers=2, batch=32, seed=1))
+    w.confirm = lambda _q: True
+    qtbot.addWidget(w)
+    w.resize(width, 700)
+    w.show()
+    qtbot.waitExposed(w)
+    s = w.status_labels
+    s["objective"].setText("WGAN (weight clipping)")
+    s["device"].setText("device cpu")
+    bar = w.statusBar()
+    message = "Saved /home/student/ganviz/sessions/ring8-wgan-gp-lr-sweep/run-03.gvz at step 12,000"
+    need = bar.fontMetrics().horizontalAdvance(message)
+    bar.showMessage(message)
+    qtbot.waitUntil(lambda: message_room(w) >= need, timeout=5_000)
+    assert all(s[k].isVisible() for k in ("step", "rate", "fps"))
+    if width == 1024:
+        assert w.readouts.hidden()  # it did not fit beside all five
+    bar.showMessage("Opened run.gvz")  # a short one: all five readouts back
+    qtbot.waitUntil(lambda: all(label.isVisible() for label in s.values()), timeout=5_000)
+    assert message_room(w) >= bar.fontMetrics().horizontalAdvance("Opened run.gvz")
+    bar.showMessage(message)
+    bar.clearMessage()
+    qtbot.waitUntil(lambda: all(label.isVisible() for label in s.values()), timeout=5_000)
+    w.close()
+
+
+def test_the_readouts_come_back_when_the_window_grows(qtbot):
+    w = MainWindow(TrainConfig(hidden=16, layers=2, batch=32, seed=1))
+    w.confirm = lambda _q: True
+    qtbot.addWidget(w)
+    w.resize(1024, 700)
+    w.show()
+    qtbot.waitExposed(w)
+    w.status_labels["objective"].setText("WGAN (weight clipping)")
+    w.statusBar().showMessage("Saved /home/student/ganviz/sessions/ring8-wgan-gp-lr-sweep/run-03.gvz at step 12,000")
+    qtbot.waitUntil(lambda: w.readouts.hidden() != [], timeout=5_000)
+    w.resize(1600, 900)
+    qtbot.waitUntil(lambda: w.readouts.hidden() == [], timeout=5_000)
     w.close()
