@@ -363,7 +363,8 @@ def test_dock_actions_show_and_hide_their_docks(qtbot, window):
 
 def test_theory_dock_action_shows_the_critics_weights(qtbot, window):
     paused_at(qtbot, window, 2)
-    action = menu_action(window, "Theory", "Theory")
+    action = menu_action(window, "Theory", "Theory panel: V, JS, W1, ∇ and the critic")
+    assert action.shortcut().toString() == "T" and window.theory_dock.windowTitle() == "Theory"
     assert not window.theory_dock.isVisible()
     action.trigger()
     assert window.theory_dock.isVisible()

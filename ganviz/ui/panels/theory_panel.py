@@ -22,7 +22,8 @@ FROM_CONFIG = object()  # show_frame's clip: the weight clip of the config last 
 
 
 class TheoryPanel(PanelDefaults, pg.GraphicsLayoutWidget):
-    name, title, export_name, menu = "theory", "Theory", "Theory panel", "&Theory"
+    name, title, export_name, menu = "theory", "Theory panel: V, JS, W1, ∇ and the critic", "Theory panel", "&Theory"
+    dock_title, shortcut = "Theory", "T"
     # a window of its own beside the main one (it can be docked back): docked by default it took the data view's
     # room, and its five plots need a column's full height
     floating = True
