@@ -87,7 +87,7 @@ class ComparePlot(pg.GraphicsLayoutWidget):
         self.modes_plot.setLabel("left", "robust modes")
         self.w1_plot.setLabel("left", "W1")
         for p in (self.modes_plot, self.w1_plot):
-            p.setLabel("bottom", "generator step")
+            style.step_axis(p)
             p.showGrid(x=True, y=True, alpha=0.2)
             p.setMenuEnabled(False)
         self.total = pg.InfiniteLine(angle=0, pen=pg.mkPen((120, 120, 120), style=Qt.DashLine))

@@ -57,3 +57,15 @@ def legend_row(layout: pg.GraphicsLayoutWidget, row: int, columns: int, lines: i
     grid.setRowMaximumHeight(row, LEGEND_LINE * lines)
     grid.setRowStretchFactor(row, 0)
     return legend
+
+
+MIN_STEP_RANGE = 10  # generator steps: the narrowest a step axis shows
+
+
+def step_axis(plot: pg.PlotItem, label: bool = True) -> None:
+    """An x axis of generator steps: from 0, at least MIN_STEP_RANGE wide, in plain numbers. At step 0 (one point)
+    pyqtgraph's auto range gave −0.5…0.5, or 0…1 for an empty plot: fractions of a step, or "(x0.001)"."""
+    if label:
+        plot.setLabel("bottom", "generator step")
+    plot.getAxis("bottom").enableAutoSIPrefix(False)
+    plot.setLimits(xMin=0, minXRange=MIN_STEP_RANGE)

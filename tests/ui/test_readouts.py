@@ -145,3 +145,50 @@ def test_the_readouts_come_back_when_the_window_grows(qtbot):
     w.resize(1600, 900)
     qtbot.waitUntil(lambda: w.readouts.hidden() == [], timeout=5_000)
     w.close()
+
+
+def step_plots(widget) -> list:
+    """Every plot over generator steps in `widget`: labelled so, or x-linked to one that is."""
+    import pyqtgraph as pg
+
+    views = [widget] if isinstance(widget, pg.GraphicsView) else widget.findChildren(pg.GraphicsView)
+    plots = [item for view in views for item in view.scene().items() if isinstance(item, pg.PlotItem)]
+    labelled = [p for p in plots if p.getAxis("bottom").labelText == "generator step"]
+    def linked_to(a, b) -> bool:
+        return a.vb.linkedView(0) is b.vb or b.vb.linkedView(0) is a.vb
+
+    linked = [p for p in plots if p not in labelled and any(linked_to(p, q) for q in labelled)]
+    return labelled + linked
+
+
+def test_every_step_axis_starts_at_zero_in_plain_numbers(qtbot):
+    """At step 0 the loss, quality, theory and compare plots ran 0…1 (or −0.5…0.5 with one row): "0.1 … 0.9
+    generator step", fractions of a step no run can take. Every step axis now starts at 0, is at least 10 steps
+    wide, and has no "(x0.001)" scale."""
+    from ganviz.core.analysis.frames import HISTORY_COLUMNS
+    from ganviz.ui.compare_views import ComparePlot
+    from ganviz.ui.panels.theory_panel import TheoryPanel
+    from ganviz.ui.style import MIN_STEP_RANGE
+
+    history = np.zeros((1, len(HISTORY_COLUMNS)))
+    history[0, 1:] = 0.7  # one row, at step 0
+    quality = np.array([[0, 1, 0, 0.1, 1.0, 2.0]])
+    frame = dataclasses.replace(make_frame(0), history=history, quality=quality, theory=np.array([[0.0, 0.3]]))
+    found = {}
+    for make, expected in ((LossPanel, 2), (QualityPanel, 2), (TheoryPanel, 3), (lambda: ComparePlot(["A", "B"]), 2)):
+        widget = make()
+        qtbot.addWidget(widget)
+        widget.resize(500, 700)
+        widget.show()
+        if hasattr(widget, "show_frame"):
+            widget.show_frame(frame)
+        else:
+            widget.show_frames([frame, frame])
+        plots = step_plots(widget)
+        found[type(widget).__name__] = len(plots)
+        for plot in plots:
+            plot.vb.autoRange()
+            lo, hi = plot.vb.viewRange()[0]
+            assert lo >= 0 and hi - lo >= MIN_STEP_RANGE, (type(widget).__name__, lo, hi)
+            assert plot.getAxis("bottom").autoSIPrefixScale == 1.0
+        assert found[type(widget).__name__] == expected, found

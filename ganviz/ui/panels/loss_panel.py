@@ -42,6 +42,7 @@ class LossPanel(PanelDefaults, pg.GraphicsLayoutWidget):
         self.outputs.setXLink(self.losses)
         self.outputs.setLabel("bottom", "generator step")  # x-linked to the plot above, which saves the room
         for p in (self.losses, self.outputs):
+            style.step_axis(p, label=p is self.outputs)
             p.showGrid(x=True, y=True, alpha=0.2)
             p.setMenuEnabled(False)
         self._objective: str | None = None

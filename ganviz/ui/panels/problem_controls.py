@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from ganviz.core.training.objectives import OBJECTIVES
+from ganviz.ui import style
 from ganviz.ui.small_worker import TICK_MS, Build, Readout, SmallRunHost
 
 
@@ -45,10 +46,8 @@ def step_plot(left: str) -> tuple[pg.PlotWidget, pg.PlotItem]:
     plot = widget.getPlotItem()
     plot.setMenuEnabled(False)
     plot.showGrid(x=True, y=True, alpha=0.15)
-    plot.setLabel("bottom", "generator step")
     plot.setLabel("left", left)
-    plot.getAxis("bottom").enableAutoSIPrefix(False)
-    plot.setLimits(xMin=0, minXRange=10)
+    style.step_axis(plot)
     return widget, plot
 
 

@@ -53,6 +53,7 @@ class QualityPanel(PanelDefaults, pg.GraphicsLayoutWidget):
         )
         self.scores_plot.setLabel("bottom", "generator step")  # x-linked to the plot above, which saves the room
         for p in (self.modes_plot, self.scores_plot):
+            style.step_axis(p, label=p is self.scores_plot)
             p.showGrid(x=True, y=True, alpha=0.2)
             p.setMenuEnabled(False)
         self.scores_plot.setXLink(self.modes_plot)

@@ -72,7 +72,7 @@ class TheoryPanel(PanelDefaults, pg.GraphicsLayoutWidget):
         self.sv_plot.addItem(pg.InfiniteLine(angle=0, pos=1.0, pen=pg.mkPen((90, 90, 90), style=Qt.DashLine)))
         self.sv_plot.setLabel("bottom", "layer")
         for p in (self.game, self.w1_plot, self.grad_plot):
-            p.setLabel("bottom", "generator step")
+            style.step_axis(p)
             p.showGrid(x=True, y=True, alpha=0.2)
         for p in (self.game, self.w1_plot, self.grad_plot, self.hist_plot, self.sv_plot):
             p.setMenuEnabled(False)
