@@ -54,6 +54,7 @@ from ganviz.ui.compare_views import (  # noqa: F401 (colour_hex, quality_line: r
     status_line,
 )
 from ganviz.ui.run_lifecycle import RunLifecycleMixin
+from ganviz.ui.screen_fit import fit_to_screen
 from ganviz.ui.stats import frame_rate_stats
 
 # --- the window -----------------------------------------------------------------------------------
@@ -71,7 +72,7 @@ class CompareWindow(RunLifecycleMixin, QMainWindow):
         self.base = base.resolved()
         self.runs = check_runs(self.base, default_runs(self.base) if runs is None else runs)
         self.setWindowTitle(f"ganviz — compare runs · {self.base.dataset} · seed {self.base.seed}")
-        self.resize(1500, 900)
+        fit_to_screen(self, 1500, 900)
         self.running = False
         self.bundle: CompareFrames | None = None
         self.lock: LockStep | None = None  # the runs' models, driven in lock-step

@@ -36,6 +36,7 @@ from ganviz.ui.panels.timeline import Timeline
 from ganviz.ui.params_dock import ParamsDock
 from ganviz.ui.run_lifecycle import RunLifecycleMixin
 from ganviz.ui.run_view import RunView
+from ganviz.ui.screen_fit import fit_to_screen
 from ganviz.ui.status_readouts import StatusReadouts
 from ganviz.ui.window_controls import ControlsMixin
 from ganviz.ui.window_exports import ExportsMixin
@@ -69,7 +70,7 @@ class MainWindow(
     def __init__(self, config: TrainConfig, session: Session | None = None) -> None:
         super().__init__()
         self.setWindowTitle("ganviz — watch a GAN learn")
-        self.resize(1500, 900)
+        fit_to_screen(self, 1500, 900)
         # the run: its trainer, frame source and settings (the window's config is model.settings.config)
         self.model = RunModel(config, launch=False)
         # ask before replacing the networks; tests and automation swap this for a stub

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QDockWidget, QWidget
 
-from ganviz.ui import style
+from ganviz.ui import screen_fit, style
 
 METRICS_SPLIT_WIDTH = 1500  # px of window width from which the docked panels fit in two columns
 FIRST_SHARE = 64  # % of the second column's height for its first panel, the rest shared by the others
@@ -48,6 +48,7 @@ class PanelDocksMixin:
         if cls.floating:
             dock.setFloating(True)
             dock.hide()
+            screen_fit.PlaceOnFirstShow(dock, self._floating_place)
         else:
             dock.setTitleBarWidget(QWidget())  # the plots carry their own titles: the room goes to the plots
         # a tab brought forward shows the frame on screen at once (paused, no new frame would come)
@@ -112,9 +113,7 @@ class PanelDocksMixin:
     def showEvent(self, event) -> None:
         super().showEvent(event)
         self._arrange_metric_docks()
-        if not getattr(self, "_floating_placed", False):
-            self._floating_placed = True  # beside the main window, as tall as it, the first time it is shown
-            x, y = self.frameGeometry().topRight().toTuple()
-            for cls in self.panel_classes:
-                if cls.floating:
-                    self.docks[cls.name].setGeometry(x + 4, y + 30, 420, max(self.height(), 760))
+
+    def _floating_place(self) -> QRect:
+        """Beside the main window and as tall as it (at least 760 px), inside the screen."""
+        return screen_fit.beside(self.frameGeometry(), (420, max(self.height(), 760)), screen_fit.available(self))

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QDockWidget
 from ganviz.core.analysis.explain import OVERVIEW_PATHS, ExplainedStep, loss_focus
 from ganviz.core.runs.commands import Explain
 from ganviz.ui.panels.slowmo_panel import SlowMotionPanel
+from ganviz.ui.screen_fit import fit_to_screen
 
 
 class SlowMotion(QObject):
@@ -27,7 +28,7 @@ class SlowMotion(QObject):
         self.dock.setWidget(self.panel)
         window.addDockWidget(Qt.RightDockWidgetArea, self.dock)
         self.dock.setFloating(True)  # beside the live view, never squeezing it
-        self.dock.resize(920, 520)
+        fit_to_screen(self.dock, 920, 520)
         self.dock.hide()
         self.action = QAction("Slow &motion", window)
         self.action.setCheckable(True)

@@ -23,6 +23,7 @@ from ganviz.ui.help_pages import (
     picture_url,
     remedy_page,
 )
+from ganviz.ui.screen_fit import fit_to_screen
 from ganviz.ui.slow_motion import SlowMotion
 
 # the Theory menu's separate windows: key, menu label, shortcut, tooltip
@@ -433,7 +434,7 @@ class MenusMixin:
                 from ganviz.ui.panels.dirac_panel import DiracPanel
 
                 window = DiracPanel()
-                window.resize(820, 720)
+                fit_to_screen(window, 820, 720)
             elif key == "onedim":
                 from ganviz.ui.panels.onedim_panel import OneDimPanel
 
@@ -519,7 +520,7 @@ class MenusMixin:
             dialog.setWindowTitle("ganviz: getting started")
             page = QTextBrowser(dialog)
             QVBoxLayout(dialog).addWidget(page)
-            dialog.resize(760, 680)
+            fit_to_screen(dialog, 760, 680)
             self._getting_started = dialog
             self._getting_started_keys = keys
         page = self._getting_started.findChild(QTextBrowser)

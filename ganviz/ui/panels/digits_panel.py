@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt
 from ganviz.core.problems import digits
 from ganviz.ui.help_pages import with_hats
 from ganviz.ui.panels.problem_controls import SmallRunPanel, step_plot
+from ganviz.ui.screen_fit import fit_to_screen
 from ganviz.ui.small_worker import RunFrame, SmallRunHost
 
 BAR_BRUSH = (30, 90, 200, 200)
@@ -105,7 +106,7 @@ class DigitsPanel(SmallRunPanel):
         self._connect_controls()
         self.classifier = digits.get_classifier()  # trained once per process, then cached; read by the worker
         self.host = self._new_host()
-        self.resize(1000, 760)
+        fit_to_screen(self, 1000, 760)
         self.reset()
 
     # --- state -------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from ganviz.core.training.objectives import OBJECTIVES
 from ganviz.core.training.remedies import REMEDIES
 from ganviz.ui import style
 from ganviz.ui.panels.problem_controls import objective_combo
+from ganviz.ui.screen_fit import fit_to_screen
 
 FIELD_LIM = 2.0  # the field covers at least [−2, 2]² (the notebook's quiver grid) and always the whole view
 FIELD_N = 15  # arrows per side on [−2, 2]² ...
@@ -190,7 +191,7 @@ class DiracPanel(QWidget):
         for w in (self.lr, self.r1, self.clip, self.gp_lambda, self.theta0, self.psi0, *self.remedy_boxes.values()):
             w.valueChanged.connect(self._schedule)
         self.steps.valueChanged.connect(self._schedule)
-        self.resize(760, 720)
+        fit_to_screen(self, 760, 720)
         self.recompute()
 
     # --- state ---------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QComboBox
 from ganviz.core.problems import onedim
 from ganviz.core.training.objectives import OBJECTIVES
 from ganviz.ui.panels.problem_controls import SmallRunPanel, step_plot
+from ganviz.ui.screen_fit import fit_to_screen
 from ganviz.ui.small_worker import RunFrame, SmallRunHost
 
 P_COLOUR = (0, 0, 0)
@@ -126,7 +127,7 @@ class OneDimPanel(SmallRunPanel):
         self.host = self._new_host()
         self._connect_controls()
         self.dataset.currentIndexChanged.connect(self.reset)
-        self.resize(1100, 760)
+        fit_to_screen(self, 1100, 760)
         self.reset()
 
     # --- state -------------------------------------------------------------------------------------
