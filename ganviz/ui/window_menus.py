@@ -4,6 +4,7 @@ theory, compare and help windows those menus open."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -12,7 +13,7 @@ from PySide6.QtGui import QAction, QActionGroup, QImage, QKeySequence, QTextDocu
 from PySide6.QtWidgets import QDialog, QMenu, QMessageBox, QTextBrowser, QVBoxLayout, QWidget
 
 from ganviz.core.data.datasets import DATASETS
-from ganviz.core.files.presets import list_presets, preset_tooltip
+from ganviz.core.files.presets import grouped_presets, preset_tooltip
 from ganviz.core.training.objectives import OBJECTIVES
 from ganviz.core.training.remedies import REMEDIES
 from ganviz.ui.help_pages import (
@@ -111,15 +112,28 @@ def _datasets(w, ds_menu: QMenu) -> None:
         w.dataset_actions[name] = act
 
 
+def first_sentence(text: str) -> str:
+    """Up to the first full stop followed by a space (or all of `text`)."""
+    head, dot, _rest = text.partition(". ")
+    return head + "." if dot else text
+
+
 def _presets(w, presets: QMenu) -> None:
+    """A submenu per group (the lessons first, then each objective on each dataset): 26 in one list were hard
+    to scan. A preset without a group (a user's file) sits below them."""
     w.preset_actions: dict[str, QAction] = {}
-    for preset in list_presets():
-        w.preset_actions[preset.name] = w._action(
-            presets,
-            preset.title,
-            lambda _c=False, n=preset.name: w.apply_preset(n),
-            tip=preset_tooltip(preset),  # the claim and its measured spread over seeds
-        )
+    presets.setToolTipsVisible(True)
+    for group, members in grouped_presets():
+        menu = presets.addMenu(group) if group else presets
+        menu.setToolTipsVisible(True)
+        for preset in members:
+            act = w._action(menu, preset.title, lambda _c=False, n=preset.name: w.apply_preset(n))
+            # the description, the claim and its measured spread over seeds, as paragraphs Qt wraps (a plain
+            # tip is one line as wide as its text); the status bar gets the first sentence
+            tip = preset_tooltip(preset)
+            act.setToolTip("".join(f"<p>{html.escape(part)}</p>" for part in tip.split("\n")))
+            act.setStatusTip(first_sentence(preset.description))
+            w.preset_actions[preset.name] = act
 
 
 def _run_toolbar(w, _run: QMenu) -> None:

@@ -142,6 +142,8 @@ def test_a_good_file_and_its_claims(tmp_path):
         (("modes_robust_min = 3\nhq_max = 0.5", ""), "expect.min_fraction needs at least one bound"),
         (("min_fraction = 0.8", "min_fractions = 0.8"), "unknown key expect.min_fractions; allowed: min_fraction"),
         (("[config]", "[config"), "TOML syntax error"),
+        (('title = "Demo"\n', 'title = "Demo"\ngroup = "Fun"\n'), "unknown group 'Fun'; allowed: 'Mode collapse"),
+        (('title = "Demo"\n', 'title = "Demo"\ngroup = 3\n'), "group must be a string"),
     ],
 )
 def test_bad_file_fails_in_one_line(tmp_path, change, words):
@@ -355,3 +357,33 @@ def test_the_readme_table_is_the_results_files():
     table = bench.markdown([p for p in list_presets() if p.claims], RESULTS_FILE)
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     assert table.strip() in readme
+
+
+def test_every_shipped_preset_sits_in_a_group_of_the_menu():
+    """26 presets in one list were hard to scan: the Presets menu shows them by group, the lessons first, then
+    each objective on each dataset; a starter preset (an objective without a file) goes with its dataset."""
+    from ganviz.core.files.presets import grouped_presets, objective_group, preset_groups, starter_preset
+
+    groups = grouped_presets()
+    assert [g for g, _ in groups] == list(preset_groups())  # every group used, in order, none without one
+    assert sorted(p.name for _, members in groups for p in members) == sorted(NAMES)
+    for group, members in groups:
+        titles = [p.title for p in members]
+        assert titles == sorted(titles, key=str.casefold), group
+    by_name = {p.name: g for g, members in groups for p in members}
+    assert by_name["mode-collapse"] == "Mode collapse and its remedies"
+    for dataset in ("ring8", "grid25"):
+        for objective in ("minimax", "nonsaturating", "hinge", "lsgan", "wgan", "wgan-gp"):
+            assert by_name[f"{objective}-{dataset}"] == objective_group(dataset)
+    assert objective_group("ring8") == "Each objective on the ring of 8 Gaussians"
+    assert starter_preset("hinge", "grid25").group == objective_group("grid25")
+
+
+def test_a_preset_without_a_group_comes_after_the_groups(tmp_path):
+    from ganviz.core.files.presets import grouped_presets
+
+    (tmp_path / "demo.toml").write_text(GOOD)
+    (tmp_path / "pit.toml").write_text(
+        GOOD.replace('"demo"', '"pit"').replace('title = "Demo"\n', 'title = "Pit"\ngroup = "Pitfalls"\n')
+    )
+    assert [(g, [p.name for p in m]) for g, m in grouped_presets(tmp_path)] == [("Pitfalls", ["pit"]), ("", ["demo"])]

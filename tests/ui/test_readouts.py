@@ -154,6 +154,7 @@ def step_plots(widget) -> list:
     views = [widget] if isinstance(widget, pg.GraphicsView) else widget.findChildren(pg.GraphicsView)
     plots = [item for view in views for item in view.scene().items() if isinstance(item, pg.PlotItem)]
     labelled = [p for p in plots if p.getAxis("bottom").labelText == "generator step"]
+
     def linked_to(a, b) -> bool:
         return a.vb.linkedView(0) is b.vb or b.vb.linkedView(0) is a.vb
 

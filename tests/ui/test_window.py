@@ -37,9 +37,17 @@ def test_window_has_every_objective_and_dataset(window):
 
 
 def test_preset_menu_resets_to_the_presets_config(qtbot, window):
-    from ganviz.core.files.presets import get_preset, preset_names
+    from ganviz.core.files.presets import get_preset, preset_groups, preset_names
 
     assert set(window.preset_actions) == set(preset_names())
+    presets = next(a.menu() for a in window.menuBar().actions() if a.text().replace("&", "") == "Presets")
+    submenus = [a.menu() for a in presets.actions() if a.menu() is not None]
+    assert [m.title() for m in submenus] == list(preset_groups())  # one submenu per group, in order
+    assert sum(len(m.actions()) for m in submenus) == len(preset_names())
+    tip = window.preset_actions["mode-collapse"].toolTip()
+    # rich text, which Qt wraps (a plain tip is one line as wide as its text): the description, then the claim
+    assert tip.startswith("<p>The non-saturating GAN") and "<p>Claim after 4,000 steps" in tip
+    assert window.preset_actions["mode-collapse"].statusTip().endswith("over seeds 0-9.")
     window.preset_actions["wgan-gp-vs-gan"].trigger()
     preset = get_preset("wgan-gp-vs-gan").config.resolved()
     assert window.config == preset

@@ -49,6 +49,23 @@ class PresetError(ConfigError):
     """An unknown preset or a bad preset file; the message is one line."""
 
 
+# the Presets menu's submenus, in order; a preset file names its own with `group` (see preset_groups)
+LESSON_GROUPS = ("Mode collapse and its remedies", "Training dynamics", "Pitfalls")
+
+
+def objective_group(dataset: str) -> str:
+    """The group of the presets that show one objective each on `dataset` (every objective has one)."""
+    from ganviz.core.data.datasets import DATASETS
+
+    label = DATASETS.get(dataset).label
+    return f"Each objective on the {label[:1].lower()}{label[1:]}"
+
+
+def preset_groups() -> tuple[str, ...]:
+    """Every group a preset may name, in the menu's order."""
+    return (*LESSON_GROUPS, *(objective_group(d) for d in STARTER_DATASETS))
+
+
 class ClaimError(PresetError):
     """A bad results table (ganviz/resources/preset-results.csv); the message is one line."""
 
@@ -100,6 +117,7 @@ class Preset:
     expect: dict[str, float] = field(default_factory=dict)  # e.g. {"modes_robust_min": 8, "hq_min": 0.8}
     path: Path | None = None
     min_fraction: float | None = None  # the share of seeds on which every bound in `expect` holds together
+    group: str = ""  # its submenu in the Presets menu (one of preset_groups()); "" = none
 
     @property
     def claims(self) -> bool:
@@ -242,7 +260,15 @@ def read_toml(path: Path, error: type[ConfigError] = ConfigError) -> dict:
 
 # --- preset files ----------------------------------------------------------------------------------
 
-_TOP_KEYS = {"name": str, "title": str, "description": str, "steps": int, "config": dict, "expect": dict}
+_TOP_KEYS = {
+    "name": str,
+    "title": str,
+    "group": str,
+    "description": str,
+    "steps": int,
+    "config": dict,
+    "expect": dict,
+}
 
 
 def load_preset_file(path: str | Path) -> Preset:
@@ -264,6 +290,8 @@ def load_preset_file(path: str | Path) -> Preset:
                     raise ConfigError(f"{key} must be {what} (got {data[key]!r})")
         if data["name"] != path.stem:
             raise ConfigError(f"name {data['name']!r} must match the file name {path.stem!r}")
+        if "group" in data and data["group"] not in preset_groups():
+            raise ConfigError(f"unknown group {data['group']!r}; allowed: {', '.join(map(repr, preset_groups()))}")
         if "steps" in data and data["steps"] < 1:
             raise ConfigError(f"steps must be an integer ≥ 1 (got {data['steps']!r})")
         values = {k: coerce_field(k, v) for k, v in data["config"].items()}
@@ -283,6 +311,7 @@ def load_preset_file(path: str | Path) -> Preset:
         expect=expect,
         path=path,
         min_fraction=min_fraction,
+        group=data.get("group", ""),
     )
 
 
@@ -399,6 +428,7 @@ def starter_preset(objective: str, dataset: str) -> Preset:
         description=f"{obj.formula}, with its default optimiser settings; no measured claim yet.",
         config=TrainConfig(dataset=dataset, objective=objective),
         steps=4000,
+        group=objective_group(dataset),
     )
 
 
@@ -421,6 +451,17 @@ def preset_names(folder: str | Path | None = None) -> list[str]:
 def list_presets(folder: str | Path | None = None) -> list[Preset]:
     """Every preset, sorted by name; PresetError at the first bad file."""
     return [get_preset(name, folder) for name in preset_names(folder)]
+
+
+def grouped_presets(folder: str | Path | None = None) -> list[tuple[str, list[Preset]]]:
+    """Every preset by its group, in the order of preset_groups() (empty groups left out), each group sorted by
+    title; the presets without a group last, under ""."""
+    presets = list_presets(folder)
+    order = {g: i for i, g in enumerate(preset_groups())}
+    groups: dict[str, list[Preset]] = {}
+    for preset in sorted(presets, key=lambda p: (order.get(p.group, len(order)), p.title.casefold())):
+        groups.setdefault(preset.group, []).append(preset)
+    return list(groups.items())
 
 
 def get_preset(name: str, folder: str | Path | None = None) -> Preset:
