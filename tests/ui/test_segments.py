@@ -16,6 +16,7 @@ from ganviz.core.training.config import TrainConfig  # noqa: E402
 from ganviz.ui.main_window import MainWindow  # noqa: E402
 from ganviz.ui.panels.loss_panel import LossPanel  # noqa: E402
 from ganviz.ui.panels.quality_panel import QualityPanel  # noqa: E402
+from ganviz.ui.style import MIN_STEP_RANGE  # noqa: E402
 from tests.frame_factory import make_frame  # noqa: E402
 
 
@@ -28,15 +29,16 @@ def history(steps) -> np.ndarray:
 def test_the_loss_panel_draws_only_the_current_segment(qtbot):
     panel = LossPanel()
     qtbot.addWidget(panel)
-    frame = dataclasses.replace(make_frame(10), history=history(range(1, 11)), segment_start=6)
+    frame = dataclasses.replace(make_frame(120), history=history(range(101, 121)), segment_start=116)
     panel.show_frame(frame)
     x, _ = panel.g_loss.getData()
-    np.testing.assert_array_equal(x, [6, 7, 8, 9, 10])
-    empty = dataclasses.replace(frame, history=history(range(1, 11)), segment_start=11)  # switched just now
+    np.testing.assert_array_equal(x, [116, 117, 118, 119, 120])
+    empty = dataclasses.replace(frame, segment_start=121)  # switched just now
     panel.show_frame(empty)
     x, _ = panel.g_loss.getData()
     assert x is None or len(x) == 0
-    assert panel.losses.viewRange()[0] == pytest.approx([0, 1], abs=0.05)  # no old x-range on an empty plot
+    # no old x-range (116…120) on an empty plot: the empty step axis, 0 to MIN_STEP_RANGE
+    assert panel.losses.viewRange()[0] == pytest.approx([0, MIN_STEP_RANGE], abs=0.05)
 
 
 def test_the_quality_panel_draws_only_this_datasets_rows(qtbot):
