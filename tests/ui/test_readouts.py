@@ -193,3 +193,29 @@ def test_every_step_axis_starts_at_zero_in_plain_numbers(qtbot):
             assert lo >= 0 and hi - lo >= MIN_STEP_RANGE, (type(widget).__name__, lo, hi)
             assert plot.getAxis("bottom").autoSIPrefixScale == 1.0
         assert found[type(widget).__name__] == expected, found
+
+
+def test_event_labels_are_inside_the_loss_plot(qtbot):
+    """The markers' labels ran up out of the plot from 92 % of its height: only their first letter showed, a
+    rotated "m" of "modes −3" that read as "E". Each whole label now lies inside the plot's view."""
+    from ganviz.core.analysis.frames import HISTORY_COLUMNS
+
+    rng = np.random.default_rng(0)
+    history = 1 + 0.3 * rng.standard_normal((1700, len(HISTORY_COLUMNS)))
+    history[:, 0] = np.arange(1, 1701)
+    panel = LossPanel()
+    qtbot.addWidget(panel)
+    panel.resize(360, 560)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.show_frame(dataclasses.replace(make_frame(1700), history=history))
+    panel.show_events(((300, "diverged", "NaN"), (900, "coverage_drop", "8 → 5 modes"), (1600, "d_confident", "")))
+    qtbot.wait(50)
+    view = panel.losses.vb.mapRectToScene(panel.losses.vb.boundingRect())
+    assert len(panel._markers) == 3
+    for line in panel._markers:
+        label = line.label
+        text = label.textItem.toPlainText()
+        rect = label.mapRectToScene(label.boundingRect())
+        assert view.adjusted(-1, -1, 1, 1).contains(rect), (text, rect, view)
+        assert rect.height() > rect.width() > 0, text  # along the line, as the whole text

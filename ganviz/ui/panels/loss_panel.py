@@ -125,7 +125,13 @@ class LossPanel(PanelDefaults, pg.GraphicsLayoutWidget):
                 angle=90,
                 pen=pg.mkPen(colour, width=1.5, style=Qt.DashLine),
                 label=label,
-                labelOpts={"position": 0.92, "color": colour, "rotateAxis": (1, 0), "anchors": [(0, 0), (0, 0)]},
+                labelOpts={
+                    "position": 0.97,
+                    "color": colour,
+                    "fill": pg.mkBrush(*style.LEGEND_BRUSH),  # readable over the curves
+                    "rotateAxis": (1, 0),
+                    "anchors": [(1, 0), (1, 0)],  # the text ends near the top and runs down the line
+                },
             )
             shown = [f"step {s}: {text}" for s, _, text in group[:MAX_TOOLTIP_LINES]]
             if len(group) > MAX_TOOLTIP_LINES:
