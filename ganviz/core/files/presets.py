@@ -1,7 +1,8 @@
 """Presets: named, documented training configurations read from ganviz/resources/presets/*.toml.
 
-A preset file holds `name` (its file name without `.toml`), `title`, `description` (a sentence or two for a
-teacher), an optional suggested length `steps`, a `[config]` table of TrainConfig fields and an optional
+A preset file holds `name` (its file name without `.toml`), `title`, an optional `group` (its submenu in the
+Presets menu, one of `preset_groups()`), `description` (a sentence or two for a teacher), an optional suggested
+length `steps`, a `[config]` table of TrainConfig fields and an optional
 `[expect]` table with the outcome it claims after `steps` generator updates. The claim is about seeds, not one
 run: bounds on the final metrics (`modes_robust_min = 7`, `hq_min = 0.5`, `modes_robust_max = 20`, …) that hold
 together on at least a share `min_fraction` of seeds (`min_fraction = 0.8`: "on at least 8 of 10 seeds"), since

@@ -40,9 +40,8 @@ class LossPanel(PanelDefaults, pg.GraphicsLayoutWidget):
         self.d_fake = _curve(self.outputs, style.D_FAKE, self.outputs_legend, "mean D(fake)")
         self.estimate = _curve(self.outputs, style.ESTIMATE, None, ESTIMATE_LABEL)
         self.outputs.setXLink(self.losses)
-        self.outputs.setLabel("bottom", "generator step")  # x-linked to the plot above, which saves the room
         for p in (self.losses, self.outputs):
-            style.step_axis(p, label=p is self.outputs)
+            style.step_axis(p, label=p is self.outputs)  # the lower one: x-linked, which saves the room
             p.showGrid(x=True, y=True, alpha=0.2)
             p.setMenuEnabled(False)
         self._objective: str | None = None

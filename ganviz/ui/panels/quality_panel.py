@@ -51,9 +51,8 @@ class QualityPanel(PanelDefaults, pg.GraphicsLayoutWidget):
             "W1 floor (dashed): W1 between two independent samples of 500 real points, what a perfect\n"
             "generator scores at this sample size."
         )
-        self.scores_plot.setLabel("bottom", "generator step")  # x-linked to the plot above, which saves the room
         for p in (self.modes_plot, self.scores_plot):
-            style.step_axis(p, label=p is self.scores_plot)
+            style.step_axis(p, label=p is self.scores_plot)  # the lower one: x-linked, which saves the room
             p.showGrid(x=True, y=True, alpha=0.2)
             p.setMenuEnabled(False)
         self.scores_plot.setXLink(self.modes_plot)
