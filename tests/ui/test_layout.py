@@ -186,3 +186,22 @@ def test_no_panel_lays_its_rows_over_each_other(qtbot, make_main_window, size):
     frame_where(qtbot, window, lambda f: f.step >= 0)
     laid_out(qtbot, window, size)
     assert not squeezed_rows(window), squeezed_rows(window)
+
+
+def test_the_quality_titles_fit_at_1024_by_700_with_their_widest_numbers(qtbot, make_main_window):
+    """On the 5×5 grid at 1024 × 700, "Sample quality: HQ 0.33 · rKL 1.20 · W1 1.591" ran past the dock's
+    right edge: the quality plots were laid out wider than their view and cut off."""
+    import dataclasses
+
+    import numpy as np
+
+    window = make_main_window(BASE)
+    frame = frame_where(qtbot, window, lambda f: f.centres is not None and len(f.centres) == 25)
+    laid_out(qtbot, window, (1024, 700))
+    window.docks["quality"].raise_()  # its tab brought forward
+    widest = np.array([[frame.step, 25, 25, 0.999, 3.219, 12.345]])  # step, modes, robust, HQ, rKL, W1
+    modes = dict(frame.modes, modes=25, modes_robust=25, hq=0.999, rkl=3.219)
+    window.quality_panel.show_frame(dataclasses.replace(frame, quality=widest, modes=modes))
+    laid_out(qtbot, window, (1024, 700))
+    assert window.quality_panel.isVisible()
+    assert not overflowing(window), overflowing(window)

@@ -45,12 +45,12 @@ def test_every_visible_plot_is_readable(qtbot, window, size):
     assert {"Samples and decision surface", "Losses", "Fixed latent batch"} <= names
     assert_readable(plots)
     split = size[0] >= METRICS_SPLIT_WIDTH
-    assert ("Sample quality" in names) == split  # side by side when wide, else a tab away
+    assert ("Quality" in names) == split  # side by side when wide, else a tab away
     if split:
         assert any(n.startswith("Modes captured") for n in names) and any(n.startswith("HQ samples") for n in names)
     if not split:  # the other tabs, each readable in turn
         for dock, prefixes in (
-            (window.quality_dock, ("Modes captured", "Sample quality")),
+            (window.quality_dock, ("Modes captured", "Quality")),
             (window.modes_dock, ("HQ samples per mode",)),
         ):
             dock.raise_()

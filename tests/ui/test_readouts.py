@@ -219,3 +219,25 @@ def test_event_labels_are_inside_the_loss_plot(qtbot):
         rect = label.mapRectToScene(label.boundingRect())
         assert view.adjusted(-1, -1, 1, 1).contains(rect), (text, rect, view)
         assert rect.height() > rect.width() > 0, text  # along the line, as the whole text
+
+
+def test_the_quality_titles_say_what_the_data_views_readout_says(qtbot):
+    """On a collapsing run the quality titles read "20 · robust 8" (the newest row, up to a second old) while the
+    line under the data view read "modes 14/25 · robust 6/25" (the samples on screen). The titles now give the
+    mode metrics of the frame on screen too; W1, measured only in the rows, is the newest row's in both."""
+    from ganviz.ui.run_view import quality_line
+
+    panel = QualityPanel()
+    qtbot.addWidget(panel)
+    centres = np.zeros((25, 2))
+    row = np.array([[2620, 20, 8, 0.33, 1.2, 1.591]])  # step, modes, robust, HQ, rKL, W1
+    now = {"modes": 14, "modes_robust": 6, "hq": 0.18, "rkl": 0.9}
+    frame = dataclasses.replace(make_frame(2652), quality=row, centres=centres, modes=now, mode_counts=np.ones(25))
+    panel.show_frame(frame)
+    assert _title(panel.modes_plot) == "Modes captured (of 25): 14 · robust 6"
+    assert _title(panel.scores_plot) == "Quality: HQ 0.18 · rKL 0.90 · W1 1.591"
+    line = quality_line(frame)
+    assert "modes <b>14</b>/25" in line and "robust <b>6</b>/25" in line and "W1 <b>1.591</b>" in line
+    later = dataclasses.replace(frame, modes=dict(now, modes=15))  # a new frame, no new row: the title follows
+    panel.show_frame(later)
+    assert _title(panel.modes_plot) == "Modes captured (of 25): 15 · robust 6"

@@ -26,7 +26,7 @@ class QualityPanel(PanelDefaults, pg.GraphicsLayoutWidget):
         modes_legend.addItem(self.robust, "robust (≥ 20 HQ)")
         self.total = pg.InfiniteLine(angle=0, pen=pg.mkPen((120, 120, 120), style=Qt.DashLine))
         self.modes_plot.addItem(self.total)
-        self.scores_plot = self.addPlot(row=2, col=0, title="Sample quality")
+        self.scores_plot = self.addPlot(row=2, col=0, title="Quality")
         scores_legend = style.legend_row(self, 3, 2, lines=2)  # two columns: the panel's width stays small
         self.hq = self.scores_plot.plot(pen=pg.mkPen(style.HQ, width=2))
         self.rkl = self.scores_plot.plot(pen=pg.mkPen(style.RKL, width=2))
@@ -59,6 +59,7 @@ class QualityPanel(PanelDefaults, pg.GraphicsLayoutWidget):
         self._dataset: str | None = None
         self._rows: tuple[int, int] | None = None
         self._modes_title = "Modes captured"
+        self._titles: tuple[str, str] | None = None
 
     def show_frame(self, frame: Frame) -> None:
         mixture = frame.centres is not None
@@ -92,10 +93,14 @@ class QualityPanel(PanelDefaults, pg.GraphicsLayoutWidget):
                 values = frame.segment_quality_column(name)
                 ok = np.isfinite(values)  # rKL is undefined with no HQ sample; mode metrics need a mixture
                 curve.setData(steps[ok], values[ok])
-            modes, scores = readout(frame)
-            # the latest values in the titles: a short plot still shows its numbers
-            self.modes_plot.setTitle(f"{self._modes_title}{modes}")
-            self.scores_plot.setTitle(f"Sample quality{scores}")
+        # the latest values in the titles: a short plot still shows its numbers ("Quality": the long
+        # "Sample quality: HQ 0.33 · rKL 1.20 · W1 1.591" ran past a 1024-px window's dock)
+        modes, scores = readout(frame) if len(frame.segment_quality_column("step")) else ("", "")
+        titles = (f"{self._modes_title}{modes}", f"Quality{scores}")
+        if titles != self._titles:  # a new title lays the panel out again: only when it changed
+            self._titles = titles
+            self.modes_plot.setTitle(titles[0])
+            self.scores_plot.setTitle(titles[1])
 
 
 class ModeBarsPanel(PanelDefaults, pg.GraphicsLayoutWidget):
@@ -135,14 +140,24 @@ def _latest(frame: Frame, name: str) -> float | None:
     return value if np.isfinite(value) else None
 
 
+def _now(frame: Frame, name: str) -> float | None:
+    """The mode metric of the samples on screen (the data view's readout says the same), else the newest row's."""
+    if frame.modes is not None and frame.centres is not None:
+        value = float(frame.modes[name])
+        return value if np.isfinite(value) else None
+    return _latest(frame, name)
+
+
 def readout(frame: Frame) -> tuple[str, str]:
-    """Title suffixes with the newest quality row: ': 7 · robust 6' and ': HQ 0.52 · rKL 0.10 · W1 0.213'
-    (empty before the first row; a metric that is undefined, like the modes of a non-mixture, is left out)."""
-    modes, robust = _latest(frame, "modes"), _latest(frame, "modes_robust")
+    """Title suffixes: ': 7 · robust 6' and ': HQ 0.52 · rKL 0.10 · W1 0.213'. The mode metrics are those of the
+    frame on screen, as under the data view and in the per-mode bars (the newest row is up to a second older: the
+    two readouts disagreed, 20 modes here and 14 there); W1, measured only in the rows, is the newest row's.
+    Empty before the first row; a metric that is undefined, like the modes of a non-mixture, is left out."""
+    modes, robust = _now(frame, "modes"), _now(frame, "modes_robust")
     modes_text = f": {modes:.0f} · robust {robust:.0f}" if modes is not None and robust is not None else ""
     parts = [
         f"{label} {value:{fmt}}"
         for label, name, fmt in (("HQ", "hq", ".2f"), ("rKL", "rkl", ".2f"), ("W1", "w1", ".3f"))
-        if (value := _latest(frame, name)) is not None
+        if (value := (_latest if name == "w1" else _now)(frame, name)) is not None
     ]
     return modes_text, (": " + " · ".join(parts)) if parts else ""
