@@ -9,8 +9,11 @@ A right click in the plot asks to clear every inspection mark (`clear_requested`
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ganviz.core.analysis.frames import Frame
@@ -49,6 +52,20 @@ def quality_line(frame: Frame, diverged: tuple[int, int, str] | None = None) -> 
     return text
 
 
+# the numbers line at its widest: where it would wrap, room for two lines is kept
+WIDEST_NUMBERS = "step <b>9999999</b> · modes <b>25</b>/25 · robust <b>25</b>/25 · HQ <b>100.0 %</b> · W1 <b>10.000</b>"
+
+
+def text_height(label: QLabel, html: str) -> int:
+    """The height `html` takes in `label` at its present width, wrapped as the label wraps it."""
+    doc = QTextDocument()
+    doc.setDefaultFont(label.font())
+    doc.setDocumentMargin(0)
+    doc.setHtml(html)
+    doc.setTextWidth(max(label.contentsRect().width(), 1))
+    return math.ceil(doc.size().height())
+
+
 class RunView(QWidget):
     """A run's data view (`panel`), its optional `details` line and its quality readout (`numbers`)."""
 
@@ -81,6 +98,12 @@ class RunView(QWidget):
         self.inspected: dict | None = None  # the selected sample's info as last drawn
         self.right_click_clears = True  # off while a right drag means something else (erasing drawn points)
         self.panel.plot.scene().sigMouseClicked.connect(self._on_click)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        # a line that wraps for some numbers and not for others made the data view above jump by a line as
+        # the numbers changed (HQ 9.6 % → 13.6 %): keep the height of the widest numbers at this width
+        self.numbers.setMinimumHeight(text_height(self.numbers, WIDEST_NUMBERS))
 
     def show_frame(self, frame: Frame, diverged: tuple[int, int, str] | None = None, redraw: bool = False) -> None:
         """Draw `frame` (the plot only when it is a new one, or `redraw`), its numbers and its inspected sample."""

@@ -241,3 +241,39 @@ def test_the_quality_titles_say_what_the_data_views_readout_says(qtbot):
     later = dataclasses.replace(frame, modes=dict(now, modes=15))  # a new frame, no new row: the title follows
     panel.show_frame(later)
     assert _title(panel.modes_plot) == "Modes captured (of 25): 15 · robust 6"
+
+
+def test_the_data_views_numbers_line_keeps_its_height_as_the_numbers_change(qtbot):
+    """At 1024 px the line under the data view wrapped for some numbers and not for others ("HQ 9.6 %" fits,
+    "HQ 13.6 %" wraps), so the data view above jumped by a line as they changed. The line keeps the height the
+    widest numbers need at its width."""
+    from PySide6.QtGui import QTextDocument
+
+    from ganviz.ui.run_view import RunView, quality_line
+
+    centres = np.zeros((25, 2))
+    short = dataclasses.replace(
+        make_frame(5), centres=centres, modes={"modes": 2, "modes_robust": 1, "hq": 0.05, "rkl": 1.0}
+    )
+    long = dataclasses.replace(
+        make_frame(1_234_567),
+        centres=centres,
+        modes={"modes": 25, "modes_robust": 25, "hq": 1.0, "rkl": 0.0},
+        quality=np.array([[1_234_567, 25, 25, 1.0, 0.0, 10.123]]),
+    )
+    view = RunView()
+    qtbot.addWidget(view)
+    doc = QTextDocument()
+    doc.setDefaultFont(view.numbers.font())
+    doc.setDocumentMargin(0)
+    doc.setHtml(quality_line(long))
+    width = int(doc.idealWidth()) - 20  # the long line wraps, the short one does not
+    view.resize(width + 4, 400)
+    view.show()
+    qtbot.waitExposed(view)
+    heights = []
+    for frame in (short, long, short):
+        view.show_frame(frame)
+        qtbot.wait(30)
+        heights.append((view.numbers.height(), view.panel.height()))
+    assert heights[0] == heights[1] == heights[2], heights
