@@ -74,7 +74,9 @@ class ComparePlot(pg.GraphicsLayoutWidget):
     def __init__(self, titles: Sequence[str], parent=None) -> None:
         super().__init__(parent)
         self.setMinimumHeight(self.MIN_HEIGHT)
-        self.modes_plot = pg.PlotItem(title="Robust modes (≥ 20 HQ samples)")
+        # short titles: with four runs at 1024 px this column is ~340 px, and "Robust modes (≥ 20 HQ samples, of
+        # 25)" ran past the window's edge; the definition is the axis label and the tooltip
+        self.modes_plot = pg.PlotItem(title="Robust modes")
         self.w1_plot = pg.PlotItem(title="Exact W1 (lower is better)")
         self.stacked = False
         self.addItem(self.modes_plot, row=0, col=0)
@@ -84,7 +86,7 @@ class ComparePlot(pg.GraphicsLayoutWidget):
         for plot, tip in ((self.modes_plot, MODES_TIP), (self.w1_plot, W1_TIP)):
             plot.setToolTip(f"{tip}\nOne curve per run, in its title's colour")
         self.setToolTip(f"<p>{key}</p>")
-        self.modes_plot.setLabel("left", "robust modes")
+        self.modes_plot.setLabel("left", "modes with ≥ 20 HQ samples")
         self.w1_plot.setLabel("left", "W1")
         for p in (self.modes_plot, self.w1_plot):
             style.step_axis(p)
@@ -120,9 +122,9 @@ class ComparePlot(pg.GraphicsLayoutWidget):
                 k = len(first.centres)
                 self.total.setPos(k)
                 self.modes_plot.setYRange(0, k + 1)
-                self.modes_plot.setTitle(f"Robust modes (≥ 20 HQ samples, of {k})")
+                self.modes_plot.setTitle(f"Robust modes (of {k})")
             else:
-                self.modes_plot.setTitle("Robust modes (mixture datasets only)")
+                self.modes_plot.setTitle("Robust modes (mixtures only)")
         for i, frame in enumerate(frames):
             if len(frame.quality) == self._rows[i]:
                 continue

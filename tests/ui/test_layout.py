@@ -205,3 +205,14 @@ def test_the_quality_titles_fit_at_1024_by_700_with_their_widest_numbers(qtbot, 
     laid_out(qtbot, window, (1024, 700))
     assert window.quality_panel.isVisible()
     assert not overflowing(window), overflowing(window)
+
+
+@pytest.mark.parametrize("n", [2, 4])
+def test_no_compare_plot_is_cut_off(qtbot, make_compare_window, n):
+    """At 1024 × 700 with four runs on the 5×5 grid, "Robust modes (≥ 20 HQ samples, of 25)" and the step axis
+    under it ran past the window's right edge: the shared plots were laid out wider than their column."""
+    w = compare_window(make_compare_window, n)
+    qtbot.waitUntil(lambda: w.bundle is not None and w.plot is not None, timeout=60_000)
+    for size in SIZES:
+        laid_out(qtbot, w, size)
+        assert not overflowing(w), (size, overflowing(w))
