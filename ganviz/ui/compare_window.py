@@ -255,6 +255,7 @@ class CompareWindow(RunLifecycleMixin, QMainWindow):
             view.clear_requested.connect(view.select_none)
         for i, v in enumerate(self.views):
             layout.addWidget(v, i // columns, i % columns)
+            v.peers = self.views  # their details lines equally high, so the data views line up
         for c in range(columns):
             layout.setColumnStretch(c, 1)
         self.plot = ComparePlot([v.title for v in self.views])

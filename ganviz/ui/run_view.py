@@ -9,6 +9,7 @@ A right click in the plot asks to clear every inspection mark (`clear_requested`
 
 from __future__ import annotations
 
+import html
 import math
 
 import numpy as np
@@ -97,6 +98,7 @@ class RunView(QWidget):
         self.selected: int | None = None
         self.inspected: dict | None = None  # the selected sample's info as last drawn
         self.right_click_clears = True  # off while a right drag means something else (erasing drawn points)
+        self.peers: list[RunView] = [self]  # the views laid out beside this one (compare mode's grid)
         self.panel.plot.scene().sigMouseClicked.connect(self._on_click)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
@@ -104,6 +106,11 @@ class RunView(QWidget):
         # a line that wraps for some numbers and not for others made the data view above jump by a line as
         # the numbers changed (HQ 9.6 % → 13.6 %): keep the height of the widest numbers at this width
         self.numbers.setMinimumHeight(text_height(self.numbers, WIDEST_NUMBERS))
+        # and the details line as high as the highest among its peers (equal widths): WGAN-GP's "… · 5 D steps
+        # per G step · λ 0.1" took two lines beside GAN's one, and its data view sat a line lower and shorter
+        if self.details.isVisibleTo(self):
+            texts = [v.details.text() for v in self.peers if v.details.isVisibleTo(v)]
+            self.details.setMinimumHeight(max(text_height(self.details, html.escape(t)) for t in texts))
 
     def show_frame(self, frame: Frame, diverged: tuple[int, int, str] | None = None, redraw: bool = False) -> None:
         """Draw `frame` (the plot only when it is a new one, or `redraw`), its numbers and its inspected sample."""

@@ -216,3 +216,17 @@ def test_no_compare_plot_is_cut_off(qtbot, make_compare_window, n):
     for size in SIZES:
         laid_out(qtbot, w, size)
         assert not overflowing(w), (size, overflowing(w))
+
+
+def test_the_data_views_of_a_compare_row_line_up(qtbot, make_compare_window):
+    """With four runs at 1024 × 700, WGAN-GP's details ("adam · lr G 0.0001 / D 0.0001 · 5 D steps per G step ·
+    λ 0.1") took two lines beside GAN's one, so its data view sat lower and shorter than its neighbour's."""
+    w = compare_window(make_compare_window, 4)
+    qtbot.waitUntil(lambda: w.bundle is not None, timeout=60_000)
+    laid_out(qtbot, w, (1024, 700))
+    a, b = w.views[0], w.views[1]  # GAN and WGAN-GP, one row
+    from ganviz.ui.run_view import text_height
+
+    line = a.details.fontMetrics().lineSpacing()
+    assert text_height(a.details, a.details.text()) < 1.5 * line < text_height(b.details, b.details.text())
+    qtbot.waitUntil(lambda: a.panel.geometry() == b.panel.geometry(), timeout=5_000)
