@@ -57,12 +57,12 @@ def quality_line(frame: Frame, diverged: tuple[int, int, str] | None = None) -> 
 WIDEST_NUMBERS = "step <b>9999999</b> · modes <b>25</b>/25 · robust <b>25</b>/25 · HQ <b>100.0 %</b> · W1 <b>10.000</b>"
 
 
-def text_height(label: QLabel, html: str) -> int:
-    """The height `html` takes in `label` at its present width, wrapped as the label wraps it."""
+def text_height(label: QLabel, rich_text: str) -> int:
+    """The height `rich_text` takes in `label` at its present width, wrapped as the label wraps it."""
     doc = QTextDocument()
     doc.setDefaultFont(label.font())
     doc.setDocumentMargin(0)
-    doc.setHtml(html)
+    doc.setHtml(rich_text)
     doc.setTextWidth(max(label.contentsRect().width(), 1))
     return math.ceil(doc.size().height())
 
