@@ -114,8 +114,10 @@ def test_news_that_comes_after_the_last_publish_still_makes_a_frame():
         while (frame := builder.build(force=True)).step < 30 or frame.running:
             assert time.monotonic() < deadline, "the trainer did not take its 30 steps"
             time.sleep(0.01)
-        while builder.engine.take_history() is not None or builder.build() is not None:
-            time.sleep(0.2)  # nothing left in flight
+        # nothing left in flight: no rows, no publish, no quality row being measured (its W1 makes a frame)
+        while builder.build() is not None or builder._quality_job is not None:
+            assert time.monotonic() < deadline, "frames kept coming from a paused trainer"
+            time.sleep(0.2)
         assert builder.build() is None  # nothing new: no frame
         late = np.zeros((1, builder.history.view().shape[1] - 1))
         late[0, 0] = 30
