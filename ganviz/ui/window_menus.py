@@ -120,7 +120,7 @@ def first_sentence(text: str) -> str:
 
 def _presets(w, presets: QMenu) -> None:
     """A submenu per group (the lessons first, then each objective on each dataset): 26 in one list were hard
-    to scan. A preset without a group (a user's file) sits below them."""
+    to scan. A preset file without a group sits below them."""
     w.preset_actions: dict[str, QAction] = {}
     presets.setToolTipsVisible(True)
     for group, members in grouped_presets():
