@@ -102,7 +102,7 @@ def test_engine_pauses_and_rolls_back_a_real_divergence():
         builder.close()
 
 
-def test_news_that_comes_after_the_last_publish_still_makes_a_frame():
+def test_news_that_comes_after_the_last_publish_still_makes_a_frame(tmp_path, monkeypatch):
     """The child writes its rolled-back state to shared memory at once, but its ("diverged", ...) message and
     its last history rows go through a queue's feeder thread and can arrive after the window read that publish.
     The child is paused by then and publishes nothing more: the marker and the rows must make a frame by
@@ -119,13 +119,22 @@ def test_news_that_comes_after_the_last_publish_still_makes_a_frame():
             assert time.monotonic() < deadline, "frames kept coming from a paused trainer"
             time.sleep(0.2)
         assert builder.build() is None  # nothing new: no frame
-        late = np.zeros((1, builder.history.view().shape[1] - 1))
-        late[0, 0] = 30
-        builder.engine._history_chunks.append(late)  # a history chunk read after its publish
+        # messages read in a poll that brings no publish, as the feeder thread can deliver them
+        late: list[tuple] = []
+        read = builder.engine.results.get_nowait
+        monkeypatch.setattr(builder.engine.results, "get_nowait", lambda: late.pop(0) if late else read())
+        rows = np.zeros((1, builder.history.view().shape[1] - 1))
+        rows[0, 0] = 30
+        late.append(("history", rows))  # the last rows
         assert (frame := builder.build()) is not None and frame.history[-1, 0] == 30
-        builder.engine._divergences.append((30, 0, "lower the learning rates"))  # the message, after the publish
+        late.append(("diverged", (30, 0, "lower the learning rates")))  # a roll-back
         frame = builder.build()
         assert frame is not None and (30, "diverged") in [e[:2] for e in frame.events]
+        # the answer to a save: else the window's status waits for a publish that never comes ("Saved …" was
+        # never shown, seen in CI)
+        late.append(("saved", (str(tmp_path / "run.gvz"), 30)))
+        assert builder.build() is not None and ("saved", (str(tmp_path / "run.gvz"), 30)) in builder.engine.notices
+        assert builder.build() is None  # and nothing after them
     finally:
         builder.close()
 

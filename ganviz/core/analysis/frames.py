@@ -204,6 +204,7 @@ class FrameBuilder:
         self.events: list[Event] = []
         self.segment_start = 0  # see Frame.segment_start
         self.event_notices = False  # True: new events also go to engine.notices as ("event", (step, kind, text))
+        self._received = 0  # engine.received at the last build
         for buffer, key in ((self.history, "loss"), (self.quality, "quality")):
             table = (history or {}).get(key)
             if table is not None and table.ndim == 2 and table.shape[1] == buffer.view().shape[1]:
@@ -290,8 +291,10 @@ class FrameBuilder:
         """A new frame when the trainer published something new (or `force`), else None."""
         t0 = time.perf_counter()
         pub = self.engine.poll()
-        divergences = self.engine.take_divergences()
-        self._roll_back(divergences)
+        # the child's queue messages (history rows, a roll-back, the answer to a save, a config echo) can arrive
+        # after the publish they followed, and a paused child publishes nothing more: they are news by themselves
+        news, self._received = self.engine.received != self._received, self.engine.received
+        self._roll_back(self.engine.take_divergences())
         rows = self.engine.take_history()
         if rows is not None:
             est = rows[:, HISTORY_FIELDS.index("d_real")] - rows[:, HISTORY_FIELDS.index("d_fake")]
@@ -299,9 +302,7 @@ class FrameBuilder:
         measured = self._take_quality()
         if pub is not None:
             self.running, self.steps_per_s = pub.running, pub.steps_per_s
-        # the child's queue messages (rows, a roll-back) can arrive after the publish they followed, when a paused
-        # child publishes nothing more: they are news by themselves
-        elif not (force or measured or divergences or rows is not None):
+        elif not (force or measured or news):
             return None
         m = self.mirror
         fakes = m.fakes()

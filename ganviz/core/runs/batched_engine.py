@@ -307,6 +307,7 @@ class RunEngine(TrainerProcess):
         self._history_chunks: list[np.ndarray] = []
         self._divergences: list[tuple[int, int, str]] = []
         self.notices: deque[tuple[str, tuple]] = deque()
+        self.received = 0  # messages handed to this run so far (as TrainerProcess.received)
         self._pending_saves: dict[str, dict | None] = {}
         self.settings_sent = self.settings_echoed = 0
         self._closed = False
@@ -334,6 +335,7 @@ class RunEngine(TrainerProcess):
         self.notices.append(self.save_published(path, history))
 
     def receive(self, kind: str, payload) -> None:
+        self.received += 1
         if kind == "history":
             self._history_chunks.append(payload)
         elif kind == "diverged":  # rows past the restored step are void, as with a single child

@@ -439,6 +439,7 @@ class TrainerProcess:
         # ("saved", (path, step)) / ("save_failed", (path, why)) / ("saved_published", (path, step)) /
         # ("rejected", (command, why)); appended by the polling thread, popped by the window
         self.notices: deque[tuple[str, tuple]] = deque()
+        self.received = 0  # messages read from the child so far (history, answers, roll-backs, config echoes)
         self._pending_saves: dict[str, dict | None] = {}  # asked of the child, not yet answered
         self.settings_sent = self.settings_echoed = 0  # settings commands sent / included in child_config
 
@@ -509,6 +510,7 @@ class TrainerProcess:
                 kind, payload = self.results.get_nowait()
             except (queue.Empty, EOFError, OSError):
                 break
+            self.received += 1
             if kind == "history":
                 self._history_chunks.append(payload)
             elif kind == "error":
