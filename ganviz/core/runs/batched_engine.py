@@ -334,17 +334,8 @@ class RunEngine(TrainerProcess):
     def save(self, path: str, history: dict | None = None) -> None:
         self.notices.append(self.save_published(path, history))
 
-    def receive(self, kind: str, payload) -> None:
-        self.received += 1
-        if kind == "history":
-            self._history_chunks.append(payload)
-        elif kind == "diverged":  # rows past the restored step are void, as with a single child
-            restored = payload[1]
-            self._history_chunks = [c[c[:, 0] <= restored] for c in self._history_chunks]
-            self._divergences.append(payload)
-            self.notices.append((kind, payload))
-        else:
-            self.notices.append((kind, payload))
+    # receive: TrainerProcess's (the group keeps "error" for itself, and a batched child sends neither
+    # "config" echoes nor save answers: the window saves a batched run from what it published)
 
     def poll(self):
         if self.hold:  # LockStep builds this run's frame from what it read, while the batch trains on

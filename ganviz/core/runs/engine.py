@@ -502,6 +502,25 @@ class TrainerProcess:
             return ("save_failed", (path, e.strerror or str(e)))
         return ("saved_published", (path, trainer.step_count))
 
+    def receive(self, kind: str, payload) -> None:
+        """One message from the child (a batched child's group hands each run its own the same way)."""
+        self.received += 1
+        if kind == "history":
+            self._history_chunks.append(payload)
+        elif kind == "error":
+            self.error = payload
+        elif kind == "diverged":  # (step detected, step restored, suggestion); rows past restored are void
+            restored = payload[1]
+            self._history_chunks = [c[c[:, 0] <= restored] for c in self._history_chunks]
+            self._divergences.append(payload)
+            self.notices.append((kind, payload))
+        elif kind == "config":
+            self.child_config, self.settings_echoed = payload
+        else:
+            if kind in ("saved", "save_failed"):
+                self._pending_saves.pop(payload[0], None)
+            self.notices.append((kind, payload))
+
     def poll(self) -> Published | None:
         """Latest state into the mirror if it changed; also drains history and error messages."""
         died = self._pending_saves and not self.process.is_alive()  # before draining: all it sent is there
@@ -510,22 +529,7 @@ class TrainerProcess:
                 kind, payload = self.results.get_nowait()
             except (queue.Empty, EOFError, OSError):
                 break
-            self.received += 1
-            if kind == "history":
-                self._history_chunks.append(payload)
-            elif kind == "error":
-                self.error = payload
-            elif kind == "diverged":  # (step detected, step restored, suggestion); rows past restored are void
-                restored = payload[1]
-                self._history_chunks = [c[c[:, 0] <= restored] for c in self._history_chunks]
-                self._divergences.append(payload)
-                self.notices.append((kind, payload))
-            elif kind == "config":
-                self.child_config, self.settings_echoed = payload
-            else:
-                if kind in ("saved", "save_failed"):
-                    self._pending_saves.pop(payload[0], None)
-                self.notices.append((kind, payload))
+            self.receive(kind, payload)
         if died:
             # a child that stopped normally answered every save before its stop (a lost answer must not make
             # this overwrite its file); one that was killed or failed never will
