@@ -70,13 +70,22 @@ def test_group_events_keeps_apart_what_is_far_apart_and_bounds_the_count():
     assert [g[0][0] for g in bounded][-5:] == [25_000, 26_000, 27_000, 28_000, 29_000]  # the newest are kept
 
 
-def test_status_fields_are_never_squeezed_by_a_long_message(qtbot):
+def shown_window(qtbot, width: int) -> MainWindow:
+    """A main window at `width` × 700, on screen (its trainer not started)."""
     w = MainWindow(TrainConfig(hidden=16, layers=2, batch=32, seed=1))
     w.confirm = lambda _q: True
     qtbot.addWidget(w)
-    w.resize(1024, 700)
+    w.resize(width, 700)
     w.show()
     qtbot.waitExposed(w)
+    return w
+
+
+LONG_MESSAGE = "Saved /home/student/ganviz/sessions/ring8-wgan-gp-lr-sweep/run-03.gvz at step 12,000"
+
+
+def test_status_fields_are_never_squeezed_by_a_long_message(qtbot):
+    w = shown_window(qtbot, 1024)
     w.statusBar().showMessage("Saved /a/rather/long/path/to/a/session/file/that/goes/on/and/on/run.gvz at step 12")
     s = w.status_labels
     s["step"].setText("running · step 123456")
@@ -106,17 +115,12 @@ def test_a_long_message_is_shown_whole_while_device_and_objective_step_aside(qtb
     """At 1024 px the readouts left a message ~400 px and Qt cut "Saved /…/run.gvz at step 12" off at the first
     readout. The device and objective readouts (the objective is in the dock too) now step aside for it and come
     back when it ends; the step, rate and frame-rate readouts always stay."""
-    w = MainWindow(TrainConfig(hidden=16, layers=2, batch=32, seed=1))
-    w.confirm = lambda _q: True
-    qtbot.addWidget(w)
-    w.resize(width, 700)
-    w.show()
-    qtbot.waitExposed(w)
+    w = shown_window(qtbot, width)
     s = w.status_labels
     s["objective"].setText("WGAN (weight clipping)")
     s["device"].setText("device cpu")
     bar = w.statusBar()
-    message = "Saved /home/student/ganviz/sessions/ring8-wgan-gp-lr-sweep/run-03.gvz at step 12,000"
+    message = LONG_MESSAGE
     need = bar.fontMetrics().horizontalAdvance(message)
     bar.showMessage(message)
     qtbot.waitUntil(lambda: message_room(w) >= need, timeout=5_000)
@@ -133,14 +137,9 @@ def test_a_long_message_is_shown_whole_while_device_and_objective_step_aside(qtb
 
 
 def test_the_readouts_come_back_when_the_window_grows(qtbot):
-    w = MainWindow(TrainConfig(hidden=16, layers=2, batch=32, seed=1))
-    w.confirm = lambda _q: True
-    qtbot.addWidget(w)
-    w.resize(1024, 700)
-    w.show()
-    qtbot.waitExposed(w)
+    w = shown_window(qtbot, 1024)
     w.status_labels["objective"].setText("WGAN (weight clipping)")
-    w.statusBar().showMessage("Saved /home/student/ganviz/sessions/ring8-wgan-gp-lr-sweep/run-03.gvz at step 12,000")
+    w.statusBar().showMessage(LONG_MESSAGE)
     qtbot.waitUntil(lambda: w.readouts.hidden() != [], timeout=5_000)
     w.resize(1600, 900)
     qtbot.waitUntil(lambda: w.readouts.hidden() == [], timeout=5_000)
